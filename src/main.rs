@@ -1,0 +1,2 @@
+//! The `tamas` command.
+fn main() {}
