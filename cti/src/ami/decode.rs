@@ -1,0 +1,303 @@
+//! Bytes to frames: the AMI framing rules, shared by the streaming [`AmiCodec`] (a
+//! `tokio_util` decoder for `Framed` transports) and the [`Frames`] iterator over a buffer
+//! already in memory (captures, tests).
+//!
+//! Framing: an optional banner line (`Asterisk Call Manager/X.Y.Z`), then messages made of
+//! `Key: Value` lines, each message closed by an empty line. Lines end in CRLF or a bare LF.
+//! Blank lines between messages are skipped. Line and message sizes are bounded
+//! ([`Limits`]); the scan resumes where it stopped when more bytes arrive, so a message
+//! split over many reads is scanned once.
+
+use bytes::{Bytes, BytesMut};
+use tokio_util::codec::Decoder;
+
+use super::error::excerpt;
+use super::message::Span;
+use super::{Banner, CodecError, Frame, Message};
+
+/// Size bounds that keep a broken or hostile peer from exhausting memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest accepted line, line end excluded (default 64 KiB).
+    pub max_line: usize,
+    /// Longest accepted message, closing blank line included (default 1 MiB; values above
+    /// 4 GiB are treated as 4 GiB).
+    pub max_message: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_line: 64 * 1024,
+            max_message: 1024 * 1024,
+        }
+    }
+}
+
+/// What the bytes scanned so far will make once the frame is complete.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Pending {
+    /// Nothing complete yet.
+    #[default]
+    Nothing,
+    /// Blank lines before a message: consumed, no frame.
+    Skip,
+    /// The banner; its line ends (line end excluded) at this offset.
+    Banner(usize),
+    /// A message.
+    Message,
+}
+
+/// Scanning state of the frame being read: how far complete lines reach and their spans.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    pos: usize,
+    spans: Vec<Span>,
+    pending: Pending,
+}
+
+impl Scan {
+    /// Builds the frame scanned by the last successful [`scan_frame`] from its bytes, and
+    /// gets ready for the next one. `None` when the bytes were only blank lines.
+    pub(crate) fn take_frame(&mut self, bytes: Bytes) -> Option<Frame> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pos = 0;
+        match pending {
+            Pending::Nothing | Pending::Skip => None,
+            Pending::Banner(line_end) => Some(Frame::Banner(Banner::new(bytes.slice(..line_end)))),
+            Pending::Message => {
+                // One exact-size allocation per message; the scratch vector is reused.
+                let spans = self.spans.to_vec();
+                self.spans.clear();
+                Some(Frame::Message(Message::from_parts(bytes, spans)))
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.pos = 0;
+        self.spans.clear();
+        self.pending = Pending::Nothing;
+    }
+}
+
+/// Scans `buf`, which starts at the first byte of a frame, for the end of that frame.
+///
+/// Returns `Ok(Some(end))` when `buf[..end]` is a complete frame (or blank lines to skip;
+/// then call [`Scan::take_frame`]), `Ok(None)` when more bytes are needed.
+pub(crate) fn scan_frame(
+    buf: &[u8],
+    scan: &mut Scan,
+    limits: &Limits,
+) -> Result<Option<usize>, CodecError> {
+    let max_message = limits.max_message.min(u32::MAX as usize);
+    loop {
+        let start = scan.pos;
+        let Some(nl) = memchr::memchr(b'\n', &buf[start..]) else {
+            let len = buf.len() - start;
+            if len > limits.max_line {
+                return Err(CodecError::LineTooLong {
+                    limit: limits.max_line,
+                    len,
+                });
+            }
+            if buf.len() > max_message {
+                return Err(CodecError::MessageTooLong {
+                    limit: max_message,
+                    len: buf.len(),
+                });
+            }
+            return Ok(None);
+        };
+        let next = start + nl + 1;
+        let mut end = start + nl;
+        if end > start && buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let line = &buf[start..end];
+        if line.len() > limits.max_line {
+            return Err(CodecError::LineTooLong {
+                limit: limits.max_line,
+                len: line.len(),
+            });
+        }
+        if next > max_message {
+            return Err(CodecError::MessageTooLong {
+                limit: max_message,
+                len: next,
+            });
+        }
+        scan.pos = next;
+        if line.is_empty() {
+            scan.pending = if scan.spans.is_empty() {
+                Pending::Skip
+            } else {
+                Pending::Message
+            };
+            return Ok(Some(next));
+        }
+        match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let key_end = start + colon;
+                let mut value_start = key_end + 1;
+                if buf.get(value_start) == Some(&b' ') && value_start < end {
+                    value_start += 1;
+                }
+                // Offsets fit in u32: the message is at most `max_message` <= u32::MAX bytes.
+                scan.spans.push(Span {
+                    key_start: start as u32,
+                    key_end: key_end as u32,
+                    value_start: value_start as u32,
+                    value_end: end as u32,
+                });
+            }
+            None if scan.spans.is_empty() && line.starts_with(Banner::PREFIX) => {
+                scan.pending = Pending::Banner(end);
+                return Ok(Some(next));
+            }
+            None => {
+                return Err(CodecError::MissingColon {
+                    line_no: scan.spans.len() + 1,
+                    excerpt: excerpt(line),
+                });
+            }
+        }
+    }
+}
+
+/// The AMI codec for `tokio_util::codec::Framed`: decodes [`Frame`]s and encodes
+/// [`Action`](super::Action)s.
+///
+/// After a decoding error the buffered bytes are dropped and the state is reset; the
+/// connection should be closed (a `Framed` stream ends after the error anyway).
+#[derive(Debug, Default)]
+pub struct AmiCodec {
+    limits: Limits,
+    scan: Scan,
+}
+
+impl AmiCodec {
+    /// A codec with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A codec with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        AmiCodec {
+            limits,
+            scan: Scan::default(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+impl Decoder for AmiCodec {
+    type Item = Frame;
+    type Error = CodecError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+        loop {
+            match scan_frame(src, &mut self.scan, &self.limits) {
+                Ok(Some(end)) => {
+                    let bytes = src.split_to(end).freeze();
+                    if let Some(frame) = self.scan.take_frame(bytes) {
+                        return Ok(Some(frame));
+                    }
+                }
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    self.scan.reset();
+                    src.clear();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let len = src.len();
+        src.clear();
+        self.scan.reset();
+        Err(CodecError::Incomplete { len })
+    }
+}
+
+/// The frames of a buffer already in memory (a capture file, a test), without copying:
+/// every message borrows from `input`.
+///
+/// Yields `Err` once and then ends when the bytes break the framing, including
+/// [`CodecError::Incomplete`] when the input stops inside a message.
+#[derive(Debug)]
+pub struct Frames {
+    input: Bytes,
+    offset: usize,
+    scan: Scan,
+    limits: Limits,
+    done: bool,
+}
+
+impl Frames {
+    /// Iterates over the frames of `input` with the default [`Limits`].
+    pub fn new(input: impl Into<Bytes>) -> Self {
+        Self::with_limits(input, Limits::default())
+    }
+
+    /// Iterates over the frames of `input` with the given limits.
+    pub fn with_limits(input: impl Into<Bytes>, limits: Limits) -> Self {
+        Frames {
+            input: input.into(),
+            offset: 0,
+            scan: Scan::default(),
+            limits,
+            done: false,
+        }
+    }
+
+    /// How many bytes of the input the frames yielded so far span.
+    pub fn consumed(&self) -> usize {
+        self.offset
+    }
+}
+
+impl Iterator for Frames {
+    type Item = Result<Frame, CodecError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let rest = &self.input[self.offset..];
+            match scan_frame(rest, &mut self.scan, &self.limits) {
+                Ok(Some(end)) => {
+                    let bytes = self.input.slice(self.offset..self.offset + end);
+                    self.offset += end;
+                    if let Some(frame) = self.scan.take_frame(bytes) {
+                        return Some(Ok(frame));
+                    }
+                }
+                Ok(None) => {
+                    self.done = true;
+                    if !rest.is_empty() {
+                        return Some(Err(CodecError::Incomplete { len: rest.len() }));
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl std::iter::FusedIterator for Frames {}

@@ -1,0 +1,47 @@
+//! Asterisk Manager Interface (AMI), wire level.
+//!
+//! - [`Frame`], [`Message`], [`Banner`]: what arrives, one message holding its bytes once.
+//! - [`AmiCodec`]: the `tokio_util` codec (decodes frames, encodes [`Action`]s) for a
+//!   `Framed` transport; [`Frames`]: the same decoding over bytes already in memory.
+//! - [`Action`]: an outgoing action, checked so no value can break the framing.
+//! - [`CodecError`]: what can go wrong at this level.
+//!
+//! Transport (connection, login, ActionID correlation, reconnect) builds on this module and
+//! lives beside it; meaning (calls, agents) lives in [`crate::tracker`].
+
+mod action;
+mod decode;
+mod error;
+mod message;
+
+pub use action::Action;
+pub use decode::{AmiCodec, Frames, Limits};
+pub use error::CodecError;
+pub use message::{Banner, Header, Message};
+
+/// One unit of the AMI stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// The greeting line sent first on every connection.
+    Banner(Banner),
+    /// A response or an event.
+    Message(Message),
+}
+
+impl Frame {
+    /// The message, unless this is the banner.
+    pub fn into_message(self) -> Option<Message> {
+        match self {
+            Frame::Message(m) => Some(m),
+            Frame::Banner(_) => None,
+        }
+    }
+
+    /// The message, unless this is the banner.
+    pub fn as_message(&self) -> Option<&Message> {
+        match self {
+            Frame::Message(m) => Some(m),
+            Frame::Banner(_) => None,
+        }
+    }
+}
