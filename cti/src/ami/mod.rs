@@ -5,11 +5,14 @@
 //!   `Framed` transport; [`Frames`]: the same decoding over bytes already in memory.
 //! - [`Action`]: an outgoing action, checked so no value can break the framing.
 //! - [`CodecError`]: what can go wrong at this level.
+//! - [`client`]: the TCP client: login, ActionIDs, lists, `Ping`, reconnect and resync, with
+//!   events to a bounded channel.
 //!
 //! Transport (connection, login, ActionID correlation, reconnect) builds on this module and
 //! lives beside it; meaning (calls, agents) lives in [`crate::tracker`].
 
 mod action;
+pub mod client;
 mod decode;
 mod error;
 mod message;

@@ -79,13 +79,29 @@ impl PendingActions {
         self.by_id.insert(action_id, pending);
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+    /// Registers the keep-alive `Ping`, whose timeout the session handles itself.
+    pub(crate) fn insert_ping(&mut self, action_id: String) {
+        let pending = Pending {
+            action: "Ping".to_owned(),
+            waiter: Waiter::Ping,
+            timeout: Duration::ZERO,
+            deadline: Instant::now(),
+        };
+        self.by_id.insert(action_id, pending);
     }
 
-    /// The earliest deadline of any action in flight.
+    /// Forgets an action without answering it.
+    pub(crate) fn remove(&mut self, action_id: &str) {
+        self.by_id.remove(action_id);
+    }
+
+    /// The earliest deadline of any action in flight (the `Ping` excepted).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.by_id.values().map(|p| p.deadline).min()
+        self.by_id
+            .values()
+            .filter(|p| !matches!(p.waiter, Waiter::Ping))
+            .map(|p| p.deadline)
+            .min()
     }
 
     /// Routes one incoming message.
@@ -117,7 +133,7 @@ impl PendingActions {
         let expired: Vec<String> = self
             .by_id
             .iter()
-            .filter(|(_, p)| p.deadline <= now)
+            .filter(|(_, p)| p.deadline <= now && !matches!(p.waiter, Waiter::Ping))
             .map(|(id, _)| id.clone())
             .collect();
         let mut names = Vec::new();
@@ -296,7 +312,8 @@ fn event(mut pending: Pending, msg: Message) -> (Option<Pending>, Option<Message
     }
 }
 
-fn fail(waiter: Waiter, error: ClientError) {
+/// Gives `error` to whoever waits.
+pub(crate) fn fail(waiter: Waiter, error: ClientError) {
     match waiter {
         Waiter::Response(tx) => {
             let _ = tx.send(Err(error));
