@@ -4,5 +4,15 @@
 //!   (banner or [`ami::Message`]) and [`ami::Action`]s into bytes; [`ami::Frames`] does the
 //!   same over a buffer in memory. The TCP client (login, ActionIDs, keep-alive, reconnect and
 //!   resync) sits beside the codec in `ami`.
+//! - [`tracker`]: the call state machine. [`tracker::CallTracker`] is fed messages (and
+//!   [`tracker::CallTracker::connection_lost`]), knows channels by Uniqueid and calls by
+//!   Linkedid, and emits [`tracker::CallEvent`]s, ending with one [`tracker::CallRecord`] per
+//!   call. No I/O, no clock: time comes from the events' `Timestamp`.
+//! - [`replay`]: captured AMI traffic through the same decoder and tracker, for tests, the
+//!   `tamas replay` command and benchmarks.
+//!
+//! The simulated PBX (`sim`) and other PBX-side services build on these modules.
 
 pub mod ami;
+pub mod replay;
+pub mod tracker;

@@ -1,0 +1,226 @@
+//! The call tracker: a pure state machine from AMI messages to calls.
+//!
+//! [`CallTracker::handle`] is fed every [`Message`] of the AMI stream (and
+//! [`CallTracker::connection_lost`] when the stream breaks); it keeps channels by Uniqueid
+//! and calls by Linkedid and pushes [`CallEvent`]s, ending each call with exactly one
+//! [`CallEventKind::Ended`] holding its [`CallRecord`]. No I/O and no clock: time is the
+//! events' `Timestamp` (the latest one seen when an event has none).
+//!
+//! Channels are classified by device name from [`TrackerSettings`] (agent, trunk, Local
+//! half, other), never by caller ID. The handlers are split by event family:
+//! `channels` (life cycle, Linkedid changes), `dial`, `queue`, `features` (hold,
+//! recording, click-to-call id), `transfer`, `resync` (reconnect, shutdown).
+
+mod call;
+mod channels;
+mod dial;
+mod event;
+mod features;
+mod queue;
+mod record;
+mod resync;
+mod ringing;
+mod settings;
+mod time;
+mod transfer;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::ami::Message;
+use call::{Call, Channel};
+use settings::Directory;
+use time::{parse_timestamp, to_ms};
+
+pub use event::{CallEvent, CallEventKind};
+pub use record::{
+    AgentAttempt, AgentSegment, AttemptResult, CallRecord, Direction, Disposition, HangupBy,
+    Recording, Transfer, TransferKind,
+};
+pub use settings::{AgentSettings, TrackerSettings};
+
+/// Turns a phone number as the PBX gives it into E.164 (`+989121234567`), or `None` when it
+/// is not a number. The binary plugs in the CRM's normaliser.
+pub type NumberNormalizer = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Channels and calls of one PBX, fed by its AMI messages.
+pub struct CallTracker {
+    settings: TrackerSettings,
+    dir: Directory,
+    normalizer: Option<NumberNormalizer>,
+    channels: HashMap<String, Channel>,
+    calls: HashMap<String, Call>,
+    /// Queue member interface → state interface, from member status events.
+    member_states: HashMap<String, String>,
+    /// The latest PBX time seen, microseconds.
+    clock_us: i64,
+    /// Counts connections: bumped by `connection_lost`.
+    epoch: u64,
+    /// A reconnect happened and the next channel listing decides which calls are gone.
+    resync_pending: bool,
+    /// Uniqueids listed by `CoreShowChannel` since the last `CoreShowChannelsComplete`.
+    listed: HashSet<String>,
+}
+
+impl fmt::Debug for CallTracker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallTracker")
+            .field("pbx", &self.settings.pbx)
+            .field("channels", &self.channels.len())
+            .field("calls", &self.calls.len())
+            .field("clock_us", &self.clock_us)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallTracker {
+    /// A tracker with no calls, for the PBX described by `settings`.
+    pub fn new(settings: TrackerSettings) -> Self {
+        CallTracker {
+            dir: Directory::new(&settings),
+            settings,
+            normalizer: None,
+            channels: HashMap::new(),
+            calls: HashMap::new(),
+            member_states: HashMap::new(),
+            clock_us: 0,
+            epoch: 0,
+            resync_pending: false,
+            listed: HashSet::new(),
+        }
+    }
+
+    /// Uses `normalize` to fill `customer_number_e164` (without it the field stays `None`).
+    pub fn with_number_normalizer(
+        mut self,
+        normalize: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.normalizer = Some(Box::new(normalize));
+        self
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &TrackerSettings {
+        &self.settings
+    }
+
+    /// How many calls are open.
+    pub fn open_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The latest PBX time seen (milliseconds since the epoch), if any event had one.
+    pub fn clock_ms(&self) -> Option<i64> {
+        (self.clock_us > 0).then(|| to_ms(self.clock_us))
+    }
+
+    /// Feeds one message of the AMI stream; the call events it causes are pushed to `out`.
+    ///
+    /// Responses and events the tracker does not need (most of the traffic: `VarSet`,
+    /// `Newexten`, `RTCPSent` …) cost a header lookup or two.
+    pub fn handle(&mut self, msg: &Message, out: &mut Vec<CallEvent>) {
+        let Some(event) = msg.event() else {
+            return;
+        };
+        let now = match msg.get_bytes("Timestamp").and_then(parse_timestamp) {
+            Some(ts) => {
+                self.clock_us = self.clock_us.max(ts);
+                ts
+            }
+            None => self.clock_us,
+        };
+        match event {
+            "VarSet" => self.on_var_set(msg),
+            "Newexten" => self.on_newexten(msg),
+            "Newchannel" => self.on_newchannel(msg, now, out),
+            "Newstate" => self.on_newstate(msg, now, out),
+            "HangupRequest" => self.on_hangup_request(msg, now, out),
+            "SoftHangupRequest" => self.on_soft_hangup_request(msg, now, out),
+            "Hangup" => self.on_hangup(msg, now, out),
+            "LocalBridge" => self.on_local_bridge(msg),
+            "BridgeEnter" => {
+                self.prelude(msg, now, out);
+            }
+            "DialBegin" => self.on_dial_begin(msg, now, out),
+            "DialEnd" => self.on_dial_end(msg, now, out),
+            "QueueCallerJoin" => self.on_queue_caller_join(msg, now, out),
+            "QueueCallerLeave" => self.on_queue_caller_leave(msg, now, out, false),
+            "QueueCallerAbandon" => self.on_queue_caller_leave(msg, now, out, true),
+            "AgentCalled" => self.on_agent_called(msg, now, out),
+            "AgentRingNoAnswer" => self.on_agent_ring_no_answer(msg, now, out),
+            "AgentConnect" => self.on_agent_connect(msg, now, out),
+            "QueueMemberStatus" | "QueueMemberAdded" | "QueueMember" => self.on_queue_member(msg),
+            "Hold" => self.on_hold(msg, now, out, false, true),
+            "Unhold" => self.on_hold(msg, now, out, false, false),
+            "MusicOnHoldStart" => self.on_hold(msg, now, out, true, true),
+            "MusicOnHoldStop" => self.on_hold(msg, now, out, true, false),
+            "MixMonitorStart" => self.on_mix_monitor_start(msg, now, out),
+            "OriginateResponse" => self.on_originate_response(msg, now, out),
+            "BlindTransfer" => self.on_blind_transfer(msg, now, out),
+            "AttendedTransfer" => self.on_attended_transfer(msg, now, out),
+            "CoreShowChannel" => self.on_core_show_channel(msg, now),
+            "CoreShowChannelsComplete" => self.on_core_show_channels_complete(out),
+            "Shutdown" => self.on_shutdown(now, out),
+            _ => {}
+        }
+    }
+
+    /// Pushes an event of the call `linkedid` (which must be open).
+    fn emit(&self, out: &mut Vec<CallEvent>, linkedid: &str, now: i64, kind: CallEventKind) {
+        let click_id = self.calls.get(linkedid).and_then(|c| c.click_id.clone());
+        out.push(CallEvent {
+            linkedid: linkedid.to_owned(),
+            at_ms: to_ms(now),
+            click_id,
+            kind,
+        });
+    }
+
+    /// Ends the call `linkedid`: forgets it and its remaining channels, settles unresolved
+    /// ringing, and emits its record. `end_us` is the last hang-up, or when `end_known` is
+    /// false the moment the call was found gone.
+    fn finish(&mut self, linkedid: &str, end_us: i64, end_known: bool, out: &mut Vec<CallEvent>) {
+        let Some((linkedid, mut call)) = self.calls.remove_entry(linkedid) else {
+            return;
+        };
+        for uid in call.live.drain(..) {
+            self.channels.remove(&uid);
+        }
+        let click_id = call.click_id.clone();
+        for a in call.attempts.iter_mut().filter(|a| a.result.is_none()) {
+            a.result = Some(AttemptResult::Cancelled);
+            a.ring_ms = Some(time::ms_between(a.rang_us, end_us));
+            if a.announced {
+                out.push(CallEvent {
+                    linkedid: linkedid.clone(),
+                    at_ms: to_ms(end_us),
+                    click_id: click_id.clone(),
+                    kind: CallEventKind::AgentRingStopped {
+                        extension: a.agent.map(|i| self.dir.agent(i).extension.clone()),
+                        queue: a.queue.clone(),
+                        result: AttemptResult::Cancelled,
+                        ring_ms: a.ring_ms,
+                    },
+                });
+            }
+        }
+        if end_known {
+            for s in call.segments.iter_mut().filter(|s| s.end_us.is_none()) {
+                s.end_us = Some(end_us);
+            }
+        }
+        let record = call.into_record(
+            linkedid.clone(),
+            &self.settings.pbx,
+            &self.dir,
+            end_us,
+            end_known,
+        );
+        out.push(CallEvent {
+            linkedid,
+            at_ms: to_ms(end_us),
+            click_id,
+            kind: CallEventKind::Ended(Box::new(record)),
+        });
+    }
+}
