@@ -55,6 +55,9 @@ impl CallTracker {
 
     /// Moves a channel to the call `to` (its Linkedid changed).
     fn move_channel(&mut self, uid: &str, to: &str, now: i64, out: &mut Vec<CallEvent>) {
+        if self.finished_set.contains(to) {
+            return;
+        }
         let Some(channel) = self.channels.get_mut(uid) else {
             return;
         };
@@ -91,6 +94,9 @@ impl CallTracker {
             return false;
         }
         let linkedid = msg.get("Linkedid").unwrap_or(uid);
+        if self.finished_set.contains(linkedid) {
+            return false;
+        }
         let party = self.dir.classify(name);
         let up = msg.get("ChannelState") == Some("6");
         self.channels.insert(

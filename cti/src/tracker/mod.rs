@@ -24,7 +24,7 @@ mod settings;
 mod time;
 mod transfer;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 
 use crate::ami::Message;
@@ -60,7 +60,14 @@ pub struct CallTracker {
     resync_pending: bool,
     /// Uniqueids listed by `CoreShowChannel` since the last `CoreShowChannelsComplete`.
     listed: HashSet<String>,
+    /// Linkedids of the last [`FINISHED_MEMORY`] calls that ended, oldest first: a channel
+    /// that still names one (replayed or duplicated traffic) must not open it again.
+    finished: VecDeque<String>,
+    finished_set: HashSet<String>,
 }
+
+/// How many ended calls are remembered to keep them from being emitted twice.
+const FINISHED_MEMORY: usize = 4096;
 
 impl fmt::Debug for CallTracker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,6 +94,8 @@ impl CallTracker {
             epoch: 0,
             resync_pending: false,
             listed: HashSet::new(),
+            finished: VecDeque::new(),
+            finished_set: HashSet::new(),
         }
     }
 
@@ -183,6 +192,13 @@ impl CallTracker {
         let Some((linkedid, mut call)) = self.calls.remove_entry(linkedid) else {
             return;
         };
+        if self.finished.len() == FINISHED_MEMORY
+            && let Some(oldest) = self.finished.pop_front()
+        {
+            self.finished_set.remove(&oldest);
+        }
+        self.finished.push_back(linkedid.clone());
+        self.finished_set.insert(linkedid.clone());
         for uid in call.live.drain(..) {
             self.channels.remove(&uid);
         }
