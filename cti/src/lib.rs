@@ -8,11 +8,13 @@
 //!   [`tracker::CallTracker::connection_lost`]), knows channels by Uniqueid and calls by
 //!   Linkedid, and emits [`tracker::CallEvent`]s, ending with one [`tracker::CallRecord`] per
 //!   call. No I/O, no clock: time comes from the events' `Timestamp`.
+//! - [`live`]: the calls in progress, kept from the tracker's events (`/api/calls/active`).
 //! - [`replay`]: captured AMI traffic through the same decoder and tracker, for tests, the
 //!   `tamas replay` command and benchmarks.
 //!
 //! The simulated PBX (`sim`) and other PBX-side services build on these modules.
 
 pub mod ami;
+pub mod live;
 pub mod replay;
 pub mod tracker;
