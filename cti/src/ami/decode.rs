@@ -81,6 +81,57 @@ impl Scan {
     }
 }
 
+/// Most AMI keys and values are a few dozen bytes: for those, testing eight bytes at a time
+/// in a `u64` beats setting up a SIMD search; longer stretches go to `memchr`.
+const SHORT_SCAN: usize = 64;
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// High bit set in each byte of `word` equal to `byte` (only the lowest such bit is exact,
+/// which is the one used).
+#[inline]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The first byte of `hay` equal to `a` or `b`.
+#[inline]
+fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    let short = &hay[..hay.len().min(SHORT_SCAN)];
+    let mut chunks = short.chunks_exact(8);
+    let mut offset = 0;
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let hits = bytes_equal(word, a) | bytes_equal(word, b);
+        if hits != 0 {
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    if let Some(i) = chunks.remainder().iter().position(|&x| x == a || x == b) {
+        return Some(offset + i);
+    }
+    if hay.len() > SHORT_SCAN {
+        memchr::memchr2(a, b, &hay[SHORT_SCAN..]).map(|i| i + SHORT_SCAN)
+    } else {
+        None
+    }
+}
+
+/// The first `\n` or `:` in `hay`.
+#[inline]
+fn find_colon_or_newline(hay: &[u8]) -> Option<usize> {
+    find2(hay, b':', b'\n')
+}
+
+/// The first `\n` in `hay`.
+#[inline]
+fn find_newline(hay: &[u8]) -> Option<usize> {
+    find2(hay, b'\n', b'\n')
+}
+
 /// Scans `buf`, which starts at the first byte of a frame, for the end of that frame.
 ///
 /// Returns `Ok(Some(end))` when `buf[..end]` is a complete frame (or blank lines to skip;
@@ -93,7 +144,18 @@ pub(crate) fn scan_frame(
     let max_message = limits.max_message.min(u32::MAX as usize);
     loop {
         let start = scan.pos;
-        let Some(nl) = memchr::memchr(b'\n', &buf[start..]) else {
+        // One pass per line: up to the colon, then on to the line end.
+        let (colon, nl) = match find_colon_or_newline(&buf[start..]) {
+            Some(i) if buf[start + i] == b':' => {
+                let after = start + i + 1;
+                (
+                    Some(start + i),
+                    find_newline(&buf[after..]).map(|n| after + n - start),
+                )
+            }
+            found => (None, found),
+        };
+        let Some(nl) = nl else {
             let len = buf.len() - start;
             if len > limits.max_line {
                 return Err(CodecError::LineTooLong {
@@ -136,9 +198,8 @@ pub(crate) fn scan_frame(
             };
             return Ok(Some(next));
         }
-        match memchr::memchr(b':', line) {
-            Some(colon) => {
-                let key_end = start + colon;
+        match colon.filter(|&c| c < end) {
+            Some(key_end) => {
                 let mut value_start = key_end + 1;
                 if buf.get(value_start) == Some(&b' ') && value_start < end {
                     value_start += 1;
