@@ -11,10 +11,11 @@
 //! - [`live`]: the calls in progress, kept from the tracker's events (`/api/calls/active`).
 //! - [`replay`]: captured AMI traffic through the same decoder and tracker, for tests, the
 //!   `tamas replay` command and benchmarks.
-//!
-//! The simulated PBX (`sim`) and other PBX-side services build on these modules.
+//! - [`sim`]: a simulated Asterisk speaking AMI over TCP (generated calls modelled on the
+//!   captures, or replayed captures), for the demo and the end-to-end and load tests.
 
 pub mod ami;
 pub mod live;
 pub mod replay;
+pub mod sim;
 pub mod tracker;

@@ -23,6 +23,7 @@ mod supervisor;
 
 pub use actions::{ListResponse, Originate, OriginateResult, PendingOriginate, QueuePause};
 pub use error::ClientError;
+pub(crate) use login::challenge_key;
 pub use settings::{AmiClientSettings, AuthMethod, BackoffSettings, EventMask};
 
 use bytes::BytesMut;

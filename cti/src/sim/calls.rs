@@ -1,0 +1,350 @@
+//! Placing calls: free agents and a customer are chosen (an agent on a call is never rung),
+//! a scenario's template gets this call's Uniqueids, channel names and bridge ids, and a task
+//! sends the call's events at their offsets. Also the random arrivals of generated calls and
+//! the calls an `Originate` asks for.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, RngExt};
+use tokio::sync::oneshot;
+use tokio::time::sleep_until;
+
+use super::SimError;
+use super::callers::{caller_name, dialled, present};
+use super::clock::timestamp;
+use super::engine::{Engine, Inner};
+use super::event::SimEvent;
+use super::render::{Binding, render};
+use super::scenarios::Scenario;
+use super::settings::{LAB_AGENTS, SimAgent};
+
+/// A call to make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallSpec {
+    /// What happens.
+    pub scenario: Scenario,
+    /// The customer's number, as the carrier presents it (inbound) or the agent dials it
+    /// (outbound); a random customer when `None`.
+    pub customer_number: Option<String>,
+    /// The customer's caller-ID name (inbound); the customer's own when `None`.
+    pub customer_name: Option<String>,
+    /// The agent who answers (or dials); a random free agent when `None`.
+    pub agent: Option<String>,
+}
+
+impl CallSpec {
+    /// A call of this scenario with a random customer and random free agents.
+    pub fn new(scenario: Scenario) -> Self {
+        CallSpec {
+            scenario,
+            customer_number: None,
+            customer_name: None,
+            agent: None,
+        }
+    }
+
+    /// This customer.
+    pub fn customer(mut self, number: impl Into<String>, name: impl Into<String>) -> Self {
+        self.customer_number = Some(number.into());
+        self.customer_name = Some(name.into());
+        self
+    }
+
+    /// This agent answers (or dials).
+    pub fn agent(mut self, extension: impl Into<String>) -> Self {
+        self.agent = Some(extension.into());
+        self
+    }
+}
+
+/// A call under way.
+#[derive(Debug)]
+pub struct SimCall {
+    /// Its Linkedid (the Uniqueid of its first channel).
+    pub linkedid: String,
+    /// What happens in it.
+    pub scenario: Scenario,
+    /// The agents taking part (the one answering or dialling first, if any).
+    pub agents: Vec<String>,
+    /// The customer's number as sent (empty for internal calls).
+    pub customer_number: String,
+    done: oneshot::Receiver<()>,
+}
+
+impl SimCall {
+    /// Waits until the call's last event has been sent.
+    pub async fn finished(self) {
+        let _ = self.done.await;
+    }
+}
+
+/// What an `Originate` asked for.
+#[derive(Clone, Debug)]
+pub(crate) struct OriginateRequest {
+    pub(crate) channel: String,
+    pub(crate) context: String,
+    pub(crate) exten: String,
+    pub(crate) caller_name: Option<String>,
+    pub(crate) click_id: String,
+    pub(crate) action_id: Option<String>,
+}
+
+/// Values of a call that do not come from [`CallSpec`].
+#[derive(Clone, Debug, Default)]
+struct Extras {
+    click_id: String,
+    origin_name: String,
+    action_id: Option<String>,
+}
+
+impl Engine {
+    /// Starts a call now.
+    pub(crate) fn place(self: &Arc<Self>, spec: CallSpec) -> Result<SimCall, SimError> {
+        self.place_with(spec, Extras::default())
+    }
+
+    fn place_with(self: &Arc<Self>, spec: CallSpec, extras: Extras) -> Result<SimCall, SimError> {
+        let (meta, template) = self
+            .catalog
+            .get(spec.scenario)
+            .ok_or(SimError::UnknownScenario(spec.scenario))?;
+        let (binding, agents) = {
+            let mut inner = self.lock();
+            let chosen = choose_agents(
+                &mut inner,
+                &self.settings.agents,
+                &template.agents,
+                meta.primary,
+                spec.agent.as_deref(),
+                meta.queue.is_some(),
+            )
+            .map_err(|e| e.for_scenario(spec.scenario))?;
+            let mut b = Binding {
+                agents: LAB_AGENTS.map(|(e, n)| (e.to_owned(), n.to_owned())),
+                linear_queue: queue_pair(&self.settings.queues.linear),
+                ringall_queue: queue_pair(&self.settings.queues.ringall),
+                click_id: extras.click_id,
+                origin_name: extras.origin_name,
+                action_id: extras.action_id,
+                ..Binding::default()
+            };
+            for (lab, agent) in &chosen {
+                b.agents[*lab] = (agent.extension.clone(), agent.name.clone());
+                inner.busy.insert(agent.extension.clone());
+            }
+            let boot = self.clock.boot_seconds();
+            for _ in 0..template.uniqueids {
+                b.uniqueids.push(format!("{boot}.{}", inner.next_uniqueid));
+                inner.next_uniqueid += 1;
+            }
+            for c in &template.channels {
+                let device = c.agent.map_or(&*c.device, |a| b.agents[a].0.as_str());
+                b.channels.push(format!(
+                    "{}{device}{}-{:08x}",
+                    c.tech, c.tail, inner.next_channel
+                ));
+                inner.next_channel += 1;
+            }
+            for _ in 0..template.bridges {
+                b.bridges.push(uuid(&mut inner.rng));
+            }
+            self.choose_customer(&mut inner, &spec, &mut b);
+            let mut chosen = chosen;
+            chosen.sort_by_key(|(lab, _)| Some(*lab) != meta.primary);
+            let agents: Vec<String> = chosen.into_iter().map(|(_, a)| a.extension).collect();
+            (b, agents)
+        };
+
+        let (done_tx, done) = oneshot::channel();
+        let call = SimCall {
+            linkedid: binding.linkedid().to_owned(),
+            scenario: spec.scenario,
+            agents: agents.clone(),
+            customer_number: binding.customer_number.clone(),
+            done,
+        };
+        tracing::debug!(linkedid = %call.linkedid, scenario = ?spec.scenario, ?agents, "simulated call");
+        let engine = Arc::clone(self);
+        let template = Arc::clone(template);
+        // The first event a millisecond from now, the others at their captured offsets.
+        let start = self.clock.now() + 1_000;
+        tokio::spawn(async move {
+            for event in &template.events {
+                let at = start + event.offset;
+                tokio::select! {
+                    () = sleep_until(engine.clock.instant_of(at)) => {}
+                    () = engine.shutdown.cancelled() => break,
+                }
+                engine.emit(render(event, &binding, start), at);
+            }
+            let mut inner = engine.lock();
+            for agent in &agents {
+                inner.busy.remove(agent);
+            }
+            drop(inner);
+            let _ = done_tx.send(());
+        });
+        Ok(call)
+    }
+
+    fn choose_customer(&self, inner: &mut Inner, spec: &CallSpec, b: &mut Binding) {
+        let Inner { rng, customers, .. } = inner;
+        let customer = customers.pick(rng).clone();
+        b.customer_number = match (&spec.customer_number, spec.scenario) {
+            (Some(number), _) => number.clone(),
+            (None, Scenario::Outbound) => dialled(&customer),
+            (None, _) => present(&customer, rng),
+        };
+        b.customer_name = spec
+            .customer_name
+            .clone()
+            .unwrap_or_else(|| caller_name(&customer, &b.customer_number));
+    }
+
+    /// Carries out an `Originate` (already answered "queued"): the agent's phone rings and
+    /// answers, then the customer; or an `OriginateResponse` failure when the channel is not
+    /// a free agent's phone.
+    pub(crate) fn originate(self: &Arc<Self>, request: OriginateRequest) {
+        let extension = request.channel.strip_prefix("PJSIP/").unwrap_or("");
+        let spec = CallSpec {
+            scenario: Scenario::ClickToCall,
+            customer_number: Some(request.exten.clone()),
+            customer_name: None,
+            agent: Some(extension.to_owned()),
+        };
+        let extras = Extras {
+            click_id: request.click_id.clone(),
+            origin_name: request
+                .caller_name
+                .clone()
+                .unwrap_or_else(|| request.exten.clone()),
+            action_id: request.action_id.clone(),
+        };
+        let reason = match self.place_with(spec, extras) {
+            Ok(_) => return,
+            Err(SimError::AgentBusy(_)) => 5,
+            Err(_) => 0,
+        };
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let at = engine.clock.now() + 50_000;
+            tokio::select! {
+                () = sleep_until(engine.clock.instant_of(at)) => {}
+                () = engine.shutdown.cancelled() => return,
+            }
+            let event = SimEvent::new("Event", "OriginateResponse")
+                .with("Privilege", "call,all")
+                .with("Timestamp", timestamp(at))
+                .with_action_id(request.action_id.as_deref())
+                .with("Response", "Failure")
+                .with("Channel", request.channel.as_str())
+                .with("Context", request.context.as_str())
+                .with("Exten", request.exten.as_str())
+                .with("Reason", reason.to_string())
+                .with("Uniqueid", "<null>")
+                .with("CallerIDNum", "<unknown>")
+                .with("CallerIDName", "<unknown>");
+            engine.emit(event, at);
+        });
+    }
+
+    /// Generates calls with exponential gaps (Poisson arrivals) until shutdown.
+    pub(crate) async fn generate(self: Arc<Self>) {
+        let per_minute = self.settings.calls_per_minute;
+        if per_minute.is_nan() || per_minute <= 0.0 {
+            return;
+        }
+        let mean = 60.0 / per_minute;
+        loop {
+            let (gap, scenario) = {
+                let mut inner = self.lock();
+                let u: f64 = inner.rng.random();
+                let gap = -(1.0 - u).ln() * mean;
+                (gap, self.pick_scenario(&mut inner.rng))
+            };
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(gap.min(86_400.0))) => {}
+                () = self.shutdown.cancelled() => return,
+            }
+            let Some(scenario) = scenario else { continue };
+            if let Err(e) = self.place(CallSpec::new(scenario)) {
+                tracing::debug!(error = %e, "no call generated this time");
+            }
+        }
+    }
+
+    fn pick_scenario(&self, rng: &mut impl Rng) -> Option<Scenario> {
+        let entries = self.catalog.entries();
+        let total: u32 = entries.iter().map(|(s, _)| s.weight).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut roll = rng.random_range(0..total);
+        for (spec, _) in entries {
+            if roll < spec.weight {
+                return Some(spec.scenario);
+            }
+            roll -= spec.weight;
+        }
+        None
+    }
+}
+
+fn queue_pair(q: &super::settings::SimQueue) -> (String, String) {
+    (q.name.clone(), q.did.clone())
+}
+
+/// Configured agents standing in for the template's lab agents: the requested one as the
+/// primary, the others at random among the free ones (not paused, for queue calls).
+fn choose_agents(
+    inner: &mut Inner,
+    agents: &[SimAgent],
+    lab_agents: &[usize],
+    primary: Option<usize>,
+    requested: Option<&str>,
+    queue_call: bool,
+) -> Result<Vec<(usize, SimAgent)>, SimError> {
+    let mut chosen: Vec<(usize, SimAgent)> = Vec::new();
+    if let (Some(primary), Some(ext)) = (primary.filter(|p| lab_agents.contains(p)), requested) {
+        let agent = agents
+            .iter()
+            .find(|a| a.extension == ext)
+            .ok_or_else(|| SimError::UnknownAgent(ext.to_owned()))?;
+        if inner.busy.contains(ext) {
+            return Err(SimError::AgentBusy(ext.to_owned()));
+        }
+        chosen.push((primary, agent.clone()));
+    }
+    let mut free: Vec<&SimAgent> = agents
+        .iter()
+        .filter(|a| !inner.busy.contains(&a.extension))
+        .filter(|a| chosen.iter().all(|(_, c)| c.extension != a.extension))
+        .filter(|a| !queue_call || !inner.state.is_paused(&a.extension))
+        .collect();
+    free.shuffle(&mut inner.rng);
+    for &lab in lab_agents {
+        if chosen.iter().any(|(l, _)| *l == lab) {
+            continue;
+        }
+        let agent = free.pop().ok_or(SimError::NoFreeAgent(None))?;
+        chosen.push((lab, agent.clone()));
+    }
+    Ok(chosen)
+}
+
+/// A random bridge id in the UUID v4 form Asterisk uses.
+fn uuid(rng: &mut impl Rng) -> String {
+    let v: u128 = rng.random();
+    let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let hex = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

@@ -1,0 +1,196 @@
+//! The heart of the simulated PBX, shared by every client session and call task: the clock,
+//! the live state, the counters Asterisk would keep (Uniqueids, channel numbers), the
+//! agents on a call, the log of actions received, and the fan-out of events to clients.
+//!
+//! Every event goes through [`Engine::emit`]: under one lock the state learns from it and
+//! it is handed to every subscribed client, so a list answer taken under the same lock is
+//! consistent with the events a client has been sent.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::SimError;
+use super::callers::Customers;
+use super::clock::{EpochMicros, SimClock};
+use super::event::{ClassMask, SimEvent};
+use super::replay::{self, ReplayItem};
+use super::scenarios::Catalog;
+use super::settings::SimSettings;
+use super::state::PbxState;
+
+/// How many distinct customers call the simulated contact center.
+const CUSTOMERS: usize = 400;
+
+/// An event on its way to the clients, encoded once.
+#[derive(Clone, Debug)]
+pub(crate) struct Emitted {
+    pub(crate) bytes: Bytes,
+    pub(crate) classes: ClassMask,
+}
+
+/// An action a client sent, as logged for tests (`Secret` and `Key` redacted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedAction {
+    /// The `Action` header.
+    pub name: String,
+    /// Every header after `Action`, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ReceivedAction {
+    /// The first value of `key` (ASCII case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What is guarded by the engine's lock.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) state: PbxState,
+    pub(crate) busy: HashSet<String>,
+    pub(crate) next_uniqueid: u64,
+    pub(crate) next_channel: u64,
+    pub(crate) rng: SmallRng,
+    pub(crate) customers: Customers,
+    pub(crate) actions: Vec<ReceivedAction>,
+}
+
+/// The shared simulator core.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    pub(crate) settings: SimSettings,
+    pub(crate) clock: SimClock,
+    pub(crate) catalog: Catalog,
+    pub(crate) shutdown: CancellationToken,
+    /// The events of the replayed captures (empty unless replaying).
+    pub(crate) replay_items: Arc<Vec<ReplayItem>>,
+    inner: Mutex<Inner>,
+    events: broadcast::Sender<Emitted>,
+}
+
+impl Engine {
+    pub(crate) fn new(settings: SimSettings) -> Result<Arc<Engine>, SimError> {
+        let catalog = Catalog::load()?;
+        let clock = SimClock::start();
+        let mut rng = SmallRng::seed_from_u64(settings.seed);
+        let customers = Customers::generate(&mut rng, CUSTOMERS, settings.hostile_names);
+        let inner = Inner {
+            state: PbxState::new(&settings, clock.boot_seconds()),
+            busy: HashSet::new(),
+            next_uniqueid: 0,
+            next_channel: 0,
+            rng,
+            customers,
+            actions: Vec::new(),
+        };
+        let replay_items = match &settings.replay {
+            Some(replay) => replay::load(replay)?,
+            None => Vec::new(),
+        };
+        let (events, _) = broadcast::channel(settings.client_buffer.max(16));
+        Ok(Arc::new(Engine {
+            settings,
+            clock,
+            catalog,
+            shutdown: CancellationToken::new(),
+            replay_items: Arc::new(replay_items),
+            inner: Mutex::new(inner),
+            events,
+        }))
+    }
+
+    /// The lock on the state, counters and log (never held across an await).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A receiver of every event emitted from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Emitted> {
+        self.events.subscribe()
+    }
+
+    /// Sends an event at sim time `at`: the state learns from it, clients receive it.
+    pub(crate) fn emit(&self, mut event: SimEvent, at: EpochMicros) {
+        let mut inner = self.lock();
+        inner.state.patch_member_status(&mut event);
+        inner.state.apply(&event, at);
+        let classes = ClassMask::of_list(event.get("Privilege").unwrap_or(""));
+        // No receiver (no client logged in) is fine: the PBX runs on regardless.
+        let _ = self.events.send(Emitted {
+            bytes: event.to_bytes(),
+            classes,
+        });
+    }
+
+    /// Logs an action received from a client.
+    pub(crate) fn record_action(&self, action: ReceivedAction) {
+        self.lock().actions.push(action);
+    }
+
+    /// Pauses or unpauses `interface` in `queue` (or in every queue it is a member of),
+    /// emitting one `QueueMemberPause` per membership; the number changed.
+    pub(crate) fn queue_pause(
+        &self,
+        interface: &str,
+        queue: Option<&str>,
+        paused: bool,
+        reason: &str,
+    ) -> usize {
+        let at = self.clock.now();
+        let events: Vec<SimEvent> = {
+            let inner = self.lock();
+            inner
+                .state
+                .queues
+                .iter()
+                .filter(|q| queue.is_none_or(|n| n == q.name))
+                .filter_map(|q| {
+                    let m = q.members.iter().find(|m| m.location == interface)?;
+                    let last_pause = if paused {
+                        at.div_euclid(1_000_000)
+                    } else {
+                        m.last_pause
+                    };
+                    Some(
+                        SimEvent::new("Event", "QueueMemberPause")
+                            .with("Privilege", "agent,all")
+                            .with("Timestamp", super::clock::timestamp(at))
+                            .with("Queue", q.name.as_str())
+                            .with("MemberName", m.name.as_str())
+                            .with("Interface", m.location.as_str())
+                            .with("StateInterface", m.state_interface.as_str())
+                            .with("Membership", "static")
+                            .with("Penalty", "0")
+                            .with("CallsTaken", m.calls_taken.to_string())
+                            .with("LastCall", m.last_call.to_string())
+                            .with("LastPause", last_pause.to_string())
+                            .with("LoginTime", m.login_time.to_string())
+                            .with("InCall", if m.in_call { "1" } else { "0" })
+                            .with("Status", m.status.to_string())
+                            .with("Paused", if paused { "1" } else { "0" })
+                            .with("PausedReason", if paused { reason } else { "" })
+                            .with("Ringinuse", "0")
+                            .with("Wrapuptime", "0"),
+                    )
+                })
+                .collect()
+        };
+        let changed = events.len();
+        for event in events {
+            self.emit(event, at);
+        }
+        changed
+    }
+}

@@ -1,0 +1,192 @@
+//! A simulated Asterisk 22 speaking real AMI over TCP, for the demo, end-to-end and load
+//! tests: it goes through the real client and tracker, never around them.
+//!
+//! - [`Simulator`] / [`run`]: the TCP server; [`SimHandle`]: make a given call happen now
+//!   ([`CallSpec`], [`SimHandle::ring`]) and read the log of actions received.
+//! - `settings`: [`SimSettings`] (account, agents, queues, call rate, seed, replay).
+//! - `session` and `actions`: one client connection — banner, `Login` (plain or MD5
+//!   challenge; a wrong secret is refused after a delay and the connection closed),
+//!   `Ping`, `Events`, `CoreShowChannels`, `QueueStatus`, `QueueSummary`, `Originate`
+//!   (then `OriginateResponse`), `QueuePause`, `Logoff`, errors for anything else.
+//! - `scenarios`, `template`, `render`: calls replayed from real captures
+//!   (`scenarios/*.ami`, embedded), re-stamped with fresh Uniqueids, channel names, bridge
+//!   ids, agents, customers and times; `callers`: who calls, in which number format.
+//! - `calls`: placing calls (no agent is rung while on a call), random arrivals, originates.
+//! - `engine`: the shared core (clock, state, counters, fan-out); `state` and `lists`: the
+//!   live channels and queues the list actions report; `clock`: sim time (Tokio time, so
+//!   tests can pause it); `event`: outgoing messages; `replay`: serving capture files.
+
+mod actions;
+mod callers;
+mod calls;
+mod clock;
+mod engine;
+mod event;
+mod lists;
+mod render;
+mod replay;
+mod scenarios;
+mod session;
+mod settings;
+mod state;
+mod template;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+pub use calls::{CallSpec, SimCall};
+pub use engine::ReceivedAction;
+pub use scenarios::Scenario;
+pub use settings::{ReplayPace, ReplaySettings, SimAgent, SimQueue, SimQueues, SimSettings};
+
+use engine::Engine;
+use session::ClientSession;
+
+/// What can go wrong in the simulator.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// An embedded scenario does not parse (a bug in the build).
+    #[error("scenario template {0}")]
+    Template(String),
+    /// The scenario is not in the catalog.
+    #[error("no such scenario: {0:?}")]
+    UnknownScenario(Scenario),
+    /// Every agent the scenario needs is on a call (or paused).
+    #[error("not enough free agents for {0:?}")]
+    NoFreeAgent(Option<Scenario>),
+    /// The requested agent is on a call.
+    #[error("agent {0} is on a call")]
+    AgentBusy(String),
+    /// The requested agent is not configured.
+    #[error("agent {0} is not configured")]
+    UnknownAgent(String),
+    /// A capture to replay cannot be read or decoded.
+    #[error("replay file {path}: {error}")]
+    Replay {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+    /// Accepting connections failed.
+    #[error("AMI server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SimError {
+    fn for_scenario(self, scenario: Scenario) -> Self {
+        match self {
+            SimError::NoFreeAgent(None) => SimError::NoFreeAgent(Some(scenario)),
+            other => other,
+        }
+    }
+}
+
+/// The simulated PBX, ready to serve.
+#[derive(Debug)]
+pub struct Simulator {
+    engine: Arc<Engine>,
+}
+
+impl Simulator {
+    /// Loads the scenarios (and the captures to replay, if any).
+    pub fn new(settings: SimSettings) -> Result<Simulator, SimError> {
+        Ok(Simulator {
+            engine: Engine::new(settings)?,
+        })
+    }
+
+    /// A handle to make calls happen and to read the action log.
+    pub fn handle(&self) -> SimHandle {
+        SimHandle {
+            engine: Arc::clone(&self.engine),
+        }
+    }
+
+    /// Accepts AMI clients on `listener` and generates calls until `shutdown` completes (or
+    /// [`SimHandle::shutdown`] is called); clients then get `Event: Shutdown` and are
+    /// disconnected.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), SimError> {
+        let engine = self.engine;
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "simulated PBX listening");
+        }
+        let mut sessions = JoinSet::new();
+        sessions.spawn(Arc::clone(&engine).generate());
+        tokio::pin!(shutdown);
+        let result = loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        tracing::debug!(%peer, "AMI client connected to the simulated PBX");
+                        sessions.spawn(ClientSession::new(Arc::clone(&engine), stream, peer).run());
+                    }
+                    Err(e) => break Err(SimError::Io(e)),
+                },
+                () = &mut shutdown => break Ok(()),
+                () = engine.shutdown.cancelled() => break Ok(()),
+            }
+            while sessions.try_join_next().is_some() {}
+        };
+        engine.shutdown.cancel();
+        while sessions.join_next().await.is_some() {}
+        result
+    }
+}
+
+/// Runs a simulated PBX on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    settings: SimSettings,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    Simulator::new(settings)?.serve(listener, shutdown).await
+}
+
+/// A handle on a running simulator; cheap to clone. Calls must be placed from within a
+/// Tokio runtime.
+#[derive(Clone, Debug)]
+pub struct SimHandle {
+    engine: Arc<Engine>,
+}
+
+impl SimHandle {
+    /// Starts a call now.
+    pub fn place(&self, call: CallSpec) -> Result<SimCall, SimError> {
+        self.engine.place(call)
+    }
+
+    /// An inbound call to the linear queue from `number` ("`name`"), answered by `agent`
+    /// after ringing 5 s, 8 s of talk, then the caller hangs up (capture 01).
+    pub fn ring(&self, number: &str, name: &str, agent: &str) -> Result<SimCall, SimError> {
+        self.place(
+            CallSpec::new(Scenario::InboundAnswered)
+                .customer(number, name)
+                .agent(agent),
+        )
+    }
+
+    /// Every action received so far, oldest first (`Secret` and `Key` redacted).
+    pub fn actions(&self) -> Vec<ReceivedAction> {
+        self.engine.lock().actions.clone()
+    }
+
+    /// How many channels are up right now.
+    pub fn live_channels(&self) -> usize {
+        self.engine.lock().state.channels.len()
+    }
+
+    /// Stops the simulator: calls stop, clients get `Event: Shutdown` and are disconnected.
+    pub fn shutdown(&self) {
+        self.engine.shutdown.cancel();
+    }
+}

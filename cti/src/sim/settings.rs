@@ -1,0 +1,157 @@
+//! What the simulated PBX is told at start: its AMI account, its agents and queues, how
+//! many calls to generate, or which captures to replay instead.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// An agent's desk phone: the PJSIP endpoint `extension` and the name it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimAgent {
+    /// The extension, e.g. `1001` (channels are `PJSIP/1001-…`).
+    pub extension: String,
+    /// The caller-ID name of the phone and the queue member name, e.g. `Sara Ahmadi`.
+    pub name: String,
+}
+
+impl SimAgent {
+    /// The lab's agents (1001 Sara Ahmadi, 1002 Reza Karimi, 1003 Maryam Hosseini).
+    pub fn lab() -> Vec<SimAgent> {
+        LAB_AGENTS
+            .iter()
+            .map(|(extension, name)| SimAgent {
+                extension: (*extension).to_owned(),
+                name: (*name).to_owned(),
+            })
+            .collect()
+    }
+
+    /// Agents for these extensions: the lab's name when the extension is one of the lab's,
+    /// `Agent <extension>` otherwise.
+    pub fn for_extensions<S: AsRef<str>>(extensions: &[S]) -> Vec<SimAgent> {
+        extensions
+            .iter()
+            .map(|ext| {
+                let ext = ext.as_ref();
+                let name = LAB_AGENTS
+                    .iter()
+                    .find(|(e, _)| *e == ext)
+                    .map_or_else(|| format!("Agent {ext}"), |(_, n)| (*n).to_owned());
+                SimAgent {
+                    extension: ext.to_owned(),
+                    name,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The agents of the lab PBX the captures come from, in the captures' order.
+pub(crate) const LAB_AGENTS: [(&str, &str); 3] = [
+    ("1001", "Sara Ahmadi"),
+    ("1002", "Reza Karimi"),
+    ("1003", "Maryam Hosseini"),
+];
+
+/// One queue: its name and the DID that leads to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimQueue {
+    /// The queue's name, e.g. `support`.
+    pub name: String,
+    /// The number customers dial, e.g. `02191001000` (also the company's caller ID).
+    pub did: String,
+}
+
+/// The two queues of the lab, which the call scenarios are built on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimQueues {
+    /// Strategy `linear`, members are the agents' devices `PJSIP/<ext>` (lab: `support`).
+    pub linear: SimQueue,
+    /// Strategy `ringall`, members are `Local/<ext>@queue-agents/n` (lab: `sales`).
+    pub ringall: SimQueue,
+}
+
+impl Default for SimQueues {
+    fn default() -> Self {
+        SimQueues {
+            linear: SimQueue {
+                name: "support".into(),
+                did: "02191001000".into(),
+            },
+            ringall: SimQueue {
+                name: "sales".into(),
+                did: "02191002000".into(),
+            },
+        }
+    }
+}
+
+/// How replayed captures are paced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplayPace {
+    /// As the PBX sent them, following the events' `Timestamp` gaps.
+    #[default]
+    RealTime,
+    /// As fast as the client reads (load tests, imports).
+    AsFastAsPossible,
+}
+
+/// Replay mode: every logged-in client is sent the events of these captures, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplaySettings {
+    /// Capture files as described in the fixtures' README (bytes a client received).
+    pub files: Vec<PathBuf>,
+    /// Pacing.
+    pub pace: ReplayPace,
+    /// Move every `Timestamp` so the first event is "now" (otherwise bytes go out as
+    /// captured).
+    pub restamp: bool,
+}
+
+/// Settings of the simulated PBX.
+///
+/// `Debug` never shows the secret.
+#[derive(Clone, Debug)]
+pub struct SimSettings {
+    /// AMI user accepted at `Login`.
+    pub username: String,
+    /// That user's secret (plain and MD5 logins).
+    pub secret: SecretString,
+    /// Agents (queue members of both queues, desk phones for outbound and internal calls).
+    pub agents: Vec<SimAgent>,
+    /// The two queues.
+    pub queues: SimQueues,
+    /// Generated calls per minute on average (Poisson arrivals); 0 generates none, calls
+    /// then happen only on demand ([`SimHandle`](super::SimHandle)) and by `Originate`.
+    pub calls_per_minute: f64,
+    /// Seed of every random choice (callers, scenarios, agents, arrival times).
+    pub seed: u64,
+    /// Share (0..=1) of generated callers with a hostile caller-ID name.
+    pub hostile_names: f64,
+    /// The delay before `Response: Error` to a wrong secret.
+    pub failed_login_delay: Duration,
+    /// Replay captures instead of generating calls.
+    pub replay: Option<ReplaySettings>,
+    /// Events buffered per client before a client too slow to read them is disconnected.
+    pub client_buffer: usize,
+}
+
+impl SimSettings {
+    /// The lab's PBX: user `cti` / `cti-secret`, agents 1001–1003, queues `support` and
+    /// `sales`, no generated calls.
+    pub fn lab() -> Self {
+        SimSettings {
+            username: "cti".into(),
+            secret: "cti-secret".into(),
+            agents: SimAgent::lab(),
+            queues: SimQueues::default(),
+            calls_per_minute: 0.0,
+            seed: 1,
+            hostile_names: 0.05,
+            failed_login_delay: Duration::from_secs(1),
+            replay: None,
+            client_buffer: 65_536,
+        }
+    }
+}
