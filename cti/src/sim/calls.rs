@@ -16,9 +16,12 @@ use super::callers::{caller_name, dialled, present};
 use super::clock::timestamp;
 use super::engine::{Engine, Inner};
 use super::event::SimEvent;
-use super::render::{Binding, render};
+use super::render::{Binding, Stretch, render};
 use super::scenarios::Scenario;
 use super::settings::{LAB_AGENTS, SimAgent};
+
+/// How many scenarios an arriving call tries before it is dropped for lack of free agents.
+const ARRIVAL_TRIES: usize = 4;
 
 /// A call to make.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +35,9 @@ pub struct CallSpec {
     pub customer_name: Option<String>,
     /// The agent who answers (or dials); a random free agent when `None`.
     pub agent: Option<String>,
+    /// How much longer than captured the talk lasts (whole seconds); random up to
+    /// [`SimSettings::max_extra_talk`](super::SimSettings::max_extra_talk) when `None`.
+    pub extra_talk: Option<Duration>,
 }
 
 impl CallSpec {
@@ -42,6 +48,7 @@ impl CallSpec {
             customer_number: None,
             customer_name: None,
             agent: None,
+            extra_talk: None,
         }
     }
 
@@ -55,6 +62,13 @@ impl CallSpec {
     /// This agent answers (or dials).
     pub fn agent(mut self, extension: impl Into<String>) -> Self {
         self.agent = Some(extension.into());
+        self
+    }
+
+    /// The talk lasts this much longer than captured (`Duration::ZERO`: exactly as
+    /// captured).
+    pub fn extra_talk(mut self, extra: Duration) -> Self {
+        self.extra_talk = Some(extra);
         self
     }
 }
@@ -110,7 +124,7 @@ impl Engine {
             .catalog
             .get(spec.scenario)
             .ok_or(SimError::UnknownScenario(spec.scenario))?;
-        let (binding, agents) = {
+        let (binding, agents, stretch) = {
             let mut inner = self.lock();
             let chosen = choose_agents(
                 &mut inner,
@@ -151,10 +165,22 @@ impl Engine {
                 b.bridges.push(uuid(&mut inner.rng));
             }
             self.choose_customer(&mut inner, &spec, &mut b);
+            let cap = meta
+                .extra_cap
+                .unwrap_or(u64::MAX)
+                .min(self.settings.max_extra_talk.as_secs());
+            let seconds = match spec.extra_talk {
+                Some(extra) => extra.as_secs(),
+                None => inner.rng.random_range(0..=cap),
+            };
+            let stretch = template.talk_end.map(|end| Stretch {
+                from_offset: template.events[end].offset,
+                seconds: i64::try_from(seconds).unwrap_or(0),
+            });
             let mut chosen = chosen;
             chosen.sort_by_key(|(lab, _)| Some(*lab) != meta.primary);
             let agents: Vec<String> = chosen.into_iter().map(|(_, a)| a.extension).collect();
-            (b, agents)
+            (b, agents, stretch)
         };
 
         let (done_tx, done) = oneshot::channel();
@@ -171,13 +197,14 @@ impl Engine {
         // The first event a millisecond from now, the others at their captured offsets.
         let start = self.clock.now() + 1_000;
         tokio::spawn(async move {
-            for event in &template.events {
-                let at = start + event.offset;
+            for (i, event) in template.events.iter().enumerate() {
+                let stretch = stretch.filter(|_| template.talk_end.is_some_and(|end| i >= end));
+                let at = start + event.offset + stretch.map_or(0, |s| s.seconds * 1_000_000);
                 tokio::select! {
                     () = sleep_until(engine.clock.instant_of(at)) => {}
                     () = engine.shutdown.cancelled() => break,
                 }
-                engine.emit(render(event, &binding, start), at);
+                engine.emit(render(event, &binding, start, stretch), at);
             }
             let mut inner = engine.lock();
             for agent in &agents {
@@ -213,6 +240,7 @@ impl Engine {
             customer_number: Some(request.exten.clone()),
             customer_name: None,
             agent: Some(extension.to_owned()),
+            extra_talk: None,
         };
         let extras = Extras {
             click_id: request.click_id.clone(),
@@ -258,19 +286,24 @@ impl Engine {
         }
         let mean = 60.0 / per_minute;
         loop {
-            let (gap, scenario) = {
-                let mut inner = self.lock();
-                let u: f64 = inner.rng.random();
-                let gap = -(1.0 - u).ln() * mean;
-                (gap, self.pick_scenario(&mut inner.rng))
+            let gap = {
+                let u: f64 = self.lock().rng.random();
+                -(1.0 - u).ln() * mean
             };
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs_f64(gap.min(86_400.0))) => {}
                 () = self.shutdown.cancelled() => return,
             }
-            let Some(scenario) = scenario else { continue };
-            if let Err(e) = self.place(CallSpec::new(scenario)) {
-                tracing::debug!(error = %e, "no call generated this time");
+            // A scenario needing more free agents than there are gives way to another one.
+            for _ in 0..ARRIVAL_TRIES {
+                let scenario = self.pick_scenario(&mut self.lock().rng);
+                let Some(scenario) = scenario else { break };
+                match self.place(CallSpec::new(scenario)) {
+                    Err(SimError::NoFreeAgent(_)) => continue,
+                    Err(e) => tracing::debug!(error = %e, "no call generated this time"),
+                    Ok(_) => {}
+                }
+                break;
             }
         }
     }

@@ -8,7 +8,7 @@
 //!   challenge; a wrong secret is refused after a delay and the connection closed),
 //!   `Ping`, `Events`, `CoreShowChannels`, `QueueStatus`, `QueueSummary`, `Originate`
 //!   (then `OriginateResponse`), `QueuePause`, `Logoff`, errors for anything else.
-//! - `scenarios`, `template`, `render`: calls replayed from real captures
+//! - `scenarios`, `template`, `slots`, `render`: calls replayed from real captures
 //!   (`scenarios/*.ami`, embedded), re-stamped with fresh Uniqueids, channel names, bridge
 //!   ids, agents, customers and times; `callers`: who calls, in which number format.
 //! - `calls`: placing calls (no agent is rung while on a call), random arrivals, originates.
@@ -28,6 +28,7 @@ mod replay;
 mod scenarios;
 mod session;
 mod settings;
+mod slots;
 mod state;
 mod template;
 
@@ -166,12 +167,13 @@ impl SimHandle {
     }
 
     /// An inbound call to the linear queue from `number` ("`name`"), answered by `agent`
-    /// after ringing 5 s, 8 s of talk, then the caller hangs up (capture 01).
+    /// after ringing 5 s, 8 s of talk, then the caller hangs up: capture 01's exact timings.
     pub fn ring(&self, number: &str, name: &str, agent: &str) -> Result<SimCall, SimError> {
         self.place(
             CallSpec::new(Scenario::InboundAnswered)
                 .customer(number, name)
-                .agent(agent),
+                .agent(agent)
+                .extra_talk(std::time::Duration::ZERO),
         )
     }
 

@@ -4,7 +4,8 @@
 
 use super::clock::{EpochMicros, cdr_time, timestamp};
 use super::event::SimEvent;
-use super::template::{QueueRole, Segment, Slot, TemplateEvent, TemplateValue};
+use super::slots::{QueueRole, Segment, Slot};
+use super::template::{TemplateEvent, TemplateValue};
 
 /// The values of one generated call.
 #[derive(Clone, Debug, Default)]
@@ -64,8 +65,28 @@ impl Binding {
     }
 }
 
-/// The event `template` of a call whose first event happens at `start`.
-pub(crate) fn render(template: &TemplateEvent, binding: &Binding, start: EpochMicros) -> SimEvent {
+/// How much longer than captured a call's talk is: events from the talk's end on are
+/// delayed by `seconds`, and the durations they report grow by as much.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stretch {
+    /// Offset of the event ending the talk, microseconds after the call's first event.
+    pub(crate) from_offset: i64,
+    /// Whole seconds added.
+    pub(crate) seconds: i64,
+}
+
+/// Headers holding whole seconds that grow with the talk (CDR, `AgentComplete`).
+const DURATIONS: [&str; 3] = ["Duration", "BillableSeconds", "TalkTime"];
+
+/// The event `template` of a call whose first event happens at `start`; `stretch` is given
+/// for the events from the talk's end on.
+pub(crate) fn render(
+    template: &TemplateEvent,
+    binding: &Binding,
+    start: EpochMicros,
+    stretch: Option<Stretch>,
+) -> SimEvent {
+    let extra = stretch.map_or(0, |s| s.seconds);
     let mut event = SimEvent::default();
     for (key, value) in &template.headers {
         let key = binding.fill(key);
@@ -73,9 +94,22 @@ pub(crate) fn render(template: &TemplateEvent, binding: &Binding, start: EpochMi
             continue;
         }
         let value = match value {
-            TemplateValue::Text(segments) => binding.fill(segments),
-            TemplateValue::Time(offset) => timestamp(start + offset),
-            TemplateValue::CdrTime(offset) => cdr_time(start.div_euclid(1_000_000) + offset),
+            TemplateValue::Text(segments) => {
+                let text = binding.fill(segments);
+                match text.parse::<i64>() {
+                    Ok(n) if extra > 0 && n > 0 && DURATIONS.contains(&key.as_str()) => {
+                        (n + extra).to_string()
+                    }
+                    _ => text,
+                }
+            }
+            TemplateValue::Time(offset) => timestamp(start + offset + extra * 1_000_000),
+            TemplateValue::CdrTime(offset) => {
+                // A CDR time at or after the talk's end (to the second) moves with it.
+                let moved = stretch.is_some_and(|s| (offset + 1) * 1_000_000 >= s.from_offset);
+                let seconds = if moved { offset + extra } else { *offset };
+                cdr_time(start.div_euclid(1_000_000) + seconds)
+            }
         };
         event.headers.push((key, value));
     }

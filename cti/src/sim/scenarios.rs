@@ -1,11 +1,14 @@
-//! The calls the simulator knows how to make, each a template taken from a real Asterisk 22
-//! capture (`scenarios/*.ami`, the events of one call, embedded in the binary) plus what
-//! the capture's values mean: who the customer is, which lab agent answers or dials.
+//! The calls the simulator knows how to make, each a template of one call's events
+//! (`scenarios/*.ami`, embedded in the binary; see `scenarios/README.md`) plus what its values
+//! mean: who the customer is, which lab agent answers or dials. Seven are real Asterisk 22
+//! captures; hold and the two transfers extend capture 01 with the events Asterisk 22
+//! documents for them.
 
 use std::sync::Arc;
 
 use super::SimError;
-use super::template::{KnownValues, QueueRole, Template};
+use super::slots::QueueRole;
+use super::template::{KnownValues, TalkEnd, Template};
 
 /// A kind of call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,6 +30,15 @@ pub enum Scenario {
     Outbound,
     /// One agent calls another; 10 s talk (capture 07).
     Internal,
+    /// As [`InboundAnswered`](Self::InboundAnswered), with the customer on hold for 7 s
+    /// (`Hold`, `MusicOnHoldStart` … `Unhold`, `MusicOnHoldStop`).
+    Hold,
+    /// The answering agent blind-transfers the customer (SIP REFER) to a second agent, who
+    /// answers after 3 s; 6 s talk (`BlindTransfer`).
+    BlindTransfer,
+    /// The answering agent holds the customer, calls a second agent, talks to them 5 s and
+    /// completes the transfer; 6 s talk (`AttendedTransfer`, bridges merged).
+    AttendedTransfer,
 }
 
 /// What a scenario's capture values mean.
@@ -41,6 +53,15 @@ pub(crate) struct Spec {
     pub(crate) queue: Option<QueueRole>,
     /// Relative frequency among generated calls (0: never generated).
     pub(crate) weight: u32,
+    /// Where the talk (or the wait before abandoning) ends, to vary its length.
+    pub(crate) talk_end: TalkEnd,
+    /// The most a generated call's talk may be made longer, in seconds (`None`: as the
+    /// settings say).
+    pub(crate) extra_cap: Option<u64>,
+}
+
+const fn ends(event: &'static str, channel: &'static str) -> TalkEnd {
+    TalkEnd { event, channel }
 }
 
 const fn customer(number: &'static str, name: Option<&'static str>) -> KnownValues {
@@ -54,7 +75,7 @@ const fn customer(number: &'static str, name: Option<&'static str>) -> KnownValu
 }
 
 /// Every scenario.
-pub(crate) const SPECS: [Spec; 7] = [
+pub(crate) const SPECS: [Spec; 10] = [
     Spec {
         scenario: Scenario::InboundAnswered,
         bytes: include_bytes!("scenarios/inbound-answered.ami"),
@@ -62,6 +83,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(0),
         queue: Some(QueueRole::Linear),
         weight: 30,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
     },
     Spec {
         scenario: Scenario::InboundAbandoned,
@@ -70,6 +93,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: None,
         queue: Some(QueueRole::RingAll),
         weight: 10,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: Some(8),
     },
     Spec {
         scenario: Scenario::RingNoAnswer,
@@ -78,6 +103,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(1),
         queue: Some(QueueRole::Linear),
         weight: 12,
+        talk_end: ends("HangupRequest", "PJSIP/1002"),
+        extra_cap: None,
     },
     Spec {
         scenario: Scenario::RingAllAnswered,
@@ -86,6 +113,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(1),
         queue: Some(QueueRole::RingAll),
         weight: 16,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
     },
     Spec {
         scenario: Scenario::ClickToCall,
@@ -100,6 +129,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(1),
         queue: None,
         weight: 0,
+        talk_end: ends("HangupRequest", "PJSIP/1002"),
+        extra_cap: None,
     },
     Spec {
         scenario: Scenario::Outbound,
@@ -108,6 +139,8 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(2),
         queue: None,
         weight: 14,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
     },
     Spec {
         scenario: Scenario::Internal,
@@ -122,6 +155,38 @@ pub(crate) const SPECS: [Spec; 7] = [
         primary: Some(0),
         queue: None,
         weight: 6,
+        talk_end: ends("HangupRequest", "PJSIP/1001"),
+        extra_cap: None,
+    },
+    Spec {
+        scenario: Scenario::Hold,
+        bytes: include_bytes!("scenarios/hold.ami"),
+        known: customer("09121234567", Some("Ali Rezaei")),
+        primary: Some(0),
+        queue: Some(QueueRole::Linear),
+        weight: 6,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
+    },
+    Spec {
+        scenario: Scenario::BlindTransfer,
+        bytes: include_bytes!("scenarios/blind-transfer.ami"),
+        known: customer("09121234567", Some("Ali Rezaei")),
+        primary: Some(0),
+        queue: Some(QueueRole::Linear),
+        weight: 4,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
+    },
+    Spec {
+        scenario: Scenario::AttendedTransfer,
+        bytes: include_bytes!("scenarios/attended-transfer.ami"),
+        known: customer("09121234567", Some("Ali Rezaei")),
+        primary: Some(0),
+        queue: Some(QueueRole::Linear),
+        weight: 3,
+        talk_end: ends("HangupRequest", "PJSIP/trunk"),
+        extra_cap: None,
     },
 ];
 
@@ -138,7 +203,8 @@ impl Catalog {
             .iter()
             .map(|spec| {
                 let name = format!("{:?}", spec.scenario);
-                Template::parse(&name, spec.bytes, spec.known).map(|t| (*spec, Arc::new(t)))
+                Template::parse(&name, spec.bytes, spec.known, Some(spec.talk_end))
+                    .map(|t| (*spec, Arc::new(t)))
             })
             .collect::<Result<_, _>>()?;
         Ok(Catalog { entries })

@@ -127,6 +127,9 @@ pub struct SimSettings {
     pub calls_per_minute: f64,
     /// Seed of every random choice (callers, scenarios, agents, arrival times).
     pub seed: u64,
+    /// The most a call's talk is made longer than captured (random per call, whole
+    /// seconds), so calls do not all last the same; zero keeps the captured timings.
+    pub max_extra_talk: Duration,
     /// Share (0..=1) of generated callers with a hostile caller-ID name.
     pub hostile_names: f64,
     /// The delay before `Response: Error` to a wrong secret.
@@ -148,6 +151,7 @@ impl SimSettings {
             queues: SimQueues::default(),
             calls_per_minute: 0.0,
             seed: 1,
+            max_extra_talk: Duration::from_secs(120),
             hostile_names: 0.05,
             failed_login_delay: Duration::from_secs(1),
             replay: None,

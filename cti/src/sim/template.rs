@@ -15,52 +15,8 @@ use std::collections::BTreeMap;
 use super::SimError;
 use super::clock::parse_cdr_time;
 use super::settings::LAB_AGENTS;
+use super::slots::{QueueRole, Segment, Slot, segments};
 use crate::ami::{Frame, Frames, Message};
-
-/// Which of the two lab queues a token names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum QueueRole {
-    /// `support` (linear, PJSIP members).
-    Linear,
-    /// `sales` (ringall, Local members).
-    RingAll,
-}
-
-/// A value that differs from call to call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Slot {
-    /// The n-th Uniqueid of the call, in the order the PBX created them (0 = Linkedid).
-    Uniqueid(usize),
-    /// The n-th channel name (without `;1`/`;2`), in creation order.
-    Channel(usize),
-    /// The n-th bridge id.
-    Bridge(usize),
-    /// The extension of lab agent n (0 = 1001, 1 = 1002, 2 = 1003).
-    AgentExt(usize),
-    /// The name of lab agent n.
-    AgentName(usize),
-    /// The customer's number as the trunk presents or the agent dials it.
-    CustomerNumber,
-    /// The customer's caller-ID name.
-    CustomerName,
-    /// A queue's name.
-    QueueName(QueueRole),
-    /// A queue's DID.
-    Did(QueueRole),
-    /// The `TAMAS_CLICK_ID` of a click-to-call.
-    ClickId,
-    /// The caller-ID name an Originate put on the agent's phone.
-    OriginName,
-    /// The ActionID of the Originate (on `OriginateResponse`).
-    ActionId,
-}
-
-/// A piece of a header: literal text or a slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Segment {
-    Text(Box<str>),
-    Slot(Slot),
-}
 
 /// A header value of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +69,17 @@ pub(crate) struct Template {
     pub(crate) bridges: usize,
     /// The lab agents (indexes) taking part, ascending.
     pub(crate) agents: Vec<usize>,
+    /// The event ending the talk (or the wait, for an abandoned call): from it on, events
+    /// may be delayed to make the call longer.
+    pub(crate) talk_end: Option<usize>,
+}
+
+/// Where a template's talk ends: the first event `event` on a channel starting with
+/// `channel`, in the capture's own names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TalkEnd {
+    pub(crate) event: &'static str,
+    pub(crate) channel: &'static str,
 }
 
 /// The lab's queues and DIDs, replaced by the configured ones.
@@ -130,6 +97,7 @@ impl Template {
         name: &str,
         bytes: &'static [u8],
         known: KnownValues,
+        talk_end: Option<TalkEnd>,
     ) -> Result<Template, SimError> {
         let invalid = |why: String| SimError::Template(format!("{name}: {why}"));
         let mut messages = Vec::new();
@@ -212,7 +180,15 @@ impl Template {
         let second0 = t0.div_euclid(1_000_000);
         let mut events = Vec::with_capacity(messages.len());
         let mut offset = 0;
-        for m in &messages {
+        let mut talk_end_at = None;
+        for (i, m) in messages.iter().enumerate() {
+            if let Some(end) = talk_end
+                && talk_end_at.is_none()
+                && m.is_event(end.event)
+                && m.get("Channel").is_some_and(|c| c.starts_with(end.channel))
+            {
+                talk_end_at = Some(i);
+            }
             if let Some(t) = event_time(m) {
                 offset = t - t0;
             }
@@ -239,6 +215,7 @@ impl Template {
             channels: names,
             bridges: bridges.len(),
             agents,
+            talk_end: talk_end_at,
         })
     }
 }
@@ -313,76 +290,9 @@ fn channel_name(base: &str) -> Option<ChannelName> {
     })
 }
 
-/// Cuts `text` into literal pieces and slots; tokens match whole words only.
-pub(crate) fn segments(text: &str, tokens: &[(String, Slot)]) -> Vec<Segment> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut literal = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if starts_word {
-            let hit = tokens.iter().find(|(t, _)| {
-                let end = i + t.len();
-                bytes[i..].starts_with(t.as_bytes())
-                    && (end == bytes.len() || !bytes[end].is_ascii_alphanumeric())
-            });
-            if let Some((t, slot)) = hit {
-                if literal < i {
-                    out.push(Segment::Text(text[literal..i].into()));
-                }
-                out.push(Segment::Slot(*slot));
-                i += t.len();
-                literal = i;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    if literal < bytes.len() || out.is_empty() {
-        out.push(Segment::Text(text[literal..].into()));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tokens() -> Vec<(String, Slot)> {
-        let mut t = vec![
-            ("1795343298.10".to_owned(), Slot::Uniqueid(0)),
-            ("1795343298.108".to_owned(), Slot::Uniqueid(1)),
-            ("1001".to_owned(), Slot::AgentExt(0)),
-            ("support".to_owned(), Slot::QueueName(QueueRole::Linear)),
-        ];
-        t.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
-        t
-    }
-
-    #[test]
-    fn tokens_match_whole_words_only() {
-        let segs = segments("/monitor/1795343298.108.wav", &tokens());
-        assert_eq!(
-            segs,
-            vec![
-                Segment::Text("/monitor/".into()),
-                Segment::Slot(Slot::Uniqueid(1)),
-                Segment::Text(".wav".into())
-            ]
-        );
-        let segs = segments("Queue:support_pause_PJSIP/1001", &tokens());
-        assert_eq!(segs.len(), 4);
-        assert_eq!(
-            segments("02191001000", &tokens()),
-            vec![Segment::Text("02191001000".into())]
-        );
-        assert_eq!(segments("", &tokens()), vec![Segment::Text("".into())]);
-        assert_eq!(
-            segments("supporting", &tokens()),
-            vec![Segment::Text("supporting".into())]
-        );
-    }
 
     #[test]
     fn channel_names_split_into_parts() {
