@@ -92,7 +92,7 @@ where
                 }
             };
             stats.messages += 1;
-            if msg.event().is_some() {
+            if msg.event_bytes().is_some() {
                 stats.events += 1;
             }
             tracker.handle(&msg, &mut events);

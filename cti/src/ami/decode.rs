@@ -96,25 +96,31 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGHS
 }
 
-/// The first byte of `hay` equal to `a` or `b`.
+/// The first byte of `hay` for which `hits` (a per-word byte mask) is set, `slow` past
+/// the first [`SHORT_SCAN`] bytes.
 #[inline]
-fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+fn find_by(
+    hay: &[u8],
+    hits: impl Fn(u64) -> u64,
+    is_hit: impl Fn(u8) -> bool,
+    slow: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
     let short = &hay[..hay.len().min(SHORT_SCAN)];
     let mut chunks = short.chunks_exact(8);
     let mut offset = 0;
     for c in &mut chunks {
         let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        let hits = bytes_equal(word, a) | bytes_equal(word, b);
-        if hits != 0 {
-            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        let found = hits(word);
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
         offset += 8;
     }
-    if let Some(i) = chunks.remainder().iter().position(|&x| x == a || x == b) {
+    if let Some(i) = chunks.remainder().iter().position(|&x| is_hit(x)) {
         return Some(offset + i);
     }
     if hay.len() > SHORT_SCAN {
-        memchr::memchr2(a, b, &hay[SHORT_SCAN..]).map(|i| i + SHORT_SCAN)
+        slow(&hay[SHORT_SCAN..]).map(|i| i + SHORT_SCAN)
     } else {
         None
     }
@@ -123,13 +129,23 @@ fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
 /// The first `\n` or `:` in `hay`.
 #[inline]
 fn find_colon_or_newline(hay: &[u8]) -> Option<usize> {
-    find2(hay, b':', b'\n')
+    find_by(
+        hay,
+        |w| bytes_equal(w, b':') | bytes_equal(w, b'\n'),
+        |b| b == b':' || b == b'\n',
+        |h| memchr::memchr2(b':', b'\n', h),
+    )
 }
 
 /// The first `\n` in `hay`.
 #[inline]
 fn find_newline(hay: &[u8]) -> Option<usize> {
-    find2(hay, b'\n', b'\n')
+    find_by(
+        hay,
+        |w| bytes_equal(w, b'\n'),
+        |b| b == b'\n',
+        |h| memchr::memchr(b'\n', h),
+    )
 }
 
 /// Scans `buf`, which starts at the first byte of a frame, for the end of that frame.

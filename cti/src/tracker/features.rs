@@ -77,7 +77,7 @@ impl CallTracker {
 
     /// `VarSet` of `MIXMONITOR_FILENAME`: the recording's path on the PBX.
     pub(super) fn on_var_set(&mut self, msg: &Message) {
-        if msg.get_bytes("Variable") != Some(b"MIXMONITOR_FILENAME") {
+        if msg.get_last_bytes("Variable") != Some(b"MIXMONITOR_FILENAME") {
             return;
         }
         if let Some(path) = msg.get("Value").filter(|p| !p.is_empty()) {
@@ -87,7 +87,7 @@ impl CallTracker {
 
     /// `Newexten` running `MixMonitor(file,options)`: the file and its `r()`/`t()` legs.
     pub(super) fn on_newexten(&mut self, msg: &Message) {
-        if msg.get_bytes("Application") != Some(b"MixMonitor") {
+        if msg.get_last_bytes("Application") != Some(b"MixMonitor") {
             return;
         }
         let Some(data) = msg.get("AppData") else {

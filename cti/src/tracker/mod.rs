@@ -128,9 +128,16 @@ impl CallTracker {
     /// Responses and events the tracker does not need (most of the traffic: `VarSet`,
     /// `Newexten`, `RTCPSent` …) cost a header lookup or two.
     pub fn handle(&mut self, msg: &Message, out: &mut Vec<CallEvent>) {
-        let Some(event) = msg.event() else {
+        let Some(event) = msg.event_bytes() else {
             return;
         };
+        // Dialplan chatter, two thirds of the stream: only recording names matter here, and
+        // its timestamps add nothing to the clock that the next call event does not.
+        match event {
+            b"VarSet" => return self.on_var_set(msg),
+            b"Newexten" => return self.on_newexten(msg),
+            _ => {}
+        }
         let now = match msg.get_bytes("Timestamp").and_then(parse_timestamp) {
             Some(ts) => {
                 self.clock_us = self.clock_us.max(ts);
@@ -139,37 +146,37 @@ impl CallTracker {
             None => self.clock_us,
         };
         match event {
-            "VarSet" => self.on_var_set(msg),
-            "Newexten" => self.on_newexten(msg),
-            "Newchannel" => self.on_newchannel(msg, now, out),
-            "Newstate" => self.on_newstate(msg, now, out),
-            "HangupRequest" => self.on_hangup_request(msg, now, out),
-            "SoftHangupRequest" => self.on_soft_hangup_request(msg, now, out),
-            "Hangup" => self.on_hangup(msg, now, out),
-            "LocalBridge" => self.on_local_bridge(msg),
-            "BridgeEnter" => {
+            b"Newchannel" => self.on_newchannel(msg, now, out),
+            b"Newstate" => self.on_newstate(msg, now, out),
+            b"HangupRequest" => self.on_hangup_request(msg, now, out),
+            b"SoftHangupRequest" => self.on_soft_hangup_request(msg, now, out),
+            b"Hangup" => self.on_hangup(msg, now, out),
+            b"LocalBridge" => self.on_local_bridge(msg),
+            b"BridgeEnter" => {
                 self.prelude(msg, now, out);
             }
-            "DialBegin" => self.on_dial_begin(msg, now, out),
-            "DialEnd" => self.on_dial_end(msg, now, out),
-            "QueueCallerJoin" => self.on_queue_caller_join(msg, now, out),
-            "QueueCallerLeave" => self.on_queue_caller_leave(msg, now, out, false),
-            "QueueCallerAbandon" => self.on_queue_caller_leave(msg, now, out, true),
-            "AgentCalled" => self.on_agent_called(msg, now, out),
-            "AgentRingNoAnswer" => self.on_agent_ring_no_answer(msg, now, out),
-            "AgentConnect" => self.on_agent_connect(msg, now, out),
-            "QueueMemberStatus" | "QueueMemberAdded" | "QueueMember" => self.on_queue_member(msg),
-            "Hold" => self.on_hold(msg, now, out, false, true),
-            "Unhold" => self.on_hold(msg, now, out, false, false),
-            "MusicOnHoldStart" => self.on_hold(msg, now, out, true, true),
-            "MusicOnHoldStop" => self.on_hold(msg, now, out, true, false),
-            "MixMonitorStart" => self.on_mix_monitor_start(msg, now, out),
-            "OriginateResponse" => self.on_originate_response(msg, now, out),
-            "BlindTransfer" => self.on_blind_transfer(msg, now, out),
-            "AttendedTransfer" => self.on_attended_transfer(msg, now, out),
-            "CoreShowChannel" => self.on_core_show_channel(msg, now),
-            "CoreShowChannelsComplete" => self.on_core_show_channels_complete(out),
-            "Shutdown" => self.on_shutdown(now, out),
+            b"DialBegin" => self.on_dial_begin(msg, now, out),
+            b"DialEnd" => self.on_dial_end(msg, now, out),
+            b"QueueCallerJoin" => self.on_queue_caller_join(msg, now, out),
+            b"QueueCallerLeave" => self.on_queue_caller_leave(msg, now, out, false),
+            b"QueueCallerAbandon" => self.on_queue_caller_leave(msg, now, out, true),
+            b"AgentCalled" => self.on_agent_called(msg, now, out),
+            b"AgentRingNoAnswer" => self.on_agent_ring_no_answer(msg, now, out),
+            b"AgentConnect" => self.on_agent_connect(msg, now, out),
+            b"QueueMemberStatus" | b"QueueMemberAdded" | b"QueueMember" => {
+                self.on_queue_member(msg)
+            }
+            b"Hold" => self.on_hold(msg, now, out, false, true),
+            b"Unhold" => self.on_hold(msg, now, out, false, false),
+            b"MusicOnHoldStart" => self.on_hold(msg, now, out, true, true),
+            b"MusicOnHoldStop" => self.on_hold(msg, now, out, true, false),
+            b"MixMonitorStart" => self.on_mix_monitor_start(msg, now, out),
+            b"OriginateResponse" => self.on_originate_response(msg, now, out),
+            b"BlindTransfer" => self.on_blind_transfer(msg, now, out),
+            b"AttendedTransfer" => self.on_attended_transfer(msg, now, out),
+            b"CoreShowChannel" => self.on_core_show_channel(msg, now),
+            b"CoreShowChannelsComplete" => self.on_core_show_channels_complete(out),
+            b"Shutdown" => self.on_shutdown(now, out),
             _ => {}
         }
     }
