@@ -1,0 +1,191 @@
+//! The call log: one row per call, unique on (PBX, Linkedid).
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{CallId, ContactId, UserId};
+
+/// One agent rung for a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAttemptInput {
+    /// The agent's extension, when known.
+    pub extension: Option<String>,
+    /// `answered`, `ring_no_answer`, `cancelled`…
+    pub result: String,
+    /// How long it rang.
+    pub ring_ms: Option<i64>,
+    /// When it started ringing, ms since the epoch.
+    pub rang_at_ms: i64,
+}
+
+/// A complete (or as complete as known) call, as the PBX side reports it.
+///
+/// Recording it twice is one row; a later, more complete version (an end that became known)
+/// replaces an earlier one, never the reverse; wrap-up fields are never touched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecordInput {
+    /// The PBX's name.
+    pub pbx: String,
+    /// The call's Linkedid.
+    pub linkedid: String,
+    /// `inbound`, `outbound` or `internal`.
+    pub direction: String,
+    /// The customer's number as the PBX gave it.
+    pub customer_number_raw: Option<String>,
+    /// The same in E.164 (the store normalises `customer_number_raw` when absent).
+    pub customer_number_e164: Option<String>,
+    /// Caller-ID name.
+    pub customer_name: Option<String>,
+    /// The number the customer dialled.
+    pub did: Option<String>,
+    /// The queue.
+    pub queue: Option<String>,
+    /// Every agent rung, in order.
+    pub agents_rung: Vec<AgentAttemptInput>,
+    /// Who answered.
+    pub answered_by_extension: Option<String>,
+    /// The agent handling the call (outbound/internal: the caller; inbound: who answered).
+    pub agent_extension: Option<String>,
+    /// First channel created, ms since the epoch.
+    pub started_at_ms: i64,
+    /// Queue joined.
+    pub queued_at_ms: Option<i64>,
+    /// Answered.
+    pub answered_at_ms: Option<i64>,
+    /// Ended (an upper bound when `end_known` is false).
+    pub ended_at_ms: Option<i64>,
+    /// Queue wait.
+    pub wait_ms: Option<i64>,
+    /// Ringing of the answering party.
+    pub ring_ms: Option<i64>,
+    /// Talk time.
+    pub talk_ms: Option<i64>,
+    /// Hold time.
+    pub hold_ms: Option<i64>,
+    /// `answered`, `abandoned`, `no_answer`, `busy`, `failed`.
+    pub disposition: String,
+    /// `customer`, `agent`, `system`.
+    pub hangup_by: Option<String>,
+    /// The agent who hung up.
+    pub hangup_by_extension: Option<String>,
+    /// Q.850 cause.
+    pub hangup_cause: Option<i64>,
+    /// Transfers as JSON (the tracker's shape).
+    pub transfers: serde_json::Value,
+    /// MixMonitor file name.
+    pub recording_file: Option<String>,
+    /// Tamas' click-to-call id.
+    pub click_id: Option<String>,
+    /// Whether the end came from the PBX's own hang-ups.
+    pub end_known: bool,
+}
+
+impl CallRecordInput {
+    /// How complete this version is; a version replaces the stored one only when at
+    /// least as complete: ended with a known end (3) > ended at an estimated time (2) >
+    /// still open (1).
+    pub fn completeness(&self) -> i64 {
+        match (self.ended_at_ms, self.end_known) {
+            (Some(_), true) => 3,
+            (Some(_), false) => 2,
+            (None, _) => 1,
+        }
+    }
+}
+
+/// A call as stored in the call log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallRow {
+    /// Row id.
+    pub id: CallId,
+    /// The PBX's name.
+    pub pbx: String,
+    /// The call's Linkedid.
+    pub linkedid: String,
+    /// `inbound`, `outbound` or `internal`.
+    pub direction: String,
+    /// The customer's number as the PBX gave it.
+    pub customer_number_raw: Option<String>,
+    /// The same in E.164.
+    pub customer_number_e164: Option<String>,
+    /// Caller-ID name.
+    pub customer_name: Option<String>,
+    /// The contact matched when the call was written.
+    pub contact: Option<ContactId>,
+    /// The number dialled by the customer.
+    pub did: Option<String>,
+    /// The queue.
+    pub queue: Option<String>,
+    /// Every agent rung.
+    pub agents_rung: Vec<AgentAttemptInput>,
+    /// Who answered.
+    pub answered_by_extension: Option<String>,
+    /// The answering agent's user, when an extension matched.
+    pub answered_by_user: Option<UserId>,
+    /// The agent handling the call.
+    pub agent_extension: Option<String>,
+    /// Start, ms since the epoch.
+    pub started_at_ms: i64,
+    /// Queue joined.
+    pub queued_at_ms: Option<i64>,
+    /// Answered.
+    pub answered_at_ms: Option<i64>,
+    /// Ended.
+    pub ended_at_ms: Option<i64>,
+    /// Queue wait.
+    pub wait_ms: Option<i64>,
+    /// Ringing.
+    pub ring_ms: Option<i64>,
+    /// Talk.
+    pub talk_ms: Option<i64>,
+    /// Hold.
+    pub hold_ms: Option<i64>,
+    /// Outcome.
+    pub disposition: String,
+    /// Who hung up.
+    pub hangup_by: Option<String>,
+    /// The agent who hung up.
+    pub hangup_by_extension: Option<String>,
+    /// Q.850 cause.
+    pub hangup_cause: Option<i64>,
+    /// Transfers.
+    pub transfers: serde_json::Value,
+    /// MixMonitor file name.
+    pub recording_file: Option<String>,
+    /// Tamas' click-to-call id.
+    pub click_id: Option<String>,
+    /// Whether the end came from the PBX's own hang-ups.
+    pub end_known: bool,
+    /// Wrap-up: the outcome the agent chose.
+    pub wrapup_outcome: Option<String>,
+    /// Wrap-up: resolved at this contact?
+    pub wrapup_resolved: Option<bool>,
+    /// Wrap-up: the agent's note.
+    pub wrapup_note: Option<String>,
+}
+
+/// Which calls to list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallFilter {
+    /// Only this contact's calls.
+    pub contact: Option<ContactId>,
+    /// Started at or after (ms since the epoch).
+    pub from_ms: Option<i64>,
+    /// Started before.
+    pub to_ms: Option<i64>,
+    /// Only calls this agent took part in (rung, answered or handled).
+    pub agent_extension: Option<String>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+impl Default for CallFilter {
+    fn default() -> Self {
+        CallFilter {
+            contact: None,
+            from_ms: None,
+            to_ms: None,
+            agent_extension: None,
+            limit: 100,
+        }
+    }
+}

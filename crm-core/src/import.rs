@@ -1,0 +1,198 @@
+//! Contacts from CSV: UTF-8 with a header row and the columns `name`, `phone` (one or more,
+//! separated by `;`), `email`, `organisation`, `stage`, `tags` (separated by `;` or `,`).
+//!
+//! Good rows are imported, each bad row is reported with its line number and the reason.
+//! Importing the same file again creates no duplicates: a row whose name and one number
+//! match an existing contact updates that contact (new numbers and tags are added).
+
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::domain::contact::{self, ContactUpdate, NewContact, NewPhone, Stage};
+use crate::{Store, StoreError};
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Contacts created.
+    pub created: usize,
+    /// Existing contacts that matched a row (updated when the row added something).
+    pub matched: usize,
+    /// Rows refused, with why.
+    pub errors: Vec<RowError>,
+}
+
+/// A row that was not imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Why an import could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not readable CSV, or the header is missing a column.
+    #[error("{0}")]
+    Format(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports contacts from `reader` into `store`.
+pub async fn import_contacts(
+    store: &dyn Store,
+    reader: impl Read,
+) -> Result<ImportReport, ImportError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers: Vec<String> = csv
+        .headers()
+        .map_err(|err| ImportError::Format(format!("cannot read the header row: {err}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(name_col), Some(phone_col)) = (column("name"), column("phone")) else {
+        return Err(ImportError::Format(
+            "the header row needs at least the columns name and phone".into(),
+        ));
+    };
+    let email_col = column("email");
+    let org_col = column("organisation").or_else(|| column("organization"));
+    let stage_col = column("stage");
+    let tags_col = column("tags");
+
+    let mut report = ImportReport::default();
+    for record in csv.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                report.errors.push(RowError {
+                    line,
+                    reason: format!("not valid CSV/UTF-8: {err}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("").trim();
+        let row = RowInput {
+            name: field(Some(name_col)),
+            phones: field(Some(phone_col)),
+            email: field(email_col),
+            organisation: field(org_col),
+            stage: field(stage_col),
+            tags: field(tags_col),
+        };
+        match import_row(store, &row).await {
+            Ok(Outcome::Created) => report.created += 1,
+            Ok(Outcome::Matched) => report.matched += 1,
+            Err(StoreError::Invalid(reason)) => report.errors.push(RowError { line, reason }),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(report)
+}
+
+struct RowInput<'a> {
+    name: &'a str,
+    phones: &'a str,
+    email: &'a str,
+    organisation: &'a str,
+    stage: &'a str,
+    tags: &'a str,
+}
+
+enum Outcome {
+    Created,
+    Matched,
+}
+
+async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, StoreError> {
+    let name = contact::validate_name(row.name)?;
+    let email = (!row.email.is_empty())
+        .then(|| contact::validate_email(row.email))
+        .transpose()?;
+    let stage = if row.stage.is_empty() {
+        Stage::Lead
+    } else {
+        Stage::parse(row.stage)?
+    };
+    let mut phones = Vec::new();
+    for raw in row
+        .phones
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let number = store.normalizer().normalize(raw);
+        if number.e164.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "{raw:?} is not a phone number"
+            )));
+        }
+        if !phones
+            .iter()
+            .any(|p: &NewPhone| p.number.lookup_key == number.lookup_key)
+        {
+            phones.push(NewPhone {
+                number,
+                label: String::new(),
+            });
+        }
+    }
+    if phones.is_empty() {
+        return Err(StoreError::Invalid("no phone number".into()));
+    }
+    let tags = contact::clean_tags(row.tags.split([';', ',']));
+
+    // The same contact: same name (ignoring case) and a shared number.
+    for phone in &phones {
+        for card in store.lookup_number(&phone.number.lookup_key, None).await? {
+            let existing = card.contact;
+            if existing.name.to_lowercase() != name.to_lowercase() {
+                continue;
+            }
+            for phone in &phones {
+                if !existing
+                    .phones
+                    .iter()
+                    .any(|p| p.lookup_key == phone.number.lookup_key)
+                {
+                    store.add_phone(existing.id, phone).await?;
+                }
+            }
+            let mut merged = existing.tags.clone();
+            merged.extend(tags.iter().cloned());
+            let merged = contact::clean_tags(&merged);
+            if merged != existing.tags {
+                let update = ContactUpdate {
+                    tags: Some(merged),
+                    ..ContactUpdate::default()
+                };
+                store.update_contact(existing.id, &update).await?;
+            }
+            return Ok(Outcome::Matched);
+        }
+    }
+    store
+        .create_contact(&NewContact {
+            name,
+            organisation: (!row.organisation.is_empty()).then(|| row.organisation.to_owned()),
+            stage,
+            email,
+            tags,
+            owner: None,
+            phones,
+        })
+        .await?;
+    Ok(Outcome::Created)
+}
