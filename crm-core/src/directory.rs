@@ -65,21 +65,21 @@ impl DirectoryCache {
         generation: u64,
     ) -> Arc<Vec<ContactCard>> {
         let cards = Arc::new(cards);
-        if let Ok(mut entries) = self.entries.lock() {
-            if self.generation.load(Ordering::Acquire) == generation {
-                if entries.by_key.len() >= MAX_ENTRIES {
-                    entries.by_key.clear();
-                    entries.keys_of_contact.clear();
-                }
-                for card in cards.iter() {
-                    entries
-                        .keys_of_contact
-                        .entry(card.contact.id)
-                        .or_default()
-                        .insert(key.to_owned());
-                }
-                entries.by_key.insert(key.to_owned(), Arc::clone(&cards));
+        if let Ok(mut entries) = self.entries.lock()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            if entries.by_key.len() >= MAX_ENTRIES {
+                entries.by_key.clear();
+                entries.keys_of_contact.clear();
             }
+            for card in cards.iter() {
+                entries
+                    .keys_of_contact
+                    .entry(card.contact.id)
+                    .or_default()
+                    .insert(key.to_owned());
+            }
+            entries.by_key.insert(key.to_owned(), Arc::clone(&cards));
         }
         cards
     }
@@ -97,11 +97,11 @@ impl DirectoryCache {
     /// Forgets every cached card showing this contact.
     pub fn invalidate_contact(&self, contact: ContactId) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut entries) = self.entries.lock() {
-            if let Some(keys) = entries.keys_of_contact.remove(&contact) {
-                for key in keys {
-                    entries.by_key.remove(&key);
-                }
+        if let Ok(mut entries) = self.entries.lock()
+            && let Some(keys) = entries.keys_of_contact.remove(&contact)
+        {
+            for key in keys {
+                entries.by_key.remove(&key);
             }
         }
     }

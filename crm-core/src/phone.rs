@@ -127,13 +127,12 @@ impl PhoneNormalizer {
             } else {
                 self.region
             };
-            if candidate.starts_with('+') || region.is_some() {
-                if let Ok(number) = phonenumber::parse(region, &candidate) {
-                    if phonenumber::is_valid(&number) {
-                        let formatted = number.format().mode(phonenumber::Mode::E164).to_string();
-                        return PhoneE164::parse(&formatted).ok();
-                    }
-                }
+            if (candidate.starts_with('+') || region.is_some())
+                && let Ok(number) = phonenumber::parse(region, &candidate)
+                && phonenumber::is_valid(&number)
+            {
+                let formatted = number.format().mode(phonenumber::Mode::E164).to_string();
+                return PhoneE164::parse(&formatted).ok();
             }
         }
         None

@@ -1,6 +1,8 @@
 //! The storage conformance suite: every behaviour of the [`Store`] on SQLite and on
 //! PostgreSQL (when `TAMAS_TEST_DATABASE_URL` is set).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Fresh stores for the conformance suite: a SQLite file per test, and a PostgreSQL
 //! database per test when `TAMAS_TEST_DATABASE_URL` is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::sync::Arc;

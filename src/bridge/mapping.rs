@@ -1,0 +1,103 @@
+//! Translations between the crates: the binary is the only place that knows both sides.
+
+use crm_core::{AgentAttemptInput, CallRecordInput, PhoneNormalizer};
+use cti::tracker::{AgentSettings, CallRecord, NumberNormalizer, TrackerSettings};
+
+use crate::settings::{PbxSettings, PhoneSettings};
+
+/// One agent known from the users table: extension and display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownAgent {
+    /// The phone extension.
+    pub extension: String,
+    /// The user's display name.
+    pub name: String,
+}
+
+/// The tracker's settings: the configured PBX, its agents' devices, plus every user with an
+/// extension (device `PJSIP/<extension>` unless the config lists others).
+pub fn tracker_settings(pbx: &PbxSettings, users: &[KnownAgent]) -> TrackerSettings {
+    let mut agents: Vec<AgentSettings> = pbx
+        .agents
+        .iter()
+        .map(|agent| AgentSettings {
+            extension: agent.extension.clone(),
+            name: agent.name.clone(),
+            devices: agent.devices.clone(),
+        })
+        .collect();
+    for user in users {
+        match agents.iter_mut().find(|a| a.extension == user.extension) {
+            Some(agent) => agent.name = Some(user.name.clone()),
+            None => agents.push(AgentSettings {
+                extension: user.extension.clone(),
+                name: Some(user.name.clone()),
+                devices: Vec::new(),
+            }),
+        }
+    }
+    TrackerSettings {
+        pbx: pbx.name.clone(),
+        agents,
+        trunks: pbx.trunks.clone(),
+        ..TrackerSettings::default()
+    }
+}
+
+/// The tracker's E.164 normaliser: the CRM core's, with the configured default region.
+pub fn number_normalizer(phone: &PhoneSettings) -> NumberNormalizer {
+    let normalizer = PhoneNormalizer::new(&phone.default_region);
+    Box::new(move |raw: &str| normalizer.normalize(raw).e164.map(|e| e.to_string()))
+}
+
+/// The call log's input for a finished call.
+pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
+    let ms = |v: Option<u64>| v.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+    CallRecordInput {
+        pbx: record.pbx.clone(),
+        linkedid: record.linkedid.clone(),
+        direction: serde_plain(&record.direction),
+        customer_number_raw: record.customer_number_raw.clone(),
+        customer_number_e164: record.customer_number_e164.clone(),
+        customer_name: record.customer_name.clone(),
+        did: record.did.clone(),
+        queue: record.queue.clone(),
+        agents_rung: record
+            .agents_rung
+            .iter()
+            .map(|attempt| AgentAttemptInput {
+                extension: attempt.extension.clone(),
+                result: serde_plain(&attempt.result),
+                ring_ms: ms(attempt.ring_ms),
+                rang_at_ms: attempt.rang_at_ms,
+            })
+            .collect(),
+        answered_by_extension: record.answered_by_extension.clone(),
+        agent_extension: record.agent_extension.clone(),
+        started_at_ms: record.started_at_ms,
+        queued_at_ms: record.queue_joined_at_ms,
+        answered_at_ms: record.answered_at_ms,
+        ended_at_ms: Some(record.ended_at_ms),
+        wait_ms: ms(record.wait_ms),
+        ring_ms: ms(record.ring_ms),
+        talk_ms: ms(record.talk_ms),
+        hold_ms: ms(Some(record.hold_ms)),
+        disposition: serde_plain(&record.disposition),
+        hangup_by: record.hangup_by.as_ref().map(serde_plain),
+        hangup_by_extension: record.hangup_by_extension.clone(),
+        hangup_cause: record.hangup_cause.map(i64::from),
+        transfers: serde_json::to_value(&record.transfers).unwrap_or_default(),
+        recording_file: record.recording.as_ref().map(|r| r.file.clone()),
+        click_id: record.click_id.clone(),
+        end_known: record.end_known,
+    }
+}
+
+/// The snake_case name serde gives a unit enum variant (`inbound`, `ring_no_answer`).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

@@ -1,0 +1,117 @@
+//! The running link to one PBX: the AMI client's events go through the tracker; call
+//! events update the live view, reach the web side, and finished calls go to the call log.
+//!
+//! One task owns the tracker (it is not shared, so it needs no lock). The AMI client's
+//! event channel is bounded and so is the call log's queue: when the database is slow the
+//! tracker waits, the client stops reading the socket and TCP pushes back on the PBX —
+//! nothing is dropped.
+
+use std::sync::{Arc, RwLock};
+
+use cti::ami::client::{AmiClient, AmiClientSettings, AmiEvent, AmiEvents};
+use cti::live::LiveCalls;
+use cti::tracker::{CallEvent, CallEventKind, CallTracker, TrackerSettings};
+use secrecy::ExposeSecret as _;
+use tokio::sync::{broadcast, mpsc};
+
+use super::call_log::CallLogWriter;
+use crate::settings::{PbxSettings, PhoneSettings};
+
+/// How many call events a slow web subscriber may lag behind before it is told it lagged.
+const CALL_EVENT_BUFFER: usize = 4096;
+
+/// A handle on the running link: the AMI client (for actions such as Originate), the live
+/// view of calls in progress and the stream of call events.
+#[derive(Clone)]
+pub struct PbxLink {
+    /// The AMI client.
+    pub client: AmiClient,
+    /// Calls in progress.
+    pub live: Arc<RwLock<LiveCalls>>,
+    /// Every call event, for the web side's popups and wallboard.
+    pub events: broadcast::Sender<CallEvent>,
+}
+
+impl PbxLink {
+    /// Connects to the PBX in the background and starts tracking its calls; finished calls
+    /// are written by `call_log`.
+    pub fn start(
+        pbx: &PbxSettings,
+        phone: &PhoneSettings,
+        tracker_settings: TrackerSettings,
+        call_log: CallLogWriter,
+    ) -> PbxLink {
+        let client_settings = AmiClientSettings::new(
+            pbx.host.clone(),
+            pbx.port,
+            pbx.username.clone(),
+            pbx.secret.expose_secret().into(),
+        );
+        let (client, ami_events) = AmiClient::connect(client_settings);
+        let tracker = CallTracker::new(tracker_settings)
+            .with_number_normalizer(super::number_normalizer(phone));
+        let live = Arc::new(RwLock::new(LiveCalls::new()));
+        let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
+        let address = format!("{}:{}", pbx.host, pbx.port);
+        tokio::spawn(track(
+            address,
+            ami_events,
+            tracker,
+            Arc::clone(&live),
+            events.clone(),
+            call_log.sender(),
+        ));
+        PbxLink {
+            client,
+            live,
+            events,
+        }
+    }
+}
+
+/// The tracking loop: runs until the AMI client shuts down.
+async fn track(
+    address: String,
+    mut ami_events: AmiEvents,
+    mut tracker: CallTracker,
+    live: Arc<RwLock<LiveCalls>>,
+    events: broadcast::Sender<CallEvent>,
+    finished: mpsc::Sender<cti::tracker::CallRecord>,
+) {
+    let mut out = Vec::new();
+    while let Some(event) = ami_events.recv().await {
+        match event {
+            AmiEvent::Connected { banner } => {
+                tracing::info!(pbx = %address, %banner, "connected to the PBX");
+            }
+            AmiEvent::Message(message) => tracker.handle(&message, &mut out),
+            AmiEvent::Disconnected { reason } => {
+                tracing::warn!(pbx = %address, %reason, "lost the PBX connection; reconnecting");
+                tracker.connection_lost();
+            }
+            AmiEvent::LoginFailed { message } => {
+                tracing::error!(
+                    pbx = %address,
+                    %message,
+                    "the PBX refused the AMI login: check [pbx] username and secret; retrying slowly"
+                );
+            }
+            AmiEvent::ConnectFailed { reason } => {
+                tracing::warn!(pbx = %address, %reason, "cannot reach the PBX; retrying");
+            }
+        }
+        for call_event in out.drain(..) {
+            if let Ok(mut live) = live.write() {
+                live.apply(&call_event);
+            }
+            if let CallEventKind::Ended(record) = &call_event.kind
+                && finished.send((**record).clone()).await.is_err()
+            {
+                tracing::error!(linkedid = %record.linkedid, "the call log writer stopped");
+            }
+            // No subscriber is fine: nobody is watching.
+            let _ = events.send(call_event);
+        }
+    }
+    tracing::info!(pbx = %address, "PBX link stopped");
+}

@@ -1,0 +1,204 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tamas: contact-center CTI next to your Asterisk.
+#[derive(Debug, Parser)]
+#[command(name = "tamas", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Settings file (TOML). `TAMAS_…` environment variables override its keys.
+    #[arg(long, global = true, env = "TAMAS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: `sqlite:PATH` or `postgres://…`. Overrides the settings file.
+    #[arg(
+        long,
+        global = true,
+        env = "TAMAS_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service against the configured PBX.
+    Serve {
+        /// Address to listen on (overrides `[server] listen`).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Run a self-contained demo: SQLite in a data folder, demo users and contacts.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Folder for the demo's database (created when missing).
+        #[arg(long, default_value = "./tamas-demo")]
+        data: PathBuf,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Import data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Look contacts up.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Feed captured AMI traffic through the tracker and print one JSON object per call.
+    ///
+    /// Each file is the bytes one AMI connection received (banner to EOF), replayed in
+    /// order as successive connections. With `--database-url` the calls are also written to
+    /// the call log (idempotently), which is how an archived AMI log is imported.
+    Replay {
+        /// Capture files, in connection order.
+        #[arg(required = true, value_name = "CAPTURE.ami")]
+        captures: Vec<PathBuf>,
+        /// Print events/s and bytes/s to standard error.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Run a simulated Asterisk that speaks AMI over TCP and generates calls.
+    SimulatePbx(SimulatePbx),
+}
+
+/// `tamas simulate-pbx`
+#[derive(Debug, Args)]
+pub struct SimulatePbx {
+    /// Address to accept AMI clients on.
+    #[arg(long, default_value = "127.0.0.1:5038")]
+    pub listen: SocketAddr,
+    /// AMI user accepted at Login.
+    #[arg(long, default_value = "cti")]
+    pub user: String,
+    /// That user's secret.
+    #[arg(
+        long,
+        env = "TAMAS_SIM_SECRET",
+        hide_env_values = true,
+        default_value = "cti-secret"
+    )]
+    pub secret: String,
+    /// Generated calls per minute (0: only on Originate).
+    #[arg(long, default_value_t = 6.0)]
+    pub calls_per_minute: f64,
+    /// Agents' extensions (queue members and desk phones).
+    #[arg(long, value_delimiter = ',', default_value = "1001,1002,1003")]
+    pub agents: Vec<String>,
+    /// Serve these captures (in order) instead of generating calls.
+    #[arg(long, num_args = 1.., value_name = "CAPTURE.ami")]
+    pub replay: Vec<PathBuf>,
+    /// Seed of the random choices (callers, scenarios, arrival times).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `tamas user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without `--password-stdin` a password is generated and printed once.
+    Add(UserAdd),
+}
+
+/// `tamas user add`
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    /// Sign-in name.
+    #[arg(long)]
+    pub username: String,
+    /// Role.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// The user's phone extension (agents).
+    #[arg(long)]
+    pub extension: Option<String>,
+    /// Name shown in the UI (default: the username).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// UI language.
+    #[arg(long, value_enum, default_value = "en")]
+    pub locale: LocaleArg,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Takes calls.
+    Agent,
+    /// Watches queues and reports.
+    Supervisor,
+    /// Manages users and settings.
+    Admin,
+}
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LocaleArg {
+    /// English.
+    En,
+    /// Persian.
+    Fa,
+}
+
+/// `tamas token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a bearer token for the API and the WebSocket; printed once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token may do.
+        #[arg(long, value_enum, default_value = "full")]
+        scope: ScopeArg,
+    },
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// Everything the user may do.
+    Full,
+    /// Only upload recordings.
+    Ingest,
+}
+
+/// `tamas import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import contacts from a UTF-8 CSV file with a header row
+    /// (name, phone (`;`-separated), email, organisation, stage, tags).
+    Contacts {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// `tamas contacts …`
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Print the contacts a phone number (in any format) belongs to.
+    Find {
+        /// The number, as dialled or written.
+        number: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}

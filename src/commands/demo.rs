@@ -1,0 +1,148 @@
+//! `tamas demo`: the whole product on one machine with no setup — SQLite in a data folder,
+//! demo users and contacts, and the simulated PBX generating calls through the real AMI
+//! client over loopback.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use crm_core::{Extension, Locale, NewContact, NewPhone, NewUser, Role, Stage, Store, Username};
+use cti::sim::{SimAgent, SimSettings};
+use secrecy::SecretString;
+
+use super::admin::generate_password;
+use crate::demo::{DEMO_USERS, demo_contacts};
+use crate::settings::{PbxSettings, Settings};
+use crate::startup::{Application, shutdown_signal, start_pbx_link};
+
+/// Generated calls per minute in the demo.
+const DEMO_CALLS_PER_MINUTE: f64 = 4.0;
+
+/// Runs the demo until Ctrl-C.
+pub async fn run(
+    mut settings: Settings,
+    listen: SocketAddr,
+    data: &Path,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data folder {}", data.display()))?;
+    settings.database.url = SecretString::from(Settings::sqlite_url_in(data));
+    let store = super::open_store(&settings).await?;
+    let logins = seed_users(store.as_ref()).await?;
+    let created = seed_contacts(store.as_ref()).await?;
+
+    // The simulated PBX, on a free loopback port, reached through the real AMI client.
+    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot start the simulated PBX")?;
+    let sim_address = sim_listener.local_addr()?;
+    let sim_secret = generate_password();
+    let extensions: Vec<&str> = DEMO_USERS.iter().filter_map(|u| u.extension).collect();
+    let sim_settings = SimSettings {
+        secret: SecretString::from(sim_secret.clone()),
+        agents: SimAgent::for_extensions(&extensions),
+        calls_per_minute: DEMO_CALLS_PER_MINUTE,
+        seed: rand::random(),
+        ..SimSettings::lab()
+    };
+    tokio::spawn(async move {
+        if let Err(err) = cti::sim::run(sim_listener, sim_settings, shutdown_signal()).await {
+            tracing::error!(error = %err, "the simulated PBX stopped");
+        }
+    });
+    settings.pbx = PbxSettings {
+        host: sim_address.ip().to_string(),
+        port: sim_address.port(),
+        username: "cti".into(),
+        secret: SecretString::from(sim_secret),
+        ..PbxSettings::default()
+    };
+    let pbx = start_pbx_link(&settings, &store).await?;
+
+    let app = Application::build(store, listen, Some(pbx)).await?;
+    let url = format!("http://{}", app.local_addr()?);
+    println!("Tamas demo: {url}");
+    println!("Data folder: {}", data.display());
+    if created > 0 {
+        println!("Created {created} demo contacts.");
+    }
+    println!("Simulated PBX: AMI on {sim_address}, about {DEMO_CALLS_PER_MINUTE} calls a minute");
+    println!("Sign in as (passwords are new at every start):");
+    for (username, role, extension, password) in &logins {
+        let extension = extension
+            .map(|e| format!(", extension {e}"))
+            .unwrap_or_default();
+        println!("  {username:<10} {password}   ({role}{extension})");
+    }
+    println!("Ready. Press Ctrl-C to stop.");
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+type Login = (&'static str, &'static str, Option<&'static str>, String);
+
+/// Creates the demo users that are missing and gives every one a fresh password.
+async fn seed_users(store: &dyn Store) -> anyhow::Result<Vec<Login>> {
+    let mut logins = Vec::new();
+    for user in DEMO_USERS {
+        let password = generate_password();
+        let hash = {
+            let password = password.clone();
+            tokio::task::spawn_blocking(move || crm_core::password::hash_password(&password))
+                .await??
+        };
+        match store.user_by_username(user.username).await? {
+            Some(existing) => store.set_password_hash(existing.id, &hash).await?,
+            None => {
+                store
+                    .create_user(&NewUser {
+                        username: Username::parse(user.username)?,
+                        display_name: user.display_name.to_owned(),
+                        role: Role::parse(user.role)?,
+                        extension: user.extension.map(Extension::parse).transpose()?,
+                        locale: Locale::parse(user.locale)?,
+                        password_hash: hash,
+                    })
+                    .await?;
+            }
+        }
+        logins.push((user.username, user.role, user.extension, password));
+    }
+    Ok(logins)
+}
+
+/// Creates the demo contacts on first start (when the first one is not there yet).
+async fn seed_contacts(store: &dyn Store) -> anyhow::Result<usize> {
+    let contacts = demo_contacts();
+    let Some(first) = contacts.first() else {
+        return Ok(0);
+    };
+    let Some((first_number, _)) = first.phones.first() else {
+        return Ok(0);
+    };
+    if !store.lookup_number(first_number, None).await?.is_empty() {
+        return Ok(0);
+    }
+    for contact in &contacts {
+        store
+            .create_contact(&NewContact {
+                name: contact.name.clone(),
+                organisation: contact.organisation.clone(),
+                stage: Stage::parse(contact.stage)?,
+                email: contact.email.clone(),
+                tags: contact.tags.iter().map(|t| (*t).to_owned()).collect(),
+                owner: None,
+                phones: contact
+                    .phones
+                    .iter()
+                    .map(|(raw, label)| NewPhone {
+                        number: store.normalizer().normalize(raw),
+                        label: (*label).to_owned(),
+                    })
+                    .collect(),
+            })
+            .await?;
+    }
+    Ok(contacts.len())
+}

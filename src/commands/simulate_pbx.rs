@@ -1,0 +1,37 @@
+//! `tamas simulate-pbx`: a simulated Asterisk on a TCP port, for trying Tamas (and load
+//! testing it) without a PBX.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use cti::sim::{ReplayPace, ReplaySettings, SimAgent, SimSettings};
+use secrecy::SecretString;
+
+use crate::cli::SimulatePbx;
+use crate::startup::shutdown_signal;
+
+/// Serves the simulated PBX until Ctrl-C or SIGTERM.
+pub async fn run(args: SimulatePbx) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let settings = SimSettings {
+        username: args.user,
+        secret: SecretString::from(args.secret),
+        agents: SimAgent::for_extensions(&args.agents),
+        calls_per_minute: args.calls_per_minute,
+        seed: args.seed,
+        replay: (!args.replay.is_empty()).then_some(ReplaySettings {
+            files: args.replay,
+            pace: ReplayPace::RealTime,
+            restamp: true,
+        }),
+        ..SimSettings::lab()
+    };
+    println!("Simulated PBX: AMI on {address}");
+    cti::sim::run(listener, settings, shutdown_signal())
+        .await
+        .context("the simulated PBX failed")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,20 @@
+//! Tamas, the binary's library: command line, settings, start-up and the bridge that wires
+//! the crates together.
+//!
+//! - [`cli`]: the command line (clap).
+//! - [`bridge`]: the PBX side wired to the CRM core and the web side (tracker, call
+//!   log, live view).
+//! - [`settings`]: the TOML file and `TAMAS_…` environment overrides.
+//! - [`commands`]: one module per command (`serve`, `demo`, `migrate`, `user`, `token`,
+//!   `import`, `contacts`, `replay`, `simulate-pbx`).
+//! - [`startup`]: [`startup::Application`], the whole service on a bound listener.
+//! - [`demo`]: the demo's users and contacts.
+//! - [`telemetry`], logging to standard error.
+
+pub mod bridge;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,191 @@
+//! Settings: the TOML file, then `TAMAS_…` environment variables, then command-line flags.
+//!
+//! Every key of the file can be overridden from the environment with the prefix `TAMAS_`
+//! and `__` between sections: `TAMAS_PBX__SECRET`, `TAMAS_SERVER__LISTEN`,
+//! `TAMAS_DATABASE__URL` (the flag `--database-url` and `TAMAS_DATABASE_URL` win over both).
+//! Secrets are held in [`SecretString`], whose `Debug` prints `[REDACTED]`, so logging a
+//! settings struct never leaks them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything `tamas` can be configured with. Missing sections take their defaults.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The HTTP server.
+    pub server: ServerSettings,
+    /// Where the CRM core keeps its data.
+    pub database: DatabaseSettings,
+    /// How phone numbers are read.
+    pub phone: PhoneSettings,
+    /// The PBX connection and how its channels are classified.
+    pub pbx: PbxSettings,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+/// Where the CRM core keeps its data.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite:PATH` (embedded, the default) or `postgres://user:password@host/db`.
+    /// Secret because a PostgreSQL URL may carry a password.
+    pub url: SecretString,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("sqlite:tamas.db"),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// How phone numbers are read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhoneSettings {
+    /// ISO 3166 region used for numbers written without a country code (`09121234567`).
+    pub default_region: String,
+}
+
+impl Default for PhoneSettings {
+    fn default() -> Self {
+        Self {
+            default_region: "IR".to_owned(),
+        }
+    }
+}
+
+/// The PBX (Asterisk AMI) connection and how its channels are classified.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PbxSettings {
+    /// Name of this PBX; calls are unique on (pbx name, Linkedid).
+    pub name: String,
+    /// AMI host. When empty, `serve` runs without a PBX (the web side only).
+    pub host: String,
+    /// AMI port.
+    pub port: u16,
+    /// AMI user (`manager.conf`).
+    pub username: String,
+    /// AMI secret.
+    pub secret: SecretString,
+    /// Trunk endpoints: channels `PJSIP/<trunk>-…` are the outside world.
+    pub trunks: Vec<String>,
+    /// Agents' devices. Users with an extension are added as `PJSIP/<extension>`.
+    pub agents: Vec<AgentDeviceSettings>,
+}
+
+impl Default for PbxSettings {
+    fn default() -> Self {
+        Self {
+            name: "asterisk".to_owned(),
+            host: String::new(),
+            port: 5038,
+            username: String::new(),
+            secret: SecretString::from(""),
+            trunks: vec!["trunk".to_owned()],
+            agents: Vec::new(),
+        }
+    }
+}
+
+/// One agent's phone as the PBX knows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentDeviceSettings {
+    /// The agent's extension (`1001`).
+    pub extension: String,
+    /// The agent's name as shown when no user has this extension.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Devices that ring for this agent; default `PJSIP/<extension>`.
+    #[serde(default)]
+    pub devices: Vec<String>,
+}
+
+impl Settings {
+    /// Reads the settings from `file` (when given) and the `TAMAS_…` environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder();
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file.to_path_buf()).required(true));
+        }
+        // Only `TAMAS_<SECTION>__<KEY>` variables are settings; others such as
+        // `TAMAS_DATABASE_URL` or `TAMAS_CONFIG` belong to the command line.
+        let overrides: config::Map<String, String> = std::env::vars()
+            .filter(|(name, _)| {
+                name.strip_prefix("TAMAS_")
+                    .is_some_and(|rest| rest.contains("__"))
+            })
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("TAMAS")
+                .prefix_separator("_")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("pbx.trunks")
+                .try_parsing(true)
+                .source(Some(overrides)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .with_context(|| match file {
+                Some(file) => format!("reading settings from {}", file.display()),
+                None => "reading settings from the environment".to_owned(),
+            })?;
+        Ok(settings)
+    }
+
+    /// The default SQLite URL for a data folder.
+    pub fn sqlite_url_in(dir: &Path) -> String {
+        let path: PathBuf = dir.join("tamas.db");
+        format!("sqlite:{}", path.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret as _;
+
+    #[test]
+    fn reads_the_sample_config_and_redacts_secrets() {
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
+        let settings = Settings::load(Some(Path::new(sample))).expect("sample config loads");
+        assert_eq!(settings.pbx.trunks, vec!["trunk".to_owned()]);
+        assert!(!settings.pbx.secret.expose_secret().is_empty());
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains(settings.pbx.secret.expose_secret()));
+        assert!(!debug.contains(settings.database.url.expose_secret()));
+    }
+}

@@ -1,0 +1,127 @@
+//! Start-up: open the store, bind the listener, run the service until asked to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use crm_core::Store;
+use tokio::net::TcpListener;
+
+use crate::bridge::call_log::CallLogWriter;
+use crate::bridge::mapping::KnownAgent;
+use crate::bridge::{PbxLink, tracker_settings};
+use crate::settings::Settings;
+
+/// The whole service, bound to its port and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: web::AppState,
+    /// Keeps the PBX link (and so its AMI connection) alive while the service runs.
+    pbx: Option<PbxLink>,
+}
+
+impl Application {
+    /// Binds `listen` (port 0 picks a free port) and prepares the service over `store`,
+    /// with the live view of `pbx` when there is one.
+    pub async fn build(
+        store: Arc<dyn Store>,
+        listen: SocketAddr,
+        pbx: Option<PbxLink>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let mut state = web::AppState::new(store);
+        state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
+        Ok(Self {
+            listener,
+            state,
+            pbx,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let served = web::serve(self.listener, self.state, shutdown)
+            .await
+            .context("HTTP server failed");
+        if let Some(pbx) = self.pbx {
+            pbx.client.shutdown().await;
+        }
+        served
+    }
+}
+
+/// Connects to the database named by `url` and applies the migrations; numbers written
+/// without a country code are read in `region`.
+pub async fn open_store(url: &str, region: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let store = crm_core::connect(url, crm_core::PhoneNormalizer::new(region))
+        .await
+        .context("cannot open the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(store)
+}
+
+/// Connects to the configured PBX in the background: the tracker knows the configured
+/// agents plus every user with an extension, and finished calls go to the call log.
+pub async fn start_pbx_link(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<PbxLink> {
+    let agents: Vec<KnownAgent> = store
+        .list_users()
+        .await
+        .context("cannot read the users")?
+        .into_iter()
+        .filter_map(|user| {
+            user.extension.map(|extension| KnownAgent {
+                extension: extension.to_string(),
+                name: user.display_name,
+            })
+        })
+        .collect();
+    let tracker = tracker_settings(&settings.pbx, &agents);
+    let call_log = CallLogWriter::start(Arc::clone(store));
+    Ok(PbxLink::start(
+        &settings.pbx,
+        &settings.phone,
+        tracker,
+        call_log,
+    ))
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

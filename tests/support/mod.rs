@@ -1,0 +1,121 @@
+//! Helpers for tests that run the real `tamas` binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// The path of the `tamas` binary Cargo built for these tests.
+pub fn tamas_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tamas"))
+}
+
+/// A running `tamas` process, killed when dropped.
+pub struct TamasProcess {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+    /// The lines it printed on standard output up to the URL.
+    pub output: Vec<String>,
+    /// The database URL it uses.
+    pub database_url: String,
+}
+
+impl TamasProcess {
+    /// Starts `tamas demo` on a free port with its data in `data`, and waits until it
+    /// prints its URL and answers `/healthz`.
+    pub async fn demo(data: &Path) -> Self {
+        let mut child = Command::new(tamas_bin())
+            .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env_remove("TAMAS_DATABASE_URL")
+            .env_remove("TAMAS_CONFIG")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tamas demo starts");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (url, output) = tokio::task::spawn_blocking(move || {
+            let mut output = Vec::new();
+            let mut lines = BufReader::new(stdout).lines();
+            let mut url = None;
+            for line in lines.by_ref() {
+                let line = line.expect("utf-8 output");
+                let found = line
+                    .split_whitespace()
+                    .find(|word| word.starts_with("http://"))
+                    .map(str::to_owned);
+                output.push(line);
+                if let Some(found) = found {
+                    url = Some(found);
+                }
+                if output.iter().any(|l| l.contains("Ready")) {
+                    break;
+                }
+            }
+            // Keep draining so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            (url.expect("the demo prints its URL"), output)
+        })
+        .await
+        .expect("reader thread");
+        let process = Self {
+            child,
+            url: url.trim_end_matches('/').to_owned(),
+            output,
+            database_url: format!("sqlite:{}", data.join("tamas.db").display()),
+        };
+        process.wait_healthy().await;
+        process
+    }
+
+    async fn wait_healthy(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(resp) = client.get(format!("{}/healthz", self.url)).send().await
+                && resp.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("tamas never became healthy at {}", self.url);
+    }
+
+    /// Runs another `tamas` command against the same database.
+    pub fn run_cli(&self, args: &[&str]) -> Output {
+        run_tamas(&self.database_url, args, None)
+    }
+}
+
+impl Drop for TamasProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `tamas ARGS` with `--database-url` set, optionally feeding `stdin`.
+pub fn run_tamas(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(tamas_bin())
+        .args(args)
+        .env("TAMAS_DATABASE_URL", database_url)
+        .env_remove("TAMAS_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tamas starts");
+    let mut pipe = child.stdin.take().expect("stdin piped");
+    if let Some(input) = stdin {
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    child.wait_with_output().expect("tamas finishes")
+}

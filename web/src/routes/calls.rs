@@ -1,0 +1,75 @@
+//! `/api/calls`: calls in progress (the live view) and finished calls (the call log).
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use crm_core::CallFilter;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::{AppState, Error};
+
+/// `/api/calls`, `/api/calls/active`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/calls", get(list_calls))
+        .route("/api/calls/active", get(active_calls))
+}
+
+/// Calls in progress on the PBX, oldest first. Agents see only the calls they are on.
+#[tracing::instrument(skip_all, fields(user = %user.username()))]
+async fn active_calls(
+    user: CurrentUser,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<cti::live::LiveCall>>, Error> {
+    let Some(live) = &state.live else {
+        return Ok(Json(Vec::new()));
+    };
+    let mut calls = live
+        .read()
+        .map_err(|_| Error::Unavailable("the live call view"))?
+        .snapshot();
+    if let Some(extension) = user.agent_extension() {
+        calls.retain(|call| {
+            call.agent_extension.as_deref() == Some(extension)
+                || call.ringing.iter().any(|e| e == extension)
+        });
+    }
+    Ok(Json(calls))
+}
+
+/// Query of `GET /api/calls`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Only calls of this contact.
+    contact: Option<i64>,
+    /// From this time (ms since the epoch, inclusive).
+    from: Option<i64>,
+    /// Until this time (ms since the epoch, exclusive).
+    to: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    limit: Option<u32>,
+}
+
+/// Finished calls, newest first. Agents see only the calls they took part in.
+#[tracing::instrument(skip_all, fields(user = %user.username()))]
+async fn list_calls(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<crm_core::CallRow>>, Error> {
+    let Query(query) = query.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let limit = query.limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(Error::BadRequest("limit must be between 1 and 1000".into()));
+    }
+    let filter = CallFilter {
+        contact: query.contact.map(crm_core::ContactId),
+        from_ms: query.from,
+        to_ms: query.to,
+        agent_extension: user.agent_extension().map(str::to_owned),
+        limit,
+    };
+    Ok(Json(state.store.list_calls(&filter).await?))
+}

@@ -1,0 +1,5 @@
+//! Route modules, one per resource, each exposing a `router()`.
+
+pub mod calls;
+pub mod health;
+pub mod login;

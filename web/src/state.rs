@@ -1,0 +1,22 @@
+//! Shared state handed to every handler.
+
+use std::sync::{Arc, RwLock};
+
+use crm_core::Store;
+use cti::live::LiveCalls;
+
+/// What every handler can reach. Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    /// The CRM core's storage.
+    pub store: Arc<dyn Store>,
+    /// Calls in progress on the PBX, when one is connected.
+    pub live: Option<Arc<RwLock<LiveCalls>>>,
+}
+
+impl AppState {
+    /// State over the given store, without a PBX.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, live: None }
+    }
+}
