@@ -99,12 +99,18 @@ impl Drop for TamasProcess {
     }
 }
 
-/// Runs `tamas ARGS` with `--database-url` set, optionally feeding `stdin`.
+/// Runs `tamas ARGS` with `TAMAS_DATABASE_URL` set (unless empty), optionally feeding
+/// `stdin`.
 pub fn run_tamas(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write as _;
-    let mut child = Command::new(tamas_bin())
+    let mut command = Command::new(tamas_bin());
+    if database_url.is_empty() {
+        command.env_remove("TAMAS_DATABASE_URL");
+    } else {
+        command.env("TAMAS_DATABASE_URL", database_url);
+    }
+    let mut child = command
         .args(args)
-        .env("TAMAS_DATABASE_URL", database_url)
         .env_remove("TAMAS_CONFIG")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
