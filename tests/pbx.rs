@@ -15,6 +15,20 @@ use support::{run_tamas, tamas_bin};
 /// A child process killed when dropped.
 struct Running(Child);
 
+impl Running {
+    /// Stops the process and returns what it wrote on a piped standard error.
+    fn stop_and_read_stderr(mut self) -> String {
+        use std::io::Read as _;
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let mut log = String::new();
+        if let Some(mut stderr) = self.0.stderr.take() {
+            let _ = stderr.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -208,4 +222,38 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     assert_eq!(bad.status(), 400);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("limit"));
+}
+
+#[tokio::test]
+async fn the_web_side_keeps_serving_while_the_pbx_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let http_address = http.local_addr().unwrap().to_string();
+    drop(http);
+    let mut command = Command::new(tamas_bin());
+    command
+        .args(["serve", "--listen", http_address.as_str()])
+        .env_remove("TAMAS_CONFIG")
+        .env("TAMAS_DATABASE_URL", &db)
+        .env("TAMAS_PBX__HOST", "127.0.0.1")
+        .env("TAMAS_PBX__PORT", &closed_port)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let serve = Running(command.spawn().expect("serve starts"));
+    wait_for_port(&http_address);
+    let ready = reqwest::get(format!("http://{http_address}/readyz"))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200, "the database is what readiness checks");
+    let log = serve.stop_and_read_stderr();
+    assert!(
+        log.contains("cannot reach the PBX"),
+        "the outage is logged clearly: {log}"
+    );
 }
