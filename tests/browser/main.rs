@@ -1,0 +1,13 @@
+//! Browser tests: the real `tamas demo` driven through headless Chromium (Debian's
+//! `chromium` and `chromium-driver`) with fantoccini.
+//!
+//! When `chromedriver` is missing the tests say so loudly and pass, unless
+//! `TAMAS_TEST_REQUIRE_ALL` is set (CI installs Chromium and sets it): then they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod harness;
+mod login;
