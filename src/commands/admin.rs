@@ -64,7 +64,7 @@ async fn add_user(settings: &Settings, args: UserAdd) -> anyhow::Result<ExitCode
                 LocaleArg::En => Locale::En,
                 LocaleArg::Fa => Locale::Fa,
             },
-            password_hash: password_hash.0,
+            password_hash: hash,
         })
         .await?;
     store
@@ -83,7 +83,7 @@ async fn add_user(settings: &Settings, args: UserAdd) -> anyhow::Result<ExitCode
         user.role.as_str()
     );
     if generated {
-        println!("password: {}", password_hash.1);
+        println!("password: {password}");
     }
     Ok(ExitCode::SUCCESS)
 }
