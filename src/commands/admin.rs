@@ -50,10 +50,10 @@ async fn add_user(settings: &Settings, args: UserAdd) -> anyhow::Result<ExitCode
         (generate_password(), true)
     };
     let store = super::open_store(settings).await?;
-    let password_hash = tokio::task::spawn_blocking(move || {
-        crm_core::password::hash_password(&password).map(|h| (h, password))
-    })
-    .await??;
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || crm_core::password::hash_password(&password)).await??
+    };
     let user = store
         .create_user(&NewUser {
             display_name: args.display_name.unwrap_or_else(|| username.to_string()),
