@@ -139,24 +139,38 @@ macro_rules! impl_store {
                 Self::task_from_row(&row)
             }
 
-            async fn call_legs(&self, call: i64) -> StoreResult<Vec<AgentAttemptInput>> {
-                sqlx::query(
-                    "SELECT extension, result, ring_ms, rang_at_ms FROM call_legs \
-                     WHERE call_id = $1 ORDER BY seq",
-                )
-                .bind(call)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(AgentAttemptInput {
-                        extension: r.try_get("extension")?,
-                        result: r.try_get("result")?,
-                        ring_ms: r.try_get("ring_ms")?,
-                        rang_at_ms: r.try_get("rang_at_ms")?,
-                    })
-                })
-                .collect()
+            /// The agent attempts of these calls, in one query.
+            async fn call_legs_of(
+                &self,
+                calls: &[i64],
+            ) -> StoreResult<std::collections::HashMap<i64, Vec<AgentAttemptInput>>> {
+                let mut legs: std::collections::HashMap<i64, Vec<AgentAttemptInput>> =
+                    std::collections::HashMap::new();
+                if calls.is_empty() {
+                    return Ok(legs);
+                }
+                let placeholders: Vec<String> =
+                    (1..=calls.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT call_id, extension, result, ring_ms, rang_at_ms FROM call_legs \
+                     WHERE call_id IN ({}) ORDER BY call_id, seq",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for &call in calls {
+                    query = query.bind(call);
+                }
+                for r in query.fetch_all(&self.pool).await? {
+                    legs.entry(r.try_get("call_id")?)
+                        .or_default()
+                        .push(AgentAttemptInput {
+                            extension: r.try_get("extension")?,
+                            result: r.try_get("result")?,
+                            ring_ms: r.try_get("ring_ms")?,
+                            rang_at_ms: r.try_get("rang_at_ms")?,
+                        });
+                }
+                Ok(legs)
             }
 
             async fn calls_where(
@@ -173,6 +187,11 @@ macro_rules! impl_store {
                     };
                 }
                 let rows = query.fetch_all(&self.pool).await?;
+                let ids = rows
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>("id"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut legs = self.call_legs_of(&ids).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let id: i64 = row.try_get("id")?;
@@ -189,7 +208,7 @@ macro_rules! impl_store {
                         contact: contact.map(ContactId),
                         did: row.try_get("did")?,
                         queue: row.try_get("queue")?,
-                        agents_rung: self.call_legs(id).await?,
+                        agents_rung: legs.remove(&id).unwrap_or_default(),
                         answered_by_extension: row.try_get("answered_by_extension")?,
                         answered_by_user: user.map(UserId),
                         agent_extension: row.try_get("agent_extension")?,
