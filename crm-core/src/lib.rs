@@ -7,11 +7,14 @@
 //!   by [`connect`] from the URL; SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached.
 //! - [`import`]: contacts from CSV.
+//! - [`metrics`]: waiting time, service level, AHT and first-call resolution from the call
+//!   log.
 
 pub mod directory;
 pub mod domain;
 mod error;
 pub mod import;
+pub mod metrics;
 pub mod password;
 pub mod phone;
 pub mod store;

@@ -1,0 +1,234 @@
+//! First-call resolution, following the customer rather than the raw caller ID.
+//!
+//! An answered inbound call is a *first contact* when the same customer (its contact, else
+//! its E.164 number, else its raw number) had no answered inbound call in the window
+//! before it. It is *resolved at first contact* unless the customer calls again within the
+//! window after it, or the agent's wrap-up marks it unresolved. A first contact younger
+//! than the window with no repeat yet is *pending*: reported apart, never guessed.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::MetricsSettings;
+use crate::domain::call::CallRow;
+use crate::domain::ids::CallId;
+
+/// Where an answered inbound call stands for FCR.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FcrStatus {
+    /// First contact, and the customer did not need to call again.
+    ResolvedFirstContact,
+    /// First contact, but the customer called again within the window.
+    RepeatContact,
+    /// First contact that the agent's wrap-up marked unresolved.
+    Unresolved,
+    /// First contact still inside its window with no repeat yet.
+    Pending,
+    /// Not a first contact: the customer had called within the window before.
+    FollowUp,
+}
+
+/// The FCR figures of a set of calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FcrSummary {
+    /// First contacts whose outcome is known (resolved, repeat or unresolved).
+    pub settled_first_contacts: u64,
+    /// Of those, resolved at first contact.
+    pub resolved: u64,
+    /// First contacts still inside their window.
+    pub pending: u64,
+    /// Resolved / settled first contacts.
+    pub rate: Option<f64>,
+    /// The window, in days.
+    pub window_days: f64,
+}
+
+/// Who the customer is: the contact, else the E.164 number, else the raw number.
+fn customer(call: &CallRow) -> Option<String> {
+    call.contact
+        .map(|c| format!("contact:{c}"))
+        .or_else(|| call.customer_number_e164.clone())
+        .or_else(|| {
+            call.customer_number_raw
+                .clone()
+                .filter(|raw| !raw.is_empty())
+        })
+}
+
+/// Classifies every answered inbound call of `history` (any order; it should reach one
+/// window before and after the period reported) at time `now_ms`.
+pub fn classify_fcr(
+    history: &[CallRow],
+    now_ms: i64,
+    settings: &MetricsSettings,
+) -> HashMap<CallId, FcrStatus> {
+    let mut by_customer: HashMap<String, Vec<&CallRow>> = HashMap::new();
+    for call in history.iter().filter(|c| c.direction == "inbound") {
+        if let Some(key) = customer(call) {
+            by_customer.entry(key).or_default().push(call);
+        }
+    }
+    let window = settings.fcr_window_ms;
+    let mut statuses = HashMap::new();
+    for calls in by_customer.values_mut() {
+        calls.sort_by_key(|c| (c.started_at_ms, c.id));
+        for (i, call) in calls.iter().enumerate() {
+            if call.disposition != "answered" {
+                continue;
+            }
+            let at = call.started_at_ms;
+            let answered_before = calls[..i]
+                .iter()
+                .any(|p| p.disposition == "answered" && at - p.started_at_ms < window);
+            let status = if answered_before {
+                FcrStatus::FollowUp
+            } else if call.wrapup_resolved == Some(false) {
+                FcrStatus::Unresolved
+            } else if calls[i + 1..].iter().any(|n| n.started_at_ms - at < window) {
+                FcrStatus::RepeatContact
+            } else if now_ms - at < window {
+                FcrStatus::Pending
+            } else {
+                FcrStatus::ResolvedFirstContact
+            };
+            statuses.insert(call.id, status);
+        }
+    }
+    statuses
+}
+
+/// The FCR figures of the calls in `period` (ids), from their statuses.
+pub fn summarize_fcr(
+    statuses: &HashMap<CallId, FcrStatus>,
+    period: impl IntoIterator<Item = CallId>,
+    settings: &MetricsSettings,
+) -> FcrSummary {
+    let mut summary = FcrSummary {
+        window_days: settings.fcr_window_ms as f64 / 86_400_000.0,
+        ..FcrSummary::default()
+    };
+    for id in period {
+        match statuses.get(&id) {
+            Some(FcrStatus::ResolvedFirstContact) => {
+                summary.settled_first_contacts += 1;
+                summary.resolved += 1;
+            }
+            Some(FcrStatus::RepeatContact | FcrStatus::Unresolved) => {
+                summary.settled_first_contacts += 1
+            }
+            Some(FcrStatus::Pending) => summary.pending += 1,
+            Some(FcrStatus::FollowUp) | None => {}
+        }
+    }
+    summary.rate = (summary.settled_first_contacts > 0)
+        .then(|| summary.resolved as f64 / summary.settled_first_contacts as f64);
+    summary
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::ids::ContactId;
+
+    const DAY: i64 = 86_400_000;
+
+    /// A call-log row for tests.
+    pub(crate) fn row(
+        id: i64,
+        direction: &str,
+        queue: Option<&str>,
+        disposition: &str,
+        wait_ms: Option<i64>,
+        at: i64,
+    ) -> CallRow {
+        CallRow {
+            id: CallId(id),
+            pbx: "asterisk".into(),
+            linkedid: format!("1.{id}"),
+            direction: direction.into(),
+            customer_number_raw: Some("09121234567".into()),
+            customer_number_e164: Some("+989121234567".into()),
+            customer_name: None,
+            contact: None,
+            did: None,
+            queue: queue.map(str::to_owned),
+            agents_rung: Vec::new(),
+            answered_by_extension: None,
+            answered_by_user: None,
+            agent_extension: None,
+            started_at_ms: at,
+            queued_at_ms: None,
+            answered_at_ms: None,
+            ended_at_ms: None,
+            wait_ms,
+            ring_ms: None,
+            talk_ms: None,
+            hold_ms: None,
+            disposition: disposition.into(),
+            hangup_by: None,
+            hangup_by_extension: None,
+            hangup_cause: None,
+            transfers: serde_json::Value::Null,
+            recording_file: None,
+            click_id: None,
+            end_known: true,
+            wrapup_outcome: None,
+            wrapup_resolved: None,
+            wrapup_note: None,
+        }
+    }
+
+    fn answered(id: i64, at: i64, number: &str) -> CallRow {
+        let mut call = row(id, "inbound", Some("support"), "answered", Some(1000), at);
+        call.customer_number_e164 = Some(number.into());
+        call
+    }
+
+    #[test]
+    fn repeats_inside_the_window_make_a_first_contact_unresolved() {
+        let settings = MetricsSettings::default();
+        let now = 100 * DAY;
+        let calls = vec![
+            answered(1, DAY, "+989121234567"),
+            answered(2, 3 * DAY, "+989121234567"), // repeat within 7 days
+            answered(3, 20 * DAY, "+989121234567"), // new first contact, no repeat
+            answered(4, 20 * DAY, "+989350000000"),
+            answered(5, 99 * DAY, "+989350000000"), // too young: pending
+        ];
+        let statuses = classify_fcr(&calls, now, &settings);
+        assert_eq!(statuses[&CallId(1)], FcrStatus::RepeatContact);
+        assert_eq!(statuses[&CallId(2)], FcrStatus::FollowUp);
+        assert_eq!(statuses[&CallId(3)], FcrStatus::ResolvedFirstContact);
+        assert_eq!(statuses[&CallId(4)], FcrStatus::ResolvedFirstContact);
+        assert_eq!(statuses[&CallId(5)], FcrStatus::Pending);
+        let summary = summarize_fcr(&statuses, calls.iter().map(|c| c.id), &settings);
+        assert_eq!(summary.settled_first_contacts, 3);
+        assert_eq!(summary.resolved, 2);
+        assert_eq!(summary.pending, 1);
+        assert_eq!(summary.rate, Some(2.0 / 3.0));
+    }
+
+    #[test]
+    fn the_customer_is_the_contact_across_numbers_and_wrapups_count() {
+        let settings = MetricsSettings::default();
+        let mut first = answered(1, DAY, "+989121234567");
+        first.contact = Some(ContactId(7));
+        let mut second = answered(2, 2 * DAY, "+982144556677");
+        second.contact = Some(ContactId(7));
+        let mut marked = answered(3, 30 * DAY, "+989351111111");
+        marked.wrapup_resolved = Some(false);
+        let mut unknown = answered(4, 40 * DAY, "");
+        unknown.customer_number_e164 = None;
+        unknown.customer_number_raw = Some("anonymous".into());
+        let statuses = classify_fcr(&[first, second, marked, unknown], 100 * DAY, &settings);
+        assert_eq!(
+            statuses[&CallId(1)],
+            FcrStatus::RepeatContact,
+            "same contact, other number"
+        );
+        assert_eq!(statuses[&CallId(3)], FcrStatus::Unresolved);
+        assert_eq!(statuses[&CallId(4)], FcrStatus::ResolvedFirstContact);
+    }
+}

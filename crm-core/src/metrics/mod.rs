@@ -1,0 +1,37 @@
+//! Contact-center figures computed from the call log, as `../shared/ARCHITECTURE.md`
+//! defines them. Pure functions over [`CallRow`]s: the store fetches, these count.
+//!
+//! - [`summary`]: offered / answered / abandoned, service level, ASA, wait percentiles,
+//!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent.
+//! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
+
+pub mod fcr;
+pub mod summary;
+
+pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
+pub use summary::{Bucket, Summary, group, summarize};
+
+/// The thresholds the figures depend on; each figure states the one it used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsSettings {
+    /// Service level: answered within this many ms (default 20 s).
+    pub service_level_threshold_ms: i64,
+    /// Abandons shorter than this are short abandons, left out of the service-level
+    /// denominator (default 5 s).
+    pub short_abandon_ms: i64,
+    /// FCR: a repeat within this window makes a first contact unresolved (default 7 days).
+    pub fcr_window_ms: i64,
+    /// Offset of local time from UTC, for hour/day/month buckets (Iran: +210 minutes).
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            service_level_threshold_ms: 20_000,
+            short_abandon_ms: 5_000,
+            fcr_window_ms: 7 * 24 * 3_600_000,
+            utc_offset_minutes: 0,
+        }
+    }
+}

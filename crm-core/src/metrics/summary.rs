@@ -1,0 +1,246 @@
+//! Queue figures for a set of calls: offered, answered, abandoned, service level, ASA,
+//! wait percentiles, AHT.
+//!
+//! Definitions (ARCHITECTURE.md, "Metrics"):
+//! - *offered*: inbound calls that joined a queue; *answered* / *abandoned* among them.
+//! - *wait*: queue join → agent connect (answered) or → hang-up (abandoned).
+//! - *service level*: answered within T / (offered − short abandons).
+//! - *ASA*: mean wait of answered calls; *AHT*: mean talk + hold of answered calls (the
+//!   wrap-up time joins it once the console records how long wrap-up took).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::MetricsSettings;
+use crate::domain::call::CallRow;
+
+/// Figures for one set of calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Inbound calls that joined a queue.
+    pub offered: u64,
+    /// Of those, answered by an agent.
+    pub answered: u64,
+    /// Of those, abandoned (the caller hung up while waiting), short ones included.
+    pub abandoned: u64,
+    /// Abandoned within the short-abandon threshold.
+    pub short_abandoned: u64,
+    /// Answered within the threshold.
+    pub answered_within_threshold: u64,
+    /// The service-level denominator: offered minus short abandons.
+    pub service_level_denominator: u64,
+    /// The service-level threshold, seconds.
+    pub service_level_threshold_s: i64,
+    /// Answered within the threshold / the denominator; `None` without calls.
+    pub service_level: Option<f64>,
+    /// Abandoned / offered.
+    pub abandon_rate: Option<f64>,
+    /// Average speed of answer: mean wait of answered calls, ms.
+    pub asa_ms: Option<i64>,
+    /// Median wait of all offered calls with a known wait, ms.
+    pub wait_median_ms: Option<i64>,
+    /// 90th percentile of that wait, ms.
+    pub wait_p90_ms: Option<i64>,
+    /// Longest wait, ms.
+    pub wait_max_ms: Option<i64>,
+    /// Average handling time of answered calls: talk + hold, ms.
+    pub aht_ms: Option<i64>,
+}
+
+/// How calls are bucketed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    /// `YYYY-MM-DDTHH` in local time.
+    Hour,
+    /// `YYYY-MM-DD` in local time.
+    Day,
+    /// `YYYY-MM` in local time.
+    Month,
+    /// The queue's name (`-` for none).
+    Queue,
+    /// The handling agent's extension (`-` for none).
+    Agent,
+}
+
+/// Whether a call counts as offered to a queue.
+fn offered(call: &CallRow) -> bool {
+    call.direction == "inbound" && call.queue.is_some()
+}
+
+/// Figures for `calls` (any order).
+pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
+    let mut summary = Summary {
+        service_level_threshold_s: settings.service_level_threshold_ms / 1000,
+        ..Summary::default()
+    };
+    let mut waits = Vec::new();
+    let mut answered_waits = Vec::new();
+    let mut handling = Vec::new();
+    for call in calls.iter().filter(|c| offered(c)) {
+        summary.offered += 1;
+        match call.disposition.as_str() {
+            "answered" => {
+                summary.answered += 1;
+                if let Some(wait) = call.wait_ms {
+                    answered_waits.push(wait);
+                    if wait <= settings.service_level_threshold_ms {
+                        summary.answered_within_threshold += 1;
+                    }
+                }
+                handling.push(call.talk_ms.unwrap_or(0) + call.hold_ms.unwrap_or(0));
+            }
+            "abandoned" => {
+                summary.abandoned += 1;
+                if call.wait_ms.is_some_and(|w| w < settings.short_abandon_ms) {
+                    summary.short_abandoned += 1;
+                }
+            }
+            _ => {}
+        }
+        if let Some(wait) = call.wait_ms {
+            waits.push(wait);
+        }
+    }
+    summary.service_level_denominator = summary.offered - summary.short_abandoned;
+    summary.service_level = ratio(
+        summary.answered_within_threshold,
+        summary.service_level_denominator,
+    );
+    summary.abandon_rate = ratio(summary.abandoned, summary.offered);
+    summary.asa_ms = mean(&answered_waits);
+    summary.aht_ms = mean(&handling);
+    waits.sort_unstable();
+    summary.wait_median_ms = percentile(&waits, 50);
+    summary.wait_p90_ms = percentile(&waits, 90);
+    summary.wait_max_ms = waits.last().copied();
+    summary
+}
+
+/// Figures per bucket, buckets in order.
+pub fn group(
+    calls: &[CallRow],
+    bucket: Bucket,
+    settings: &MetricsSettings,
+) -> BTreeMap<String, Summary> {
+    let mut buckets: BTreeMap<String, Vec<CallRow>> = BTreeMap::new();
+    for call in calls {
+        buckets
+            .entry(bucket_key(call, bucket, settings))
+            .or_default()
+            .push(call.clone());
+    }
+    buckets
+        .into_iter()
+        .map(|(key, calls)| (key, summarize(&calls, settings)))
+        .collect()
+}
+
+fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> String {
+    let local_ms = call.started_at_ms + i64::from(settings.utc_offset_minutes) * 60_000;
+    let (year, month, day) = civil_from_days(local_ms.div_euclid(86_400_000));
+    let hour = local_ms.rem_euclid(86_400_000) / 3_600_000;
+    match bucket {
+        Bucket::Hour => format!("{year:04}-{month:02}-{day:02}T{hour:02}"),
+        Bucket::Day => format!("{year:04}-{month:02}-{day:02}"),
+        Bucket::Month => format!("{year:04}-{month:02}"),
+        Bucket::Queue => call.queue.clone().unwrap_or_else(|| "-".into()),
+        Bucket::Agent => call
+            .answered_by_extension
+            .clone()
+            .or_else(|| call.agent_extension.clone())
+            .unwrap_or_else(|| "-".into()),
+    }
+}
+
+/// Gregorian (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+fn mean(values: &[i64]) -> Option<i64> {
+    let count = i64::try_from(values.len()).ok().filter(|&n| n > 0)?;
+    Some(values.iter().sum::<i64>() / count)
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::fcr::tests::row;
+
+    #[test]
+    fn service_level_leaves_short_abandons_out_of_the_denominator() {
+        let mut calls = vec![
+            row(1, "inbound", Some("support"), "answered", Some(5_000), 0),
+            row(2, "inbound", Some("support"), "answered", Some(25_000), 0),
+            row(3, "inbound", Some("support"), "abandoned", Some(3_000), 0),
+            row(4, "inbound", Some("support"), "abandoned", Some(16_000), 0),
+            row(5, "outbound", None, "answered", None, 0),
+        ];
+        calls[0].talk_ms = Some(60_000);
+        calls[1].talk_ms = Some(120_000);
+        calls[1].hold_ms = Some(10_000);
+        let s = summarize(&calls, &MetricsSettings::default());
+        assert_eq!(
+            (s.offered, s.answered, s.abandoned, s.short_abandoned),
+            (4, 2, 2, 1)
+        );
+        assert_eq!(s.service_level_denominator, 3);
+        assert_eq!(s.answered_within_threshold, 1);
+        assert_eq!(s.service_level, Some(1.0 / 3.0));
+        assert_eq!(s.abandon_rate, Some(0.5));
+        assert_eq!(s.asa_ms, Some(15_000));
+        assert_eq!(s.aht_ms, Some(95_000));
+        assert_eq!(s.wait_median_ms, Some(5_000));
+        assert_eq!(s.wait_p90_ms, Some(25_000));
+        assert_eq!(s.wait_max_ms, Some(25_000));
+        assert_eq!(
+            summarize(&[], &MetricsSettings::default()).service_level,
+            None
+        );
+    }
+
+    #[test]
+    fn buckets_follow_local_time() {
+        // 2026-11-22 21:00 UTC is 00:30 on the 23rd in Tehran (+03:30).
+        let at = 1_795_381_200_000;
+        let call = row(1, "inbound", Some("sales"), "answered", Some(1), at);
+        let tehran = MetricsSettings {
+            utc_offset_minutes: 210,
+            ..MetricsSettings::default()
+        };
+        let days = group(std::slice::from_ref(&call), Bucket::Day, &tehran);
+        assert_eq!(days.keys().collect::<Vec<_>>(), vec!["2026-11-23"]);
+        let utc = group(
+            std::slice::from_ref(&call),
+            Bucket::Hour,
+            &MetricsSettings::default(),
+        );
+        assert_eq!(utc.keys().collect::<Vec<_>>(), vec!["2026-11-22T21"]);
+        let queues = group(&[call], Bucket::Queue, &tehran);
+        assert_eq!(queues["sales"].answered, 1);
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+    }
+}

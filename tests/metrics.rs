@@ -1,0 +1,133 @@
+//! The captures replayed into a database agree with Asterisk's own `queue_log`: every
+//! wait and talk time within its ±1 s rule (queue_log subtracts whole epoch seconds), and
+//! the figures computed from the call log count what queue_log counts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crm_core::metrics::{MetricsSettings, summarize};
+use crm_core::{CallFilter, PhoneNormalizer};
+use support::run_tamas;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/asterisk"
+    ))
+}
+
+/// What queue_log says of one call (callid = the caller's Uniqueid = the Linkedid here).
+#[derive(Debug, Default)]
+struct QueueLogCall {
+    wait_s: Option<i64>,
+    talk_s: Option<i64>,
+    abandoned: bool,
+}
+
+fn read_queue_log() -> HashMap<String, QueueLogCall> {
+    let mut calls: HashMap<String, QueueLogCall> = HashMap::new();
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("queue_log") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let fields: Vec<&str> = line.split('|').collect();
+            let (callid, event) = (fields[1], fields[4]);
+            if callid == "NONE" {
+                continue; // PAUSE / UNPAUSE of a member, not a call
+            }
+            let number = |i: usize| fields.get(i).and_then(|v| v.parse::<i64>().ok());
+            let call = calls.entry(callid.to_owned()).or_default();
+            match event {
+                "CONNECT" => call.wait_s = number(5),
+                "ABANDON" => {
+                    call.wait_s = number(7);
+                    call.abandoned = true;
+                }
+                "COMPLETECALLER" | "COMPLETEAGENT" => call.talk_s = number(6),
+                _ => {}
+            }
+        }
+    }
+    calls
+}
+
+#[tokio::test]
+async fn replayed_waits_and_talk_times_agree_with_queue_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
+    let capture = |name: &str| fixtures().join(name).to_string_lossy().into_owned();
+    // Each capture is one connection; the killed PBX is followed by the reconnect.
+    let runs: Vec<Vec<String>> = vec![
+        vec![capture("01-inbound-answered.ami")],
+        vec![capture("02-inbound-abandoned.ami")],
+        vec![capture("03-ring-no-answer.ami")],
+        vec![capture("10-state-queries.ami")],
+        vec![capture("11-asterisk-stopped.ami")],
+        vec![
+            capture("11-asterisk-killed.ami"),
+            capture("11-reconnect-resync.ami"),
+        ],
+        vec![capture("12-sales-local-members.ami")],
+    ];
+    for files in &runs {
+        let mut args = vec!["--config", config, "--database-url", db.as_str(), "replay"];
+        args.extend(files.iter().map(String::as_str));
+        let out = run_tamas(&db, &args, None);
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    let store = crm_core::connect(&db, PhoneNormalizer::new("IR"))
+        .await
+        .unwrap();
+    let calls = store.list_calls(&CallFilter::default()).await.unwrap();
+    let queue_log = read_queue_log();
+    let mut checked = 0;
+    for call in &calls {
+        let Some(expected) = queue_log.get(&call.linkedid) else {
+            continue;
+        };
+        if let Some(wait_s) = expected.wait_s {
+            let wait_ms = call.wait_ms.expect("a queued call has a wait");
+            assert!(
+                (wait_ms - wait_s * 1000).abs() <= 1000,
+                "{}: wait {wait_ms} ms vs queue_log {wait_s} s",
+                call.linkedid
+            );
+            checked += 1;
+        }
+        if let Some(talk_s) = expected.talk_s {
+            let talk_ms = call.talk_ms.expect("a completed call has a talk time");
+            assert!(
+                (talk_ms - talk_s * 1000).abs() <= 1000,
+                "{}: talk {talk_ms} ms vs queue_log {talk_s} s",
+                call.linkedid
+            );
+            checked += 1;
+        }
+        assert_eq!(
+            call.disposition == "abandoned",
+            expected.abandoned,
+            "{}",
+            call.linkedid
+        );
+    }
+    // 8 queued calls give 8 waits; 5 COMPLETE lines give talk times (2 calls were
+    // abandoned and the killed PBX never wrote one).
+    assert_eq!(
+        checked, 13,
+        "every queue_log wait and talk time was compared"
+    );
+
+    let summary = summarize(&calls, &MetricsSettings::default());
+    let abandons = queue_log.values().filter(|c| c.abandoned).count() as u64;
+    assert_eq!(summary.offered, queue_log.len() as u64);
+    assert_eq!(summary.abandoned, abandons);
+    assert_eq!(summary.answered, summary.offered - abandons);
+}
