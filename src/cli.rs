@@ -73,6 +73,47 @@ pub enum Command {
     },
     /// Run a simulated Asterisk that speaks AMI over TCP and generates calls.
     SimulatePbx(SimulatePbx),
+    /// Print the contact-center figures for a period (offered, answered, abandoned,
+    /// service level, ASA, waits, AHT, FCR).
+    Report(Report),
+}
+
+/// `tamas report`
+#[derive(Debug, Args)]
+pub struct Report {
+    /// First day (inclusive): `2026-11-01`, or Jalali `1405-08-10`.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (inclusive).
+    #[arg(long)]
+    pub to: String,
+    /// Only this queue.
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Only this agent's calls (extension).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Break the figures down.
+    #[arg(long, value_enum)]
+    pub by: Option<ReportBucket>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How `tamas report` breaks figures down.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportBucket {
+    /// Per hour.
+    Hour,
+    /// Per day.
+    Day,
+    /// Per month.
+    Month,
+    /// Per queue.
+    Queue,
+    /// Per agent.
+    Agent,
 }
 
 /// `tamas simulate-pbx`

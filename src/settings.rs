@@ -25,6 +25,46 @@ pub struct Settings {
     pub phone: PhoneSettings,
     /// The PBX connection and how its channels are classified.
     pub pbx: PbxSettings,
+    /// Thresholds of the contact-center figures.
+    pub metrics: MetricsSettings,
+}
+
+/// Thresholds of the contact-center figures (ARCHITECTURE.md, "Metrics").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Service level: answered within this many seconds.
+    pub service_level_threshold_s: i64,
+    /// Abandons shorter than this many seconds are short abandons.
+    pub short_abandon_s: i64,
+    /// First-call resolution window, days.
+    pub fcr_window_days: i64,
+    /// Local time for hour/day/month buckets and report dates, minutes east of UTC
+    /// (Iran: 210).
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            service_level_threshold_s: 20,
+            short_abandon_s: 5,
+            fcr_window_days: 7,
+            utc_offset_minutes: 210,
+        }
+    }
+}
+
+impl MetricsSettings {
+    /// The CRM core's form of these settings.
+    pub fn to_core(&self) -> crm_core::metrics::MetricsSettings {
+        crm_core::metrics::MetricsSettings {
+            service_level_threshold_ms: self.service_level_threshold_s * 1000,
+            short_abandon_ms: self.short_abandon_s * 1000,
+            fcr_window_ms: self.fcr_window_days * 86_400_000,
+            utc_offset_minutes: self.utc_offset_minutes,
+        }
+    }
 }
 
 /// The HTTP server.

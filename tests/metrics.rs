@@ -126,6 +126,32 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
     );
 
     let summary = summarize(&calls, &MetricsSettings::default());
+
+    // `tamas report` agrees, with a Jalali end date (1 Azar 1405 = 22 November 2026).
+    let report = run_tamas(
+        &db,
+        &[
+            "report",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "1405-09-01",
+            "--by",
+            "queue",
+            "--json",
+        ],
+        None,
+    );
+    assert!(report.status.success(), "{report:?}");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["total"]["offered"], summary.offered);
+    assert_eq!(report["total"]["abandoned"], summary.abandoned);
+    assert_eq!(report["total"]["service_level_threshold_s"], 20);
+    assert_eq!(report["buckets"]["sales"]["offered"], 2);
+    assert!(
+        report["fcr"]["pending"].as_u64().unwrap() > 0,
+        "recent first contacts are pending"
+    );
     let abandons = queue_log.values().filter(|c| c.abandoned).count() as u64;
     assert_eq!(summary.offered, queue_log.len() as u64);
     assert_eq!(summary.abandoned, abandons);

@@ -5,6 +5,7 @@ mod contacts;
 mod demo;
 mod import;
 mod replay;
+mod report;
 mod serve;
 mod simulate_pbx;
 
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             replay::run(&settings, &captures, stats, database_given).await
         }
         Command::SimulatePbx(args) => simulate_pbx::run(args).await,
+        Command::Report(args) => report::run(&settings, args).await,
     }
 }
 

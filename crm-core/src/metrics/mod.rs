@@ -3,8 +3,10 @@
 //!
 //! - [`summary`]: offered / answered / abandoned, service level, ASA, wait percentiles,
 //!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent.
+//! - [`calendar`]: report dates, ISO or Jalali, to day numbers.
 //! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
 
+pub mod calendar;
 pub mod fcr;
 pub mod summary;
 

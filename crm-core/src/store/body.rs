@@ -940,7 +940,7 @@ macro_rules! impl_store {
                 } else {
                     format!("WHERE {}", clauses.join(" AND "))
                 };
-                binds.push(CallBind::Int(i64::from(filter.limit.clamp(1, 10_000))));
+                binds.push(CallBind::Int(i64::from(filter.limit.max(1))));
                 let sql = format!(
                     "{clause} ORDER BY started_at_ms DESC, id DESC LIMIT ${}",
                     binds.len()

@@ -1,0 +1,135 @@
+//! `tamas report`: the contact-center figures for a period, from the call log.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use crm_core::CallFilter;
+use crm_core::metrics::calendar::parse_day;
+use crm_core::metrics::{Bucket, Summary, classify_fcr, group, summarize, summarize_fcr};
+use serde_json::json;
+
+use crate::cli::{Report, ReportBucket};
+use crate::settings::Settings;
+
+/// The most calls one report reads.
+const MAX_CALLS: u32 = 1_000_000;
+
+/// Prints the figures; JSON with `--json`.
+pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> {
+    let metrics = settings.metrics.to_core();
+    let offset_ms = i64::from(metrics.utc_offset_minutes) * 60_000;
+    let from_day = parse_day(&args.from).map_err(|e| anyhow!(e))?;
+    let to_day = parse_day(&args.to).map_err(|e| anyhow!(e))?;
+    if to_day < from_day {
+        return Err(anyhow!("--to is before --from"));
+    }
+    // Local midnights, as epoch milliseconds.
+    let from_ms = from_day * 86_400_000 - offset_ms;
+    let to_ms = (to_day + 1) * 86_400_000 - offset_ms;
+
+    let store = super::open_store(settings).await?;
+    // FCR needs a window of history on both sides of the period.
+    let history = store
+        .list_calls(&CallFilter {
+            from_ms: Some(from_ms - metrics.fcr_window_ms),
+            to_ms: Some(to_ms + metrics.fcr_window_ms),
+            limit: MAX_CALLS,
+            ..CallFilter::default()
+        })
+        .await?;
+    if history.len() >= MAX_CALLS as usize {
+        return Err(anyhow!(
+            "more than {MAX_CALLS} calls: report a shorter period"
+        ));
+    }
+    let period: Vec<_> = history
+        .iter()
+        .filter(|c| c.started_at_ms >= from_ms && c.started_at_ms < to_ms)
+        .filter(|c| {
+            args.queue
+                .as_ref()
+                .is_none_or(|q| c.queue.as_ref() == Some(q))
+        })
+        .filter(|c| {
+            args.agent.as_ref().is_none_or(|a| {
+                c.answered_by_extension.as_ref() == Some(a) || c.agent_extension.as_ref() == Some(a)
+            })
+        })
+        .cloned()
+        .collect();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let statuses = classify_fcr(&history, now_ms, &metrics);
+    let total = summarize(&period, &metrics);
+    let fcr = summarize_fcr(&statuses, period.iter().map(|c| c.id), &metrics);
+    let buckets = args.by.map(|by| {
+        let bucket = match by {
+            ReportBucket::Hour => Bucket::Hour,
+            ReportBucket::Day => Bucket::Day,
+            ReportBucket::Month => Bucket::Month,
+            ReportBucket::Queue => Bucket::Queue,
+            ReportBucket::Agent => Bucket::Agent,
+        };
+        group(&period, bucket, &metrics)
+    });
+
+    if args.json {
+        let report = json!({
+            "from": args.from,
+            "to": args.to,
+            "queue": args.queue,
+            "agent": args.agent,
+            "settings": {
+                "service_level_threshold_s": settings.metrics.service_level_threshold_s,
+                "short_abandon_s": settings.metrics.short_abandon_s,
+                "fcr_window_days": settings.metrics.fcr_window_days,
+                "utc_offset_minutes": settings.metrics.utc_offset_minutes,
+            },
+            "total": total,
+            "fcr": fcr,
+            "buckets": buckets,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{} to {}", args.from, args.to);
+        print_summary("total", &total);
+        match fcr.rate {
+            Some(rate) => println!(
+                "FCR {:.1}% of {} settled first contacts ({} pending; window {} days)",
+                rate * 100.0,
+                fcr.settled_first_contacts,
+                fcr.pending,
+                fcr.window_days
+            ),
+            None => println!("FCR: no settled first contact ({} pending)", fcr.pending),
+        }
+        for (key, summary) in buckets.iter().flatten() {
+            print_summary(key, summary);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(label: &str, s: &Summary) {
+    let percent = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let seconds =
+        |v: Option<i64>| v.map_or("-".to_owned(), |v| format!("{:.1}s", v as f64 / 1000.0));
+    println!(
+        "{label}: offered {} answered {} abandoned {} (short {}), service level {} \
+         ({} within {}s of {}), ASA {}, wait median {} p90 {} max {}, AHT {}",
+        s.offered,
+        s.answered,
+        s.abandoned,
+        s.short_abandoned,
+        percent(s.service_level),
+        s.answered_within_threshold,
+        s.service_level_threshold_s,
+        s.service_level_denominator,
+        seconds(s.asa_ms),
+        seconds(s.wait_median_ms),
+        seconds(s.wait_p90_ms),
+        seconds(s.wait_max_ms),
+        seconds(s.aht_ms),
+    );
+}
