@@ -33,6 +33,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {listen}"))?;
         let mut state = web::AppState::new(store);
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
+        state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
         Ok(Self {
             listener,
             state,

@@ -106,6 +106,26 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     assert!(added.status.success(), "{added:?}");
     let token = run_tamas(&db, &["token", "create", "--user", "boss"], None);
     let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let agent = run_tamas(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "sara",
+            "--role",
+            "agent",
+            "--extension",
+            "1001",
+        ],
+        None,
+    );
+    assert!(agent.status.success(), "{agent:?}");
+    let agent_token = run_tamas(&db, &["token", "create", "--user", "sara"], None);
+    let agent_token = String::from_utf8(agent_token.stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
 
     let (_pbx, pbx_address) = start(
         &[
@@ -163,8 +183,25 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     assert_eq!(unauthenticated.status(), 401);
 
     let mut seen_live = false;
+    let mut seen_waiting = false;
     let mut logged = None;
     for _ in 0..600 {
+        let queues: serde_json::Value = client
+            .get(format!("{base}/api/queues"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen_waiting |= queues.as_array().unwrap().iter().any(|queue| {
+            queue["waiting"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|caller| caller["number"] == "09121234567")
+        });
         let active: serde_json::Value = client
             .get(format!("{base}/api/calls/active"))
             .bearer_auth(&token)
@@ -196,6 +233,28 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     assert!(
         seen_live,
         "the call showed in /api/calls/active while it lasted"
+    );
+    assert!(seen_waiting, "the caller showed waiting in /api/queues");
+    let forbidden = client
+        .get(format!("{base}/api/queues"))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), 403, "agents do not see the queues");
+    let own: serde_json::Value = client
+        .get(format!("{base}/api/calls"))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.as_array().unwrap().len(),
+        1,
+        "1001 answered the call: sara sees it"
     );
     let calls = logged.expect("the call reached the call log");
     let calls = calls.as_array().unwrap();

@@ -1,6 +1,9 @@
 //! The live view of the PBX: the calls in progress right now, kept current from the
-//! tracker's [`CallEvent`]s. It is what `GET /api/calls/active` shows; it holds no history
+//! tracker's [`CallEvent`]s (what `GET /api/calls/active` shows), and the queues with their
+//! waiting callers and members ([`queues`], the wallboard's data). It holds no history
 //! (finished calls go to the call log) and, like the tracker, does no I/O.
+
+pub mod queues;
 
 use std::collections::HashMap;
 

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use cti::ami::client::{AmiClient, AmiClientSettings, AmiEvent, AmiEvents};
 use cti::live::LiveCalls;
+use cti::live::queues::QueueBoard;
 use cti::tracker::{CallEvent, CallEventKind, CallTracker, TrackerSettings};
 use secrecy::ExposeSecret as _;
 use tokio::sync::{broadcast, mpsc};
@@ -28,6 +29,8 @@ pub struct PbxLink {
     pub client: AmiClient,
     /// Calls in progress.
     pub live: Arc<RwLock<LiveCalls>>,
+    /// Queues: waiting callers and members' states.
+    pub queues: Arc<RwLock<QueueBoard>>,
     /// Every call event, for the web side's popups and wallboard.
     pub events: broadcast::Sender<CallEvent>,
 }
@@ -51,22 +54,33 @@ impl PbxLink {
         let tracker = CallTracker::new(tracker_settings)
             .with_number_normalizer(super::number_normalizer(phone));
         let live = Arc::new(RwLock::new(LiveCalls::new()));
+        let queues = Arc::new(RwLock::new(QueueBoard::new()));
         let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
         let address = format!("{}:{}", pbx.host, pbx.port);
         tokio::spawn(track(
             address,
             ami_events,
             tracker,
-            Arc::clone(&live),
+            View {
+                live: Arc::clone(&live),
+                queues: Arc::clone(&queues),
+            },
             events.clone(),
             call_log.sender(),
         ));
         PbxLink {
             client,
             live,
+            queues,
             events,
         }
     }
+}
+
+/// What the tracking loop keeps current for the web side.
+struct View {
+    live: Arc<RwLock<LiveCalls>>,
+    queues: Arc<RwLock<QueueBoard>>,
 }
 
 /// The tracking loop: runs until the AMI client shuts down.
@@ -74,7 +88,7 @@ async fn track(
     address: String,
     mut ami_events: AmiEvents,
     mut tracker: CallTracker,
-    live: Arc<RwLock<LiveCalls>>,
+    view: View,
     events: broadcast::Sender<CallEvent>,
     finished: mpsc::Sender<cti::tracker::CallRecord>,
 ) {
@@ -84,7 +98,12 @@ async fn track(
             AmiEvent::Connected { banner } => {
                 tracing::info!(pbx = %address, %banner, "connected to the PBX");
             }
-            AmiEvent::Message(message) => tracker.handle(&message, &mut out),
+            AmiEvent::Message(message) => {
+                if let Ok(mut queues) = view.queues.write() {
+                    queues.handle(&message);
+                }
+                tracker.handle(&message, &mut out);
+            }
             AmiEvent::Disconnected { reason } => {
                 tracing::warn!(pbx = %address, %reason, "lost the PBX connection; reconnecting");
                 tracker.connection_lost();
@@ -101,7 +120,7 @@ async fn track(
             }
         }
         for call_event in out.drain(..) {
-            if let Ok(mut live) = live.write() {
+            if let Ok(mut live) = view.live.write() {
                 live.apply(&call_event);
             }
             if let CallEventKind::Ended(record) = &call_event.kind

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::login::router())
         .merge(routes::calls::router())
+        .merge(routes::queues::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

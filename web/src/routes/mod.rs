@@ -3,3 +3,4 @@
 pub mod calls;
 pub mod health;
 pub mod login;
+pub mod queues;

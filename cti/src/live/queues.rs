@@ -1,0 +1,436 @@
+//! The live queues for the wallboard: callers waiting and queue members' states, built
+//! from `QueueStatus` at (re)connect and kept current from queue events. Pure, like the
+//! tracker: fed AMI messages, no clock of its own.
+//!
+//! AMI: `QueueStatus` answers with `QueueParams`, `QueueMember` and `QueueEntry` items
+//! (each carrying the action's ActionID) and ends with `QueueStatusComplete`. The items of
+//! one answer replace the whole board when the `Complete` arrives, so callers and members
+//! that vanished while Tamas was away do not linger.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ami::Message;
+
+/// What a queue member is doing, from its device state and pause flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberState {
+    /// Idle and not paused: can take a call.
+    Available,
+    /// The phone rings.
+    Ringing,
+    /// On a call (in use, busy or on hold).
+    OnCall,
+    /// Paused by the agent or a supervisor.
+    Paused,
+    /// The phone is not registered or unreachable.
+    Unavailable,
+    /// The PBX does not know.
+    Unknown,
+}
+
+/// One member of a queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    /// The member's interface (`PJSIP/1001`, `Local/1001@queue-agents/n`).
+    pub interface: String,
+    /// The member's name.
+    pub name: String,
+    /// What it is doing.
+    pub state: MemberState,
+    /// The pause reason, when paused.
+    pub paused_reason: Option<String>,
+    /// Calls taken since the PBX started.
+    pub calls_taken: u64,
+    /// PBX time of the last change seen, ms since the epoch (`None`: known from a resync).
+    pub since_ms: Option<i64>,
+}
+
+/// One caller waiting in a queue (caller ID from the outside world: show it as text).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WaitingCaller {
+    /// The caller's channel Uniqueid.
+    pub uniqueid: String,
+    /// Position in the queue (1 = next).
+    pub position: u32,
+    /// Caller ID number.
+    pub number: Option<String>,
+    /// Caller ID name.
+    pub name: Option<String>,
+    /// PBX time the caller joined, ms since the epoch.
+    pub joined_at_ms: i64,
+}
+
+/// One queue.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QueueView {
+    /// The queue's name.
+    pub name: String,
+    /// Callers waiting, by position.
+    pub waiting: Vec<WaitingCaller>,
+    /// Members, by interface.
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Queue {
+    callers: BTreeMap<String, WaitingCaller>,
+    members: BTreeMap<String, MemberView>,
+    /// Members whose phone rings for a caller (interface → caller Uniqueid). PJSIP reports
+    /// a ringing phone as busy, so ringing is known from `AgentCalled`, not device state.
+    ringing: BTreeMap<String, String>,
+}
+
+/// The live queues.
+#[derive(Clone, Debug, Default)]
+pub struct QueueBoard {
+    queues: BTreeMap<String, Queue>,
+    /// The answer to a `QueueStatus` being collected.
+    incoming: Option<BTreeMap<String, Queue>>,
+    clock_ms: i64,
+}
+
+impl QueueBoard {
+    /// An empty board.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one AMI message; returns whether the board changed.
+    pub fn handle(&mut self, msg: &Message) -> bool {
+        let Some(event) = msg.event() else {
+            return false;
+        };
+        if let Some(ts) = msg.get("Timestamp").and_then(parse_timestamp_ms) {
+            self.clock_ms = ts;
+        }
+        let now = self.clock_ms;
+        match event {
+            "QueueParams" => {
+                let queues = self.incoming.get_or_insert_with(BTreeMap::new);
+                if let Some(name) = msg.get("Queue") {
+                    queues.entry(name.to_owned()).or_default();
+                }
+                false
+            }
+            "QueueMember" => {
+                let queues = self.incoming.get_or_insert_with(BTreeMap::new);
+                if let (Some(queue), Some(member)) = (msg.get("Queue"), member_from(msg, None)) {
+                    queues
+                        .entry(queue.to_owned())
+                        .or_default()
+                        .members
+                        .insert(member.interface.clone(), member);
+                }
+                false
+            }
+            "QueueEntry" => {
+                let queues = self.incoming.get_or_insert_with(BTreeMap::new);
+                if let (Some(queue), Some(uniqueid)) = (msg.get("Queue"), msg.get("Uniqueid")) {
+                    let waited_ms = number(msg, "Wait").map_or(0, |s| s as i64 * 1000);
+                    let caller = WaitingCaller {
+                        uniqueid: uniqueid.to_owned(),
+                        position: number(msg, "Position").map_or(0, |p| p as u32),
+                        number: text(msg, "CallerIDNum"),
+                        name: text(msg, "CallerIDName"),
+                        joined_at_ms: now - waited_ms,
+                    };
+                    queues
+                        .entry(queue.to_owned())
+                        .or_default()
+                        .callers
+                        .insert(caller.uniqueid.clone(), caller);
+                }
+                false
+            }
+            "QueueStatusComplete" => match self.incoming.take() {
+                Some(queues) => {
+                    self.queues = queues;
+                    true
+                }
+                None => {
+                    // An empty answer: no queue at all.
+                    let changed = !self.queues.is_empty();
+                    self.queues.clear();
+                    changed
+                }
+            },
+            "QueueCallerJoin" => {
+                let (Some(queue), Some(uniqueid)) = (msg.get("Queue"), msg.get("Uniqueid")) else {
+                    return false;
+                };
+                let caller = WaitingCaller {
+                    uniqueid: uniqueid.to_owned(),
+                    position: number(msg, "Position").map_or(0, |p| p as u32),
+                    number: text(msg, "CallerIDNum"),
+                    name: text(msg, "CallerIDName"),
+                    joined_at_ms: now,
+                };
+                self.queue(queue)
+                    .callers
+                    .insert(caller.uniqueid.clone(), caller);
+                true
+            }
+            "QueueCallerLeave" | "QueueCallerAbandon" => {
+                let (Some(queue), Some(uniqueid)) = (msg.get("Queue"), msg.get("Uniqueid")) else {
+                    return false;
+                };
+                let queue = self.queue(queue);
+                queue.ringing.retain(|_, caller| caller != uniqueid);
+                let removed = queue.callers.remove(uniqueid);
+                if let Some(removed) = &removed {
+                    for caller in queue.callers.values_mut() {
+                        if caller.position > removed.position {
+                            caller.position -= 1;
+                        }
+                    }
+                }
+                removed.is_some()
+            }
+            "QueueMemberStatus" | "QueueMemberAdded" | "QueueMemberPause" => {
+                let (Some(queue), Some(member)) = (msg.get("Queue"), member_from(msg, Some(now)))
+                else {
+                    return false;
+                };
+                let members = &mut self.queue(queue).members;
+                let changed = members.get(&member.interface).is_none_or(|old| {
+                    old.state != member.state || old.paused_reason != member.paused_reason
+                });
+                members.insert(member.interface.clone(), member);
+                changed
+            }
+            "AgentCalled" => {
+                let (Some(queue), Some(interface), Some(caller)) =
+                    (msg.get("Queue"), msg.get("Interface"), msg.get("Uniqueid"))
+                else {
+                    return false;
+                };
+                self.queue(queue)
+                    .ringing
+                    .insert(interface.to_owned(), caller.to_owned());
+                true
+            }
+            "AgentConnect" | "AgentRingNoAnswer" => {
+                let (Some(queue), Some(interface)) = (msg.get("Queue"), msg.get("Interface"))
+                else {
+                    return false;
+                };
+                let connected = event == "AgentConnect";
+                let queue = self.queue(queue);
+                queue.ringing.remove(interface);
+                if connected && let Some(member) = queue.members.get_mut(interface) {
+                    member.state = MemberState::OnCall;
+                    member.since_ms = Some(now);
+                }
+                true
+            }
+            "QueueMemberRemoved" => {
+                let (Some(queue), Some(interface)) = (msg.get("Queue"), msg.get("Interface"))
+                else {
+                    return false;
+                };
+                self.queue(queue).members.remove(interface).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    fn queue(&mut self, name: &str) -> &mut Queue {
+        self.queues.entry(name.to_owned()).or_default()
+    }
+
+    /// Every queue with its waiting callers (by position) and members.
+    pub fn snapshot(&self) -> Vec<QueueView> {
+        self.queues
+            .iter()
+            .map(|(name, queue)| {
+                let mut waiting: Vec<WaitingCaller> = queue.callers.values().cloned().collect();
+                waiting.sort_by_key(|c| (c.position, c.joined_at_ms));
+                let members = queue
+                    .members
+                    .values()
+                    .map(|member| {
+                        let mut member = member.clone();
+                        let can_ring =
+                            !matches!(member.state, MemberState::Paused | MemberState::Unavailable);
+                        if can_ring && queue.ringing.contains_key(&member.interface) {
+                            member.state = MemberState::Ringing;
+                        }
+                        member
+                    })
+                    .collect();
+                QueueView {
+                    name: name.clone(),
+                    waiting,
+                    members,
+                }
+            })
+            .collect()
+    }
+}
+
+fn text(msg: &Message, key: &str) -> Option<String> {
+    msg.get_lossy(key)
+        .map(|v| v.into_owned())
+        .filter(|v| !v.is_empty() && v != "<unknown>")
+}
+
+fn number(msg: &Message, key: &str) -> Option<u64> {
+    msg.get(key).and_then(|v| v.trim().parse().ok())
+}
+
+/// `1795342979.722247` (seconds with µs) → ms.
+fn parse_timestamp_ms(value: &str) -> Option<i64> {
+    let (secs, frac) = value.split_once('.').unwrap_or((value, "0"));
+    let secs: i64 = secs.parse().ok()?;
+    let frac = format!("{frac:0<3}");
+    let ms: i64 = frac.get(..3)?.parse().ok()?;
+    Some(secs * 1000 + ms)
+}
+
+/// A member from `QueueMember` / `QueueMemberStatus` / `QueueMemberPause` headers.
+fn member_from(msg: &Message, since_ms: Option<i64>) -> Option<MemberView> {
+    let interface = msg
+        .get("Interface")
+        .or_else(|| msg.get("Location"))?
+        .to_owned();
+    let paused = msg.get("Paused") == Some("1");
+    // Asterisk device states (AST_DEVICE_*): 1 not in use, 2 in use, 3 busy, 4 invalid,
+    // 5 unavailable, 6 ringing, 7 ring in use, 8 on hold, 0 unknown.
+    let state = match number(msg, "Status") {
+        Some(4 | 5) => MemberState::Unavailable,
+        _ if paused => MemberState::Paused,
+        Some(1) => MemberState::Available,
+        Some(2 | 3 | 8) => MemberState::OnCall,
+        Some(6 | 7) => MemberState::Ringing,
+        _ => MemberState::Unknown,
+    };
+    Some(MemberView {
+        name: text(msg, "MemberName")
+            .or_else(|| text(msg, "Name"))
+            .unwrap_or_else(|| interface.clone()),
+        interface,
+        state,
+        paused_reason: if paused {
+            text(msg, "PausedReason")
+        } else {
+            None
+        },
+        calls_taken: number(msg, "CallsTaken").unwrap_or(0),
+        since_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ami::{Frame, Frames};
+
+    fn capture(name: &str) -> Vec<Message> {
+        let path = format!(
+            "{}/../../shared/fixtures/asterisk/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(path).expect("capture");
+        Frames::new(bytes)
+            .filter_map(|f| match f {
+                Ok(Frame::Message(m)) => Some(m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_waiting_caller_appears_rings_and_leaves() {
+        let mut board = QueueBoard::new();
+        let mut seen_waiting = false;
+        let mut seen_ringing = false;
+        let mut seen_on_call = false;
+        for msg in capture("01-inbound-answered.ami") {
+            board.handle(&msg);
+            for queue in board.snapshot() {
+                seen_waiting |= queue.waiting.iter().any(|c| {
+                    c.number.as_deref() == Some("09121234567")
+                        && c.name.as_deref() == Some("Ali Rezaei")
+                });
+                for member in &queue.members {
+                    seen_ringing |=
+                        member.interface == "PJSIP/1001" && member.state == MemberState::Ringing;
+                    seen_on_call |=
+                        member.interface == "PJSIP/1001" && member.state == MemberState::OnCall;
+                }
+            }
+        }
+        assert!(seen_waiting && seen_ringing && seen_on_call);
+        let support = board
+            .snapshot()
+            .into_iter()
+            .find(|q| q.name == "support")
+            .expect("support");
+        assert!(support.waiting.is_empty(), "the caller left the queue");
+    }
+
+    #[test]
+    fn queue_status_replaces_the_board() {
+        let mut board = QueueBoard::new();
+        for msg in capture("10-state-queries.ami") {
+            board.handle(&msg);
+        }
+        // The reconnect's QueueStatus lists members and no callers: stale callers go.
+        for msg in capture("11-reconnect-resync.ami") {
+            board.handle(&msg);
+        }
+        let queues = board.snapshot();
+        assert_eq!(
+            queues.iter().map(|q| q.name.as_str()).collect::<Vec<_>>(),
+            vec!["sales", "support"]
+        );
+        assert!(queues.iter().all(|q| q.waiting.is_empty()));
+        let support = &queues[1];
+        assert_eq!(support.members.len(), 3);
+        assert!(
+            support
+                .members
+                .iter()
+                .all(|m| m.state == MemberState::Available)
+        );
+        let sales = &queues[0];
+        assert!(
+            sales
+                .members
+                .iter()
+                .any(|m| m.interface == "Local/1002@queue-agents/n")
+        );
+    }
+
+    #[test]
+    fn queue_entry_from_a_resync_knows_how_long_the_caller_waited() {
+        let mut board = QueueBoard::new();
+        let mut entry_seen = false;
+        let mut shown = None;
+        for msg in capture("10-state-queries.ami") {
+            entry_seen |= msg.is_event("QueueEntry");
+            let complete = msg.is_event("QueueStatusComplete");
+            board.handle(&msg);
+            if entry_seen && complete && shown.is_none() {
+                shown = board
+                    .snapshot()
+                    .into_iter()
+                    .find(|q| q.name == "support")
+                    .and_then(|q| q.waiting.into_iter().next());
+            }
+        }
+        let caller = shown.expect("the QueueStatus answer listed a waiting caller");
+        assert_eq!(caller.uniqueid, "1795343298.108");
+        assert_eq!(caller.name.as_deref(), Some("Sima Nouri"));
+        assert_eq!(caller.position, 1);
+        assert!(caller.joined_at_ms > 1_795_343_290_000);
+        assert_eq!(
+            parse_timestamp_ms("1795342979.722247"),
+            Some(1_795_342_979_722)
+        );
+        assert_eq!(parse_timestamp_ms("1795342979"), Some(1_795_342_979_000));
+    }
+}
