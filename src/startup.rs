@@ -24,6 +24,7 @@ impl Application {
     /// Binds `listen` (port 0 picks a free port) and prepares the service over `store`,
     /// with the live view of `pbx` when there is one.
     pub async fn build(
+        settings: &Settings,
         store: Arc<dyn Store>,
         listen: SocketAddr,
         pbx: Option<PbxLink>,
@@ -34,6 +35,7 @@ impl Application {
         let mut state = web::AppState::new(store);
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
         state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
+        state.metrics = settings.metrics.to_core();
         Ok(Self {
             listener,
             state,

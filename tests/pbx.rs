@@ -235,6 +235,18 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
         "the call showed in /api/calls/active while it lasted"
     );
     assert!(seen_waiting, "the caller showed waiting in /api/queues");
+    let today: serde_json::Value = client
+        .get(format!("{base}/api/queues/today"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(today["support"]["offered"], 1, "{today}");
+    assert_eq!(today["support"]["answered"], 1, "{today}");
+    assert_eq!(today["support"]["asa_ms"], 5009, "{today}");
     let forbidden = client
         .get(format!("{base}/api/queues"))
         .bearer_auth(&agent_token)

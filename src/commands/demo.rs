@@ -60,7 +60,7 @@ pub async fn run(
     };
     let pbx = start_pbx_link(&settings, &store).await?;
 
-    let app = Application::build(store, listen, Some(pbx)).await?;
+    let app = Application::build(&settings, store, listen, Some(pbx)).await?;
     let url = format!("http://{}", app.local_addr()?);
     println!("Tamas demo: {url}");
     println!("Data folder: {}", data.display());

@@ -15,7 +15,13 @@ pub async fn run(settings: Settings, listen: Option<SocketAddr>) -> anyhow::Resu
     } else {
         Some(start_pbx_link(&settings, &store).await?)
     };
-    let app = Application::build(store, listen.unwrap_or(settings.server.listen), pbx).await?;
+    let app = Application::build(
+        &settings,
+        store,
+        listen.unwrap_or(settings.server.listen),
+        pbx,
+    )
+    .await?;
     tracing::info!(address = %app.local_addr()?, "serving");
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

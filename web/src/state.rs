@@ -15,6 +15,8 @@ pub struct AppState {
     pub live: Option<Arc<RwLock<LiveCalls>>>,
     /// The PBX's queues (waiting callers, members), when one is connected.
     pub queues: Option<Arc<RwLock<QueueBoard>>>,
+    /// Thresholds and local time of the contact-center figures.
+    pub metrics: crm_core::metrics::MetricsSettings,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             store,
             live: None,
             queues: None,
+            metrics: crm_core::metrics::MetricsSettings::default(),
         }
     }
 }

@@ -1,17 +1,23 @@
-//! `/api/queues`: the live queues for supervisors (waiting callers, members' states).
+//! `/api/queues`: the live queues for supervisors (waiting callers, members' states), and
+//! `/api/queues/today`: today's figures per queue from the call log.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use crm_core::Role;
+use std::collections::BTreeMap;
+
+use crm_core::metrics::{Bucket, Summary, group};
+use crm_core::{CallFilter, Role};
 use cti::live::queues::QueueView;
 
 use crate::auth::CurrentUser;
 use crate::{AppState, Error};
 
-/// `/api/queues`.
+/// `/api/queues`, `/api/queues/today`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/queues", get(queues))
+    Router::new()
+        .route("/api/queues", get(queues))
+        .route("/api/queues/today", get(today))
 }
 
 /// Every queue with its waiting callers and members. Supervisors and admins only.
@@ -29,4 +35,29 @@ async fn queues(
         .map_err(|_| Error::Unavailable("the live queue view"))?
         .snapshot();
     Ok(Json(snapshot))
+}
+
+/// Today's figures per queue (offered, answered, abandoned, service level, ASA…), since
+/// local midnight: no reset problem for 24-hour centres, the day is the local calendar
+/// day. Supervisors and admins only.
+#[tracing::instrument(skip_all, fields(user = %user.username()))]
+async fn today(
+    user: CurrentUser,
+    State(state): State<AppState>,
+) -> Result<Json<BTreeMap<String, Summary>>, Error> {
+    user.require(Role::Supervisor)?;
+    let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let midnight = (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms;
+    let calls = state
+        .store
+        .list_calls(&CallFilter {
+            from_ms: Some(midnight),
+            limit: 1_000_000,
+            ..CallFilter::default()
+        })
+        .await?;
+    Ok(Json(group(&calls, Bucket::Queue, &state.metrics)))
 }
