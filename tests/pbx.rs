@@ -63,6 +63,19 @@ fn start(args: &[&str], envs: &[(&str, String)], marker: &str) -> (Running, Stri
     (Running(child), word)
 }
 
+/// GETs `url` with a bearer token and reads the JSON answer.
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn wait_for_port(address: &str) {
     for _ in 0..200 {
         if std::net::TcpStream::connect(address).is_ok() {
@@ -186,15 +199,8 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     let mut seen_waiting = false;
     let mut logged = None;
     for _ in 0..600 {
-        let queues: serde_json::Value = client
-            .get(format!("{base}/api/queues"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let queues: serde_json::Value =
+            get_json(&client, format!("{base}/api/queues"), &token).await;
         seen_waiting |= queues.as_array().unwrap().iter().any(|queue| {
             queue["waiting"]
                 .as_array()
@@ -202,28 +208,13 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
                 .iter()
                 .any(|caller| caller["number"] == "09121234567")
         });
-        let active: serde_json::Value = client
-            .get(format!("{base}/api/calls/active"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let active: serde_json::Value =
+            get_json(&client, format!("{base}/api/calls/active"), &token).await;
         if active.as_array().is_some_and(|calls| !calls.is_empty()) {
             assert_eq!(active[0]["customer_number_e164"], "+989121234567");
             seen_live = true;
         }
-        let calls: serde_json::Value = client
-            .get(format!("{base}/api/calls"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let calls: serde_json::Value = get_json(&client, format!("{base}/api/calls"), &token).await;
         if calls.as_array().is_some_and(|calls| !calls.is_empty()) {
             logged = Some(calls);
             break;
@@ -235,15 +226,8 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
         "the call showed in /api/calls/active while it lasted"
     );
     assert!(seen_waiting, "the caller showed waiting in /api/queues");
-    let today: serde_json::Value = client
-        .get(format!("{base}/api/queues/today"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let today: serde_json::Value =
+        get_json(&client, format!("{base}/api/queues/today"), &token).await;
     assert_eq!(today["support"]["offered"], 1, "{today}");
     assert_eq!(today["support"]["answered"], 1, "{today}");
     assert_eq!(today["support"]["asa_ms"], 5009, "{today}");
@@ -254,15 +238,7 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
         .await
         .unwrap();
     assert_eq!(forbidden.status(), 403, "agents do not see the queues");
-    let own: serde_json::Value = client
-        .get(format!("{base}/api/calls"))
-        .bearer_auth(&agent_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let own: serde_json::Value = get_json(&client, format!("{base}/api/calls"), &agent_token).await;
     assert_eq!(
         own.as_array().unwrap().len(),
         1,
