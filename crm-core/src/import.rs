@@ -2,8 +2,9 @@
 //! separated by `;`), `email`, `organisation`, `stage`, `tags` (separated by `;` or `,`).
 //!
 //! Good rows are imported, each bad row is reported with its line number and the reason.
-//! Importing the same file again creates no duplicates: a row whose name and one number
-//! match an existing contact updates that contact (new numbers and tags are added).
+//! Importing the same file again creates no duplicates: a row whose name (compared
+//! [folded](crate::text::fold)) and one number match an existing contact updates that
+//! contact (new numbers and tags are added).
 
 use std::io::Read;
 
@@ -158,7 +159,7 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
     for phone in &phones {
         for card in store.lookup_number(&phone.number.lookup_key, None).await? {
             let existing = card.contact;
-            if existing.name.to_lowercase() != name.to_lowercase() {
+            if crate::text::fold(&existing.name) != crate::text::fold(&name) {
                 continue;
             }
             for phone in &phones {

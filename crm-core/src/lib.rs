@@ -1,14 +1,32 @@
-//! `crm-core`: the CRM core of Tamas.
+//! `crm-core`: the CRM core of Tamas — contacts, users, the call log and the directory
+//! that finds callers — on SQLite or PostgreSQL. It knows nothing of HTTP or of the PBX.
 //!
-//! - [`domain`]: users, contacts and their numbers, calls, notes, tasks, audit entries.
-//! - [`phone`]: numbers in any format → E.164 and lookup keys.
-//! - [`password`] and [`token`]: argon2id password hashes, API tokens stored hashed.
-//! - [`store`]: the [`Store`] trait with its SQLite and PostgreSQL implementations, chosen
-//!   by [`connect`] from the URL; SQL lives only there.
-//! - [`directory`]: number → contact cards, the hot path of every ringing call, cached.
+//! - [`domain`]: users, tokens and sessions, contacts and their numbers, calls, recordings,
+//!   notes, tasks, audit entries; validated newtypes with `parse`.
+//! - [`phone`]: numbers in any format (Persian digits, `00`, trunk zero or none) → E.164
+//!   and lookup keys; formatting for people.
+//! - [`text`]: folding names for search (case, Persian and Arabic letter forms).
+//! - [`password`] and [`token`]: argon2id password hashes; API tokens and session ids,
+//!   stored as SHA-256.
+//! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
+//!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`]), its SQLite and
+//!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
+//! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
+//!   memory in front of the store.
 //! - [`import`]: contacts from CSV.
 //! - [`metrics`]: waiting time, service level, AHT and first-call resolution from the call
 //!   log.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), crm_core::StoreError> {
+//! let store = crm_core::connect("sqlite:tamas.db", crm_core::PhoneNormalizer::new("IR")).await?;
+//! store.migrate().await?;
+//! for card in store.lookup_number("0912 123 4567", None).await? {
+//!     println!("{} ({} recent calls)", card.contact.name, card.last_calls.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod directory;
 pub mod domain;
@@ -18,14 +36,21 @@ pub mod metrics;
 pub mod password;
 pub mod phone;
 pub mod store;
+pub mod text;
 pub mod token;
 
-pub use directory::{ContactCard, DirectoryCache};
-pub use domain::call::{AgentAttemptInput, CallFilter, CallRecordInput, CallRow};
+pub use directory::{ContactCard, Directory};
+pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
+pub use domain::call::{AgentAttemptInput, CallFilter, CallLeg, CallRecordInput, CallRow, WrapUp};
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId};
-pub use domain::user::{Extension, Locale, NewUser, Role, TokenScope, TokenUser, User, Username};
+pub use domain::recording::{NewRecording, Recording};
+pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer};
-pub use store::{Store, connect};
+pub use store::{
+    AuthStore, CallStore, ContactStore, PgStore, RecordingStore, SqliteStore, Store, UserStore,
+    WorkStore, connect,
+};
+pub use token::{ApiToken, SessionToken};

@@ -1,8 +1,14 @@
-//! The call log: one row per call, unique on (PBX, Linkedid).
+//! The call log: one row per call, unique on (PBX, Linkedid), written by the PBX side
+//! ([`CallRecordInput`]) and completed by the agent's wrap-up ([`WrapUp`]).
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use super::ids::{CallId, ContactId, UserId};
+use crate::StoreError;
+
+/// The longest PBX name, Linkedid, direction or disposition accepted.
+const MAX_KEY_LEN: usize = 128;
 
 /// One agent rung for a call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,15 +86,121 @@ pub struct CallRecordInput {
 }
 
 impl CallRecordInput {
-    /// How complete this version is; a version replaces the stored one only when at
-    /// least as complete: ended with a known end (3) > ended at an estimated time (2) >
-    /// still open (1).
+    /// How complete this version is: ended with a known end (3) > ended at an estimated
+    /// time (2) > still open (1). A version replaces the stored one only when it is more
+    /// complete, or as complete and different.
     pub fn completeness(&self) -> i64 {
         match (self.ended_at_ms, self.end_known) {
             (Some(_), true) => 3,
             (Some(_), false) => 2,
             (None, _) => 1,
         }
+    }
+
+    /// Refuses what no PBX sends: an empty or oversized key, direction or disposition.
+    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+        for (what, value) in [
+            ("PBX", &self.pbx),
+            ("Linkedid", &self.linkedid),
+            ("direction", &self.direction),
+            ("disposition", &self.disposition),
+        ] {
+            if value.trim().is_empty() || value.len() > MAX_KEY_LEN {
+                return Err(StoreError::Invalid(format!(
+                    "a call needs a {what} of 1-{MAX_KEY_LEN} characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A fingerprint of this version (SHA-256 of its JSON), so that writing the same
+    /// version again changes nothing at all.
+    pub(crate) fn version_hash(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&json))
+    }
+
+    /// Each agent attempt as a leg; the answering agent's leg gets the call's talk time
+    /// when nobody else took part (no transfer), since then it is that agent's alone.
+    pub(crate) fn legs(&self) -> Vec<CallLeg> {
+        let single_agent = self.transfers.as_array().is_none_or(Vec::is_empty);
+        let mut talk_given = false;
+        self.agents_rung
+            .iter()
+            .map(|attempt| {
+                let talked = single_agent
+                    && !talk_given
+                    && attempt.result == "answered"
+                    && attempt.extension.is_some()
+                    && attempt.extension == self.answered_by_extension;
+                talk_given |= talked;
+                CallLeg {
+                    extension: attempt.extension.clone(),
+                    result: attempt.result.clone(),
+                    ring_ms: attempt.ring_ms,
+                    talk_ms: if talked { self.talk_ms } else { None },
+                    rang_at_ms: attempt.rang_at_ms,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One agent's part in a call, as stored: rung, and maybe answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallLeg {
+    /// The agent's extension, when known.
+    pub extension: Option<String>,
+    /// `answered`, `ring_no_answer`, `cancelled`, `busy`, `failed`.
+    pub result: String,
+    /// How long it rang.
+    pub ring_ms: Option<i64>,
+    /// How long this agent talked, when known (the answering agent of a call without
+    /// transfers).
+    pub talk_ms: Option<i64>,
+    /// When it started ringing, ms since the epoch.
+    pub rang_at_ms: i64,
+}
+
+/// The agent's wrap-up of a call. The PBX side never writes these fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapUp {
+    /// The outcome chosen, e.g. `sale`, `info`, `complaint`, `escalated` (1-100 characters).
+    pub outcome: String,
+    /// Whether the customer's request was resolved on this call (FCR).
+    pub resolved: Option<bool>,
+    /// The agent's note (at most 4000 characters).
+    pub note: Option<String>,
+    /// Time spent on wrap-up after the call (counts in AHT).
+    pub wrapup_ms: Option<i64>,
+}
+
+impl WrapUp {
+    /// Checks the fields; returns the trimmed outcome and note.
+    pub(crate) fn validate(&self) -> Result<(String, Option<String>), StoreError> {
+        let outcome = self.outcome.trim();
+        if outcome.is_empty() || outcome.chars().count() > 100 {
+            return Err(StoreError::Invalid(
+                "a wrap-up outcome has 1-100 characters".into(),
+            ));
+        }
+        let note = self
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > 4000) {
+            return Err(StoreError::Invalid(
+                "a wrap-up note has at most 4000 characters".into(),
+            ));
+        }
+        if self.wrapup_ms.is_some_and(|ms| ms < 0) {
+            return Err(StoreError::Invalid(
+                "wrap-up time cannot be negative".into(),
+            ));
+        }
+        Ok((outcome.to_owned(), note.map(str::to_owned)))
     }
 }
 
@@ -115,8 +227,8 @@ pub struct CallRow {
     pub did: Option<String>,
     /// The queue.
     pub queue: Option<String>,
-    /// Every agent rung.
-    pub agents_rung: Vec<AgentAttemptInput>,
+    /// Every agent rung, in order.
+    pub agents_rung: Vec<CallLeg>,
     /// Who answered.
     pub answered_by_extension: Option<String>,
     /// The answering agent's user, when an extension matched.
@@ -161,9 +273,13 @@ pub struct CallRow {
     pub wrapup_resolved: Option<bool>,
     /// Wrap-up: the agent's note.
     pub wrapup_note: Option<String>,
+    /// Wrap-up: time spent on it.
+    pub wrapup_ms: Option<i64>,
+    /// Wrap-up: when it was saved, ms since the epoch.
+    pub wrapup_at_ms: Option<i64>,
 }
 
-/// Which calls to list.
+/// Which calls to list (all conditions together).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallFilter {
     /// Only this contact's calls.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{ContactId, PhoneId, UserId};
 use crate::StoreError;
-use crate::phone::NormalizedNumber;
+use crate::phone::{NormalizedNumber, PhoneE164};
 
 /// Where a contact is in its lifecycle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,10 +43,12 @@ impl Stage {
 pub struct ContactPhone {
     /// Row id (what click-to-call refers to).
     pub id: PhoneId,
+    /// The contact it belongs to.
+    pub contact: ContactId,
     /// As entered.
     pub raw: String,
     /// E.164, when the number is valid.
-    pub e164: Option<String>,
+    pub e164: Option<PhoneE164>,
     /// What lookups match on.
     pub lookup_key: String,
     /// `mobile`, `work`, `home`…
@@ -83,9 +85,10 @@ pub struct Contact {
 /// A number to add to a contact, already normalised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewPhone {
-    /// The number read by [`PhoneNormalizer`](crate::PhoneNormalizer).
+    /// The number read by [`PhoneNormalizer`](crate::PhoneNormalizer); an unparseable
+    /// number is kept raw and matched exactly, an empty one is refused.
     pub number: NormalizedNumber,
-    /// `mobile`, `work`…
+    /// `mobile`, `work`… (at most 50 characters; may be empty).
     pub label: String,
 }
 
@@ -126,6 +129,27 @@ pub struct ContactUpdate {
     pub owner: Option<Option<UserId>>,
 }
 
+/// Checks a phone label: trimmed, at most 50 characters.
+pub fn validate_label(label: &str) -> Result<String, StoreError> {
+    let label = label.trim();
+    if label.chars().count() > 50 {
+        return Err(StoreError::Invalid(
+            "a phone label has at most 50 characters".into(),
+        ));
+    }
+    Ok(label.to_owned())
+}
+
+/// Checks an organisation: trimmed, at most 200 characters; blank means none.
+pub fn validate_organisation(organisation: Option<&str>) -> Result<Option<String>, StoreError> {
+    match organisation.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(org) if org.chars().count() > 200 => Err(StoreError::Invalid(
+            "an organisation has at most 200 characters".into(),
+        )),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
 /// Checks a contact's name: not blank, at most 200 characters.
 pub fn validate_name(name: &str) -> Result<String, StoreError> {
     let name = name.trim();
@@ -161,14 +185,45 @@ pub fn validate_email(email: &str) -> Result<String, StoreError> {
     }
 }
 
-/// Cleans tags: trimmed, lower-cased, no empties, no duplicates, in order.
+/// Cleans tags: trimmed, lower-cased, at most 50 characters each, no empties, no
+/// duplicates, in order; at most 50 of them.
 pub fn clean_tags<I: IntoIterator<Item = S>, S: AsRef<str>>(tags: I) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
-        let tag = tag.as_ref().trim().to_lowercase();
-        if !tag.is_empty() && !out.contains(&tag) {
+        let tag: String = tag
+            .as_ref()
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(50)
+            .collect();
+        if !tag.is_empty() && !out.contains(&tag) && out.len() < 50 {
             out.push(tag);
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_rules() {
+        assert!(validate_name("  ").is_err());
+        assert_eq!(validate_name(" نگار ").ok().as_deref(), Some("نگار"));
+        assert!(validate_name(&"x".repeat(201)).is_err());
+        assert!(validate_email("ali@example.com").is_ok());
+        for bad in ["nope", "a@b", "@x.com", "a b@x.com", "a@.com", "a@x.com."] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(validate_organisation(Some("  ")).ok(), Some(None));
+        assert!(validate_label(&"x".repeat(51)).is_err());
+        assert_eq!(
+            clean_tags(["VIP", " vip", "", "tehran"]),
+            vec!["vip", "tehran"]
+        );
+        assert_eq!(Stage::parse(" Customer").ok(), Some(Stage::Customer));
+        assert!(Stage::parse("partner").is_err());
+    }
 }

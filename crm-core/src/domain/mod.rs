@@ -1,13 +1,17 @@
 //! Domain types: validated at the edge (`parse`), plain data inside.
 //!
 //! - [`ids`]: typed row ids.
-//! - [`user`]: users, roles, locales, extensions.
+//! - [`user`]: users, roles, locales, usernames, extensions.
+//! - [`auth`]: what API tokens and sessions say about their user.
 //! - [`contact`]: contacts, their phone numbers, lifecycle stages.
-//! - [`call`]: the call log's input and rows.
+//! - [`call`]: the call log's input, rows, legs and wrap-up.
+//! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
 
+pub mod auth;
 pub mod call;
 pub mod contact;
 pub mod ids;
+pub mod recording;
 pub mod user;
 pub mod work;

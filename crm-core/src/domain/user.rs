@@ -69,21 +69,22 @@ impl Locale {
     }
 }
 
-/// A sign-in name: 1–64 characters of letters, digits, `.`, `_`, `-`, `@`.
+/// A sign-in name: 1–64 letters, digits, `.`, `_`, `-` or `@`, stored lower-case so that
+/// `Sara` and `sara` are one user.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 
 impl Username {
-    /// Validates a sign-in name (trimmed; case kept).
+    /// Validates a sign-in name (trimmed, lower-cased).
     pub fn parse(s: &str) -> Result<Username, StoreError> {
-        let s = s.trim();
+        let s = s.trim().to_lowercase();
         let ok = !s.is_empty()
             && s.chars().count() <= 64
             && s.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
         if ok {
-            Ok(Username(s.to_owned()))
+            Ok(Username(s))
         } else {
             Err(StoreError::Invalid(format!(
                 "username {s:?} must be 1-64 letters, digits, '.', '_', '-' or '@'"
@@ -160,7 +161,7 @@ impl std::fmt::Display for Extension {
 }
 
 /// A user as stored. The password hash is not part of it: it is read only to verify a
-/// password ([`Store::user_password_hash`](crate::Store::user_password_hash)).
+/// password ([`UserStore::user_password_hash`](crate::UserStore::user_password_hash)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct User {
     /// Row id.
@@ -212,53 +213,18 @@ impl std::fmt::Debug for NewUser {
     }
 }
 
-/// What an API token may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    /// Everything its user may do.
-    Full,
-    /// Only upload recordings.
-    Ingest,
-}
-
-impl TokenScope {
-    /// `full` or `ingest`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenScope::Full => "full",
-            TokenScope::Ingest => "ingest",
-        }
-    }
-
-    /// Parses a stored scope.
-    pub fn parse(s: &str) -> Result<TokenScope, StoreError> {
-        match s {
-            "full" => Ok(TokenScope::Full),
-            "ingest" => Ok(TokenScope::Ingest),
-            other => Err(StoreError::Invalid(format!(
-                "unknown token scope {other:?}"
-            ))),
-        }
-    }
-}
-
-/// The user behind a valid API token, and what the token allows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenUser {
-    /// The user.
-    pub user: User,
-    /// The token's scope.
-    pub scope: TokenScope,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_and_rejects() {
-        assert!(Username::parse("sara").is_ok());
+        assert_eq!(
+            Username::parse(" Sara ").map(String::from).ok().as_deref(),
+            Some("sara")
+        );
+        assert!(Username::parse("نگار").is_ok());
+        assert!(Username::parse(&"a".repeat(65)).is_err());
         assert!(Username::parse("").is_err());
         assert!(Username::parse("a b").is_err());
         assert!(Extension::parse("1001").is_ok());

@@ -41,9 +41,9 @@ impl TaskKind {
         }
     }
 
-    /// Parses a stored kind.
+    /// Parses `follow_up` / `callback`.
     pub fn parse(s: &str) -> Result<TaskKind, StoreError> {
-        match s {
+        match s.trim() {
             "follow_up" => Ok(TaskKind::FollowUp),
             "callback" => Ok(TaskKind::Callback),
             other => Err(StoreError::Invalid(format!("unknown task kind {other:?}"))),
@@ -73,9 +73,9 @@ impl TaskStatus {
         }
     }
 
-    /// Parses a stored status.
+    /// Parses `open` / `done` / `cancelled`.
     pub fn parse(s: &str) -> Result<TaskStatus, StoreError> {
-        match s {
+        match s.trim() {
             "open" => Ok(TaskStatus::Open),
             "done" => Ok(TaskStatus::Done),
             "cancelled" => Ok(TaskStatus::Cancelled),
@@ -126,6 +126,28 @@ pub struct NewTask {
     pub assignee: Option<UserId>,
     /// When it is due.
     pub due_at_ms: Option<i64>,
+}
+
+impl NewTask {
+    /// Checks the title (1-500 characters after trimming) and returns it trimmed.
+    pub(crate) fn validated_title(&self) -> Result<String, StoreError> {
+        let title = self.title.trim();
+        if title.is_empty() || title.chars().count() > 500 {
+            return Err(StoreError::Invalid(
+                "a task title has 1-500 characters".into(),
+            ));
+        }
+        Ok(title.to_owned())
+    }
+}
+
+/// Checks a note's text (1-10 000 characters after trimming) and returns it trimmed.
+pub(crate) fn validate_note_body(body: &str) -> Result<String, StoreError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(StoreError::Invalid("a note has 1-10000 characters".into()));
+    }
+    Ok(body.to_owned())
 }
 
 /// One line of the audit log: who did what to what.

@@ -177,6 +177,8 @@ pub(crate) mod tests {
             wrapup_outcome: None,
             wrapup_resolved: None,
             wrapup_note: None,
+            wrapup_ms: None,
+            wrapup_at_ms: None,
         }
     }
 

@@ -5,8 +5,8 @@
 //! - *offered*: inbound calls that joined a queue; *answered* / *abandoned* among them.
 //! - *wait*: queue join → agent connect (answered) or → hang-up (abandoned).
 //! - *service level*: answered within T / (offered − short abandons).
-//! - *ASA*: mean wait of answered calls; *AHT*: mean talk + hold of answered calls (the
-//!   wrap-up time joins it once the console records how long wrap-up took).
+//! - *ASA*: mean wait of answered calls; *AHT*: mean talk + hold + wrap-up time of answered
+//!   calls (wrap-up counts once the agent's wrap-up recorded how long it took).
 
 use std::collections::BTreeMap;
 
@@ -44,7 +44,7 @@ pub struct Summary {
     pub wait_p90_ms: Option<i64>,
     /// Longest wait, ms.
     pub wait_max_ms: Option<i64>,
-    /// Average handling time of answered calls: talk + hold, ms.
+    /// Average handling time of answered calls: talk + hold + wrap-up, ms.
     pub aht_ms: Option<i64>,
 }
 
@@ -88,7 +88,11 @@ pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
                         summary.answered_within_threshold += 1;
                     }
                 }
-                handling.push(call.talk_ms.unwrap_or(0) + call.hold_ms.unwrap_or(0));
+                handling.push(
+                    call.talk_ms.unwrap_or(0)
+                        + call.hold_ms.unwrap_or(0)
+                        + call.wrapup_ms.unwrap_or(0),
+                );
             }
             "abandoned" => {
                 summary.abandoned += 1;

@@ -1,15 +1,20 @@
-//! Storage: the [`Store`] trait and its two implementations, SQLite ([`SqliteStore`], the
-//! embedded default) and PostgreSQL ([`PgStore`]), chosen by [`connect`] from the URL.
+//! Storage: the [`Store`] trait, its SQLite ([`SqliteStore`], the embedded default) and
+//! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
+//! and puts the [`Directory`] cache in front of it.
 //!
-//! Both run the same SQL ([`queries`]); the method bodies are written once
-//! ([`impl_store!`](impl_store)) and compiled for each backend, so they cannot drift apart.
-//! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`), with
-//! the same versions and names.
+//! `Store` is the sum of six traits, one per area: [`UserStore`], [`AuthStore`],
+//! [`ContactStore`], [`CallStore`], [`RecordingStore`] and [`WorkStore`]. Their methods can
+//! be called on an `Arc<dyn Store>` without importing them.
+//!
+//! Both backends run the same SQL, kept in `const`s beside the code that runs it
+//! ([`sql`]); the method bodies are written once, as macros compiled for each backend's pool,
+//! so the two cannot drift apart. Each backend has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`) with the same versions and names. Timestamps are Unix
+//! milliseconds (`i64`); JSON is stored as text.
 
-mod body;
 mod postgres;
-mod queries;
 mod rows;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
@@ -19,19 +24,25 @@ use async_trait::async_trait;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use crate::directory::ContactCard;
-use crate::domain::call::{CallFilter, CallRecordInput, CallRow};
+use crate::directory::{ContactCard, Directory};
+use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
+use crate::domain::call::{CallFilter, CallRecordInput, CallRow, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
-use crate::domain::ids::{CallId, ContactId, PhoneId, TaskId, TokenId, UserId};
-use crate::domain::user::{NewUser, TokenScope, TokenUser, User};
+use crate::domain::ids::{
+    CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
+};
+use crate::domain::recording::{NewRecording, Recording};
+use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
+use crate::token::ApiToken;
 use crate::{StoreError, StoreResult};
 
-/// Everything the CRM core stores. Implemented for SQLite and PostgreSQL; used as
-/// `Arc<dyn Store>`.
+/// Everything the CRM core stores; used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    UserStore + AuthStore + ContactStore + CallStore + RecordingStore + WorkStore + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// The number normaliser the store matches numbers with.
@@ -40,56 +51,130 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+}
 
+/// Users: agents, supervisors and admins.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Creates a user; a taken username or extension is [`StoreError::Conflict`].
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
     /// A user by id.
-    async fn user(&self, id: UserId) -> StoreResult<User>;
-    /// A user by sign-in name.
+    async fn get_user(&self, id: UserId) -> StoreResult<User>;
+    /// A user by sign-in name (any case).
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// The user with this extension.
     async fn user_by_extension(&self, extension: &str) -> StoreResult<Option<User>>;
     /// Every user, by username.
     async fn list_users(&self) -> StoreResult<Vec<User>>;
-    /// The user's argon2id password hash (to verify a sign-in).
+    /// The user's argon2id password hash, to verify a sign-in with
+    /// [`verify_password`](crate::password::verify_password).
     async fn user_password_hash(&self, id: UserId) -> StoreResult<String>;
     /// Replaces the user's password hash.
     async fn set_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()>;
     /// Changes the user's UI language.
-    async fn set_user_locale(&self, id: UserId, locale: crate::Locale) -> StoreResult<()>;
+    async fn set_user_locale(&self, id: UserId, locale: Locale) -> StoreResult<()>;
+    /// Lets the user sign in, or not; an inactive user's tokens and sessions stop working.
+    async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
+}
 
+/// API tokens, sign-in sessions and the audit log.
+#[async_trait]
+pub trait AuthStore: Send + Sync {
     /// Creates an API token; returns its id and the plaintext, shown once.
-    async fn create_token(&self, user: UserId, scope: TokenScope)
-    -> StoreResult<(TokenId, String)>;
+    async fn create_token(
+        &self,
+        user: UserId,
+        scope: TokenScope,
+    ) -> StoreResult<(TokenId, ApiToken)>;
     /// The active user behind a token, if the token is valid and not revoked.
     async fn verify_token(&self, token: &str) -> StoreResult<Option<TokenUser>>;
-    /// Revokes a token.
+    /// Revokes a token (again is fine; an unknown id is [`StoreError::NotFound`]).
     async fn revoke_token(&self, id: TokenId) -> StoreResult<()>;
+    /// A user's tokens, newest first, without their secrets.
+    async fn tokens_of_user(&self, user: UserId) -> StoreResult<Vec<TokenInfo>>;
+    /// Opens a session for `user` until `expires_at_ms`.
+    async fn create_session(&self, user: UserId, expires_at_ms: i64) -> StoreResult<NewSession>;
+    /// The session with this cookie value, if it is valid at `now_ms` and its user active.
+    async fn get_session(&self, token: &str, now_ms: i64) -> StoreResult<Option<Session>>;
+    /// Ends a session (signing out); an unknown one is fine.
+    async fn delete_session(&self, token: &str) -> StoreResult<()>;
+    /// Removes the sessions expired at `now_ms`; returns how many.
+    async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
+    /// Appends to the audit log.
+    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The latest audit entries, newest first.
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
 
-    /// Creates a contact with its numbers.
+/// Contacts, their numbers, and finding them.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// Creates a contact with its numbers. Earlier calls from those numbers that matched no
+    /// contact are linked to it.
     async fn create_contact(&self, contact: &NewContact) -> StoreResult<Contact>;
     /// A contact with its numbers.
-    async fn contact(&self, id: ContactId) -> StoreResult<Contact>;
+    async fn get_contact(&self, id: ContactId) -> StoreResult<Contact>;
     /// Changes a contact's fields.
     async fn update_contact(&self, id: ContactId, update: &ContactUpdate) -> StoreResult<Contact>;
-    /// Deletes a contact (its numbers, notes and tasks go with it; its calls stay).
+    /// Deletes a contact (its numbers, notes and tasks go with it; its calls stay, unlinked).
     async fn delete_contact(&self, id: ContactId) -> StoreResult<()>;
-    /// Adds a number to a contact.
+    /// Adds a number to a contact (and links earlier unmatched calls from it).
     async fn add_phone(&self, contact: ContactId, phone: &NewPhone) -> StoreResult<ContactPhone>;
-    /// Removes a number.
-    async fn remove_phone(&self, phone: PhoneId) -> StoreResult<()>;
-    /// Contacts whose name or organisation contains `query`, or with a number matching it
-    /// in any format; at most `limit`.
+    /// Replaces a number and its label.
+    async fn update_phone(&self, phone: PhoneId, new: &NewPhone) -> StoreResult<ContactPhone>;
+    /// Removes a number; returns what was removed.
+    async fn remove_phone(&self, phone: PhoneId) -> StoreResult<ContactPhone>;
+    /// Contacts, most recently changed first, `limit` of them after skipping `offset`.
+    async fn list_contacts(&self, offset: u32, limit: u32) -> StoreResult<Vec<Contact>>;
+    /// Contacts whose name, organisation or e-mail contains `query` (case-insensitive,
+    /// Persian and Arabic letter forms alike), or with a number matching it in any format
+    /// (whole, or at least 4 consecutive digits of it); by name, at most `limit`.
     async fn search_contacts(&self, query: &str, limit: u32) -> StoreResult<Vec<Contact>>;
     /// Every contact with this number (any format): ranked owner (`for_user`) first, then
-    /// most recent interaction; each with its last 5 calls and open tasks. Served from the
-    /// directory cache, which every write keeps correct.
+    /// most recent interaction; each with its last 5 calls and open tasks. The store returned
+    /// by [`connect`] answers from the [`Directory`] cache.
     async fn lookup_number(
         &self,
         number: &str,
         for_user: Option<UserId>,
     ) -> StoreResult<Vec<ContactCard>>;
+}
 
+/// The call log.
+#[async_trait]
+pub trait CallStore: Send + Sync {
+    /// Writes a call: an idempotent upsert on (pbx, linkedid). The same version twice
+    /// changes nothing; a more complete version replaces a less complete one, never the
+    /// reverse; wrap-up fields are never touched. The contact is matched by the customer's
+    /// number (the answering agent's own contact first, then the most recent interaction)
+    /// and the answering agent's user by extension, at write time.
+    async fn record_call(&self, call: &CallRecordInput) -> StoreResult<CallId>;
+    /// A call by id.
+    async fn get_call(&self, id: CallId) -> StoreResult<CallRow>;
+    /// A call by its PBX and Linkedid.
+    async fn call_by_linkedid(&self, pbx: &str, linkedid: &str) -> StoreResult<Option<CallRow>>;
+    /// Calls matching `filter`, newest first.
+    async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>>;
+    /// Saves the agent's wrap-up of a call (again: replaces it); returns the call.
+    async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow>;
+}
+
+/// Recordings' metadata.
+#[async_trait]
+pub trait RecordingStore: Send + Sync {
+    /// Registers a recording, linked to its call (given, or found by PBX and Linkedid; a
+    /// call written later adopts it). The same file for the same call again returns the
+    /// first row.
+    async fn add_recording(&self, recording: &NewRecording) -> StoreResult<Recording>;
+    /// A recording by id.
+    async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording>;
+    /// A call's recordings, oldest first.
+    async fn recordings_of_call(&self, call: CallId) -> StoreResult<Vec<Recording>>;
+}
+
+/// Notes and tasks.
+#[async_trait]
+pub trait WorkStore: Send + Sync {
     /// Adds a note to a contact.
     async fn add_note(
         &self,
@@ -100,41 +185,33 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Note>;
     /// A contact's notes, newest first.
     async fn notes(&self, contact: ContactId) -> StoreResult<Vec<Note>>;
-
-    /// Creates a task.
+    /// Deletes a note.
+    async fn delete_note(&self, id: NoteId) -> StoreResult<()>;
+    /// Creates a task (open).
     async fn create_task(&self, task: &NewTask) -> StoreResult<Task>;
+    /// A task by id.
+    async fn get_task(&self, id: TaskId) -> StoreResult<Task>;
     /// Closes or reopens a task.
     async fn set_task_status(&self, id: TaskId, status: TaskStatus) -> StoreResult<Task>;
     /// A contact's tasks (only open ones when `open_only`), by due time.
     async fn tasks_of_contact(&self, contact: ContactId, open_only: bool)
     -> StoreResult<Vec<Task>>;
-
-    /// Writes a call: an idempotent upsert on (pbx, linkedid). The contact is matched by
-    /// the customer's number and the answering agent's user by extension, at write time.
-    async fn record_call(&self, call: &CallRecordInput) -> StoreResult<CallId>;
-    /// A call by id.
-    async fn call(&self, id: CallId) -> StoreResult<CallRow>;
-    /// A call by its PBX and Linkedid.
-    async fn call_by_linkedid(&self, pbx: &str, linkedid: &str) -> StoreResult<Option<CallRow>>;
-    /// Calls, newest first.
-    async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>>;
-
-    /// Appends to the audit log.
-    async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    /// The latest audit entries, newest first.
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// A user's tasks (only open ones when `open_only`), by due time.
+    async fn tasks_of_assignee(&self, user: UserId, open_only: bool) -> StoreResult<Vec<Task>>;
 }
 
-/// Opens the database named by `url` (`sqlite:PATH`, created when missing, or
-/// `postgres://…`) without migrating it; numbers are read with `normalizer`.
+/// Opens the database named by `url` — `sqlite:PATH` (the file is created when missing;
+/// `sqlite::memory:` for a throw-away one) or `postgres://…` — without migrating it, and
+/// puts the [`Directory`] cache in front. Numbers are read with `normalizer`.
 pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url, normalizer).await?))
+    let backend: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url, normalizer).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url, normalizer).await?))
+        Arc::new(PgStore::connect(url, normalizer).await?)
     } else {
-        Err(StoreError::UnsupportedUrl)
-    }
+        return Err(StoreError::UnsupportedUrl);
+    };
+    Ok(Arc::new(Directory::new(backend)))
 }
 
 /// Milliseconds since the epoch, now.

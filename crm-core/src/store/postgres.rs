@@ -1,21 +1,33 @@
 //! The PostgreSQL store: for several Tamas nodes, or when one machine is not enough.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
+use super::sql::{
+    auth::impl_auth_store, calls::impl_call_store, contacts::impl_contact_store,
+    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
+    work::impl_work_store,
+};
 use crate::StoreResult;
-use crate::directory::DirectoryCache;
 use crate::phone::PhoneNormalizer;
 
+/// How long a request waits for a free connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The CRM core on PostgreSQL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PgStore {
-    pub(crate) pool: PgPool,
-    pub(crate) cache: Arc<DirectoryCache>,
-    pub(crate) normalizer: PhoneNormalizer,
+    pool: PgPool,
+    normalizer: PhoneNormalizer,
+}
+
+impl std::fmt::Debug for PgStore {
+    // The pool's options hold the connection URL and its password: never print them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
 }
 
 impl PgStore {
@@ -23,15 +35,41 @@ impl PgStore {
     pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<PgStore> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect(url)
             .await?;
-        Ok(PgStore {
-            pool,
-            cache: Arc::new(DirectoryCache::default()),
-            normalizer,
-        })
+        Ok(PgStore { pool, normalizer })
     }
 }
 
-super::body::impl_store!(PgStore, "postgres", sqlx::migrate!("./migrations/postgres"));
+#[async_trait::async_trait]
+impl super::Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn normalizer(&self) -> &PhoneNormalizer {
+        &self.normalizer
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query(super::sql::PING).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+impl_user_store!(PgStore);
+impl_auth_store!(PgStore);
+impl_contact_store!(PgStore);
+impl_phone_helpers!(PgStore, sqlx::Postgres);
+impl_call_store!(PgStore);
+impl_recording_store!(PgStore);
+impl_work_store!(PgStore);

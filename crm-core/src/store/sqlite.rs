@@ -1,44 +1,92 @@
-//! The SQLite store: the embedded default (one file, WAL, foreign keys on).
+//! The SQLite store: the embedded default (one file, WAL, foreign keys on, a busy timeout
+//! so that writers wait for each other instead of failing).
 
 use std::str::FromStr as _;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::sql::{
+    auth::impl_auth_store, calls::impl_call_store, contacts::impl_contact_store,
+    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
+    work::impl_work_store,
+};
 use crate::StoreResult;
-use crate::directory::DirectoryCache;
 use crate::phone::PhoneNormalizer;
 
+/// How long a connection waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The CRM core on SQLite.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqliteStore {
-    pub(crate) pool: SqlitePool,
-    pub(crate) cache: Arc<DirectoryCache>,
-    pub(crate) normalizer: PhoneNormalizer,
+    pool: SqlitePool,
+    normalizer: PhoneNormalizer,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
-    /// Opens (creating when missing) the database at `url` (`sqlite:PATH`).
+    /// Opens the database at `url` (`sqlite:PATH`, the file created when missing; or
+    /// `sqlite::memory:`, one private in-memory database kept on a single connection).
     pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
-        Ok(SqliteStore {
-            pool,
-            cache: Arc::new(DirectoryCache::default()),
-            normalizer,
-        })
+            .busy_timeout(BUSY_TIMEOUT);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = if in_memory {
+            // Every connection to `:memory:` is a database of its own: keep exactly one.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        }
+        .acquire_timeout(BUSY_TIMEOUT)
+        .connect_with(options)
+        .await?;
+        Ok(SqliteStore { pool, normalizer })
     }
 }
 
-super::body::impl_store!(SqliteStore, "sqlite", sqlx::migrate!("./migrations/sqlite"));
+#[async_trait::async_trait]
+impl super::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn normalizer(&self) -> &PhoneNormalizer {
+        &self.normalizer
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query(super::sql::PING).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+impl_user_store!(SqliteStore);
+impl_auth_store!(SqliteStore);
+impl_contact_store!(SqliteStore);
+impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
+impl_call_store!(SqliteStore);
+impl_recording_store!(SqliteStore);
+impl_work_store!(SqliteStore);

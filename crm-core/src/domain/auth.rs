@@ -1,0 +1,110 @@
+//! What API tokens and sign-in sessions say about their user. The secrets themselves
+//! ([`ApiToken`](crate::token::ApiToken), [`SessionToken`](crate::token::SessionToken)) are
+//! in [`token`](crate::token); only their SHA-256 is stored.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{TokenId, UserId};
+use super::user::User;
+use crate::StoreError;
+use crate::token::SessionToken;
+
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Everything its user may do.
+    Full,
+    /// Only upload recordings.
+    Ingest,
+}
+
+impl TokenScope {
+    /// `full` or `ingest`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Full => "full",
+            TokenScope::Ingest => "ingest",
+        }
+    }
+
+    /// Parses `full` / `ingest`.
+    pub fn parse(s: &str) -> Result<TokenScope, StoreError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(TokenScope::Full),
+            "ingest" => Ok(TokenScope::Ingest),
+            other => Err(StoreError::Invalid(format!(
+                "unknown token scope {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The user behind a valid API token, and what the token allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUser {
+    /// The token.
+    pub token: TokenId,
+    /// The user.
+    pub user: User,
+    /// The token's scope.
+    pub scope: TokenScope,
+}
+
+/// An API token as listed for its user or an admin (never the secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    /// Row id.
+    pub id: TokenId,
+    /// Whose token it is.
+    pub user: UserId,
+    /// What it may do.
+    pub scope: TokenScope,
+    /// Creation time, ms since the epoch.
+    pub created_at_ms: i64,
+    /// Last successful use (updated at most once a minute).
+    pub last_used_at_ms: Option<i64>,
+    /// When it was revoked; a revoked token never verifies again.
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A session just opened: the secret for the cookie and the CSRF token for its forms.
+pub struct NewSession {
+    /// The session cookie's value (shown once; the store keeps its hash).
+    pub token: SessionToken,
+    /// The CSRF token bound to the session.
+    pub csrf_token: String,
+    /// When it stops being valid, ms since the epoch.
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("token", &self.token)
+            .field("csrf_token", &"[REDACTED]")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// A valid session and its (active) user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The signed-in user.
+    pub user: User,
+    /// The CSRF token that state-changing requests of this session must carry.
+    pub csrf_token: String,
+    /// When it stops being valid, ms since the epoch.
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("csrf_token", &"[REDACTED]")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}

@@ -1,0 +1,92 @@
+//! Recordings' metadata: the audio lives in the recordings store (content-addressed by
+//! SHA-256); the CRM core knows where, what it is, and which call (and so which contact)
+//! it belongs to.
+
+use serde::Serialize;
+
+use super::ids::{CallId, RecordingId};
+use crate::StoreError;
+
+/// A recording to register. When `call` is not given, the call is found by `pbx` and
+/// `linkedid`; a recording that arrives before its call is linked when the call is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRecording {
+    /// The call, when the uploader knows it.
+    pub call: Option<CallId>,
+    /// The PBX it came from.
+    pub pbx: String,
+    /// The call's Linkedid (from the file name or the upload).
+    pub linkedid: Option<String>,
+    /// The recorded channel's Uniqueid.
+    pub uniqueid: Option<String>,
+    /// SHA-256 of the file, 64 lower-case hex digits.
+    pub sha256: String,
+    /// Where the recordings store keeps it.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: i64,
+    /// Length of the audio.
+    pub duration_ms: Option<i64>,
+    /// Samples per second.
+    pub sample_rate: Option<i64>,
+    /// 1 (mono) or 2 (stereo: caller and agent).
+    pub channels: Option<i64>,
+    /// e.g. `stored`, `merged`, `quarantined`.
+    pub status: String,
+}
+
+impl NewRecording {
+    /// Refuses metadata that cannot describe a stored file.
+    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+        let hex = self.sha256.len() == 64
+            && self
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !hex {
+            return Err(StoreError::Invalid(
+                "a recording's sha256 is 64 lower-case hex digits".into(),
+            ));
+        }
+        if self.pbx.trim().is_empty() || self.path.trim().is_empty() || self.status.is_empty() {
+            return Err(StoreError::Invalid(
+                "a recording needs its PBX, path and status".into(),
+            ));
+        }
+        if self.bytes < 0 {
+            return Err(StoreError::Invalid("a size cannot be negative".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A registered recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Recording {
+    /// Row id.
+    pub id: RecordingId,
+    /// The call it belongs to, once known.
+    pub call: Option<CallId>,
+    /// The PBX it came from.
+    pub pbx: String,
+    /// The call's Linkedid.
+    pub linkedid: Option<String>,
+    /// The recorded channel's Uniqueid.
+    pub uniqueid: Option<String>,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// Where the recordings store keeps it.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: i64,
+    /// Length of the audio.
+    pub duration_ms: Option<i64>,
+    /// Samples per second.
+    pub sample_rate: Option<i64>,
+    /// Channels.
+    pub channels: Option<i64>,
+    /// e.g. `stored`, `merged`, `quarantined`.
+    pub status: String,
+    /// When it was registered, ms since the epoch.
+    pub created_at_ms: i64,
+}

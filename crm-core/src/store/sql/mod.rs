@@ -1,0 +1,29 @@
+//! The SQL of the CRM core and the code that runs it, one module per area. Each module
+//! holds its statements as `const`s and a macro (`impl_…_store!`) with the method bodies,
+//! which [`sqlite`](super::sqlite) and [`postgres`](super::postgres) expand for their own
+//! pool type: one text of SQL and Rust, compiled twice.
+//!
+//! The SQL uses only what SQLite and PostgreSQL both understand: `$N` parameters,
+//! `RETURNING`, `ON CONFLICT … DO UPDATE … WHERE`, `NULLS LAST`, `LIKE … ESCAPE`. A backend
+//! struct has the fields `pool` (its `sqlx` pool) and `normalizer`.
+
+pub(crate) mod auth;
+pub(crate) mod calls;
+pub(crate) mod contact_input;
+pub(crate) mod contacts;
+pub(crate) mod phones;
+pub(crate) mod recordings;
+pub(crate) mod users;
+pub(crate) mod work;
+
+/// `SELECT 1`, for readiness checks.
+pub(crate) const PING: &str = "SELECT 1";
+
+/// `NotFound` unless a write touched a row.
+pub(crate) fn one_row(rows_affected: u64) -> crate::StoreResult<()> {
+    if rows_affected == 0 {
+        Err(crate::StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Recordings' metadata: SQL and the [`RecordingStore`](crate::RecordingStore)
+//! implementation.
+
+/// The columns [`rows::recording`](crate::store::rows::recording) reads.
+macro_rules! recording_columns {
+    () => {
+        "id, call_id, pbx, linkedid, uniqueid, sha256, path, bytes, duration_ms, sample_rate, \
+         channels, status, created_at_ms"
+    };
+}
+
+pub(crate) const RECORDING_BY_ID: &str = concat!(
+    "SELECT ",
+    recording_columns!(),
+    " FROM recordings WHERE id = $1"
+);
+pub(crate) const RECORDINGS_OF_CALL: &str = concat!(
+    "SELECT ",
+    recording_columns!(),
+    " FROM recordings WHERE call_id = $1 ORDER BY created_at_ms, id"
+);
+/// The same file registered before for the same call (or the same Linkedid and Uniqueid).
+pub(crate) const SAME_RECORDING: &str = "SELECT id FROM recordings WHERE pbx = $1 \
+    AND sha256 = $2 AND coalesce(linkedid, '') = coalesce($3, '') \
+    AND coalesce(uniqueid, '') = coalesce($4, '') ORDER BY id LIMIT 1";
+pub(crate) const CALL_BY_LINKEDID: &str = "SELECT id FROM calls WHERE pbx = $1 AND linkedid = $2";
+pub(crate) const INSERT_RECORDING: &str = "INSERT INTO recordings (call_id, pbx, linkedid, \
+    uniqueid, sha256, path, bytes, duration_ms, sample_rate, channels, status, created_at_ms) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+
+/// Implements [`RecordingStore`](crate::RecordingStore) for a backend.
+macro_rules! impl_recording_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::store::RecordingStore for $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(pbx = %new.pbx, linkedid = ?new.linkedid))]
+            async fn add_recording(
+                &self,
+                new: &crate::NewRecording,
+            ) -> crate::StoreResult<crate::Recording> {
+                use crate::store::sql::recordings as q;
+                new.validate()?;
+                let existing: Option<i64> = sqlx::query_scalar(q::SAME_RECORDING)
+                    .bind(new.pbx.as_str())
+                    .bind(new.sha256.as_str())
+                    .bind(new.linkedid.as_deref())
+                    .bind(new.uniqueid.as_deref())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if let Some(id) = existing {
+                    return self.get_recording(crate::RecordingId(id)).await;
+                }
+                let call = match (new.call, new.linkedid.as_deref()) {
+                    (Some(call), _) => Some(call.0),
+                    (None, Some(linkedid)) => sqlx::query_scalar(q::CALL_BY_LINKEDID)
+                        .bind(new.pbx.as_str())
+                        .bind(linkedid)
+                        .fetch_optional(&self.pool)
+                        .await?,
+                    (None, None) => None,
+                };
+                let id: i64 = sqlx::query_scalar(q::INSERT_RECORDING)
+                    .bind(call)
+                    .bind(new.pbx.as_str())
+                    .bind(new.linkedid.as_deref())
+                    .bind(new.uniqueid.as_deref())
+                    .bind(new.sha256.as_str())
+                    .bind(new.path.as_str())
+                    .bind(new.bytes)
+                    .bind(new.duration_ms)
+                    .bind(new.sample_rate)
+                    .bind(new.channels)
+                    .bind(new.status.as_str())
+                    .bind(crate::store::now_ms())
+                    .fetch_one(&self.pool)
+                    .await?;
+                self.get_recording(crate::RecordingId(id)).await
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(recording = %id))]
+            async fn get_recording(
+                &self,
+                id: crate::RecordingId,
+            ) -> crate::StoreResult<crate::Recording> {
+                let row = sqlx::query(crate::store::sql::recordings::RECORDING_BY_ID)
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(crate::StoreError::NotFound)?;
+                crate::store::rows::recording(&row)
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(call = %call))]
+            async fn recordings_of_call(
+                &self,
+                call: crate::CallId,
+            ) -> crate::StoreResult<Vec<crate::Recording>> {
+                sqlx::query(crate::store::sql::recordings::RECORDINGS_OF_CALL)
+                    .bind(call.0)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(crate::store::rows::recording)
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_recording_store;
