@@ -1,1 +1,42 @@
-//! recordings
+//! Call recordings for Tamas: Asterisk MixMonitor WAV files from the PBX to the
+//! contact's profile. No HTTP and no database here — the `web` crate and the binary wire
+//! these functions to uploads, the spool folder and the call log.
+//!
+//! Map of the crate:
+//!
+//! - [`wav`] — validate a PCM WAV from bytes ([`Wav::parse`], [`inspect`] → [`WavInfo`]),
+//!   with bounded memory ([`WavLimits`]);
+//! - [`repair`] — fix RIFF/`data` sizes left 0 or wrong by a killed Asterisk, from the
+//!   file length (`riff` is the chunk walk underneath);
+//! - [`mod@peaks`] — max-amplitude buckets for a waveform picture;
+//! - [`merge`] — the `-rx` and `-tx` legs as one stereo file, customer left, agent right;
+//! - [`names`] — parse MixMonitor file names (`[system-]1795342979.0[-rx|-tx].wav`);
+//! - [`store`] — the content-addressed store (`root/ab/cd/<sha256>.wav`) and quarantine;
+//! - [`range`] — HTTP `Range` header parsing (RFC 9110) and ranged reads;
+//! - [`spool`] — scan a MixMonitor folder, group files by Uniqueid, decide completeness;
+//! - [`mod@ingest`] — one call from bytes to stored recording (or quarantine);
+//! - [`error`] — [`RecordingError`], the crate's one error type.
+
+pub mod error;
+pub mod ingest;
+pub mod merge;
+pub mod names;
+pub mod peaks;
+pub mod range;
+pub mod repair;
+mod riff;
+pub mod spool;
+pub mod store;
+pub mod wav;
+
+pub use error::RecordingError;
+pub use ingest::{
+    IngestInput, IngestOutcome, IngestSettings, IngestedRecording, NamedBytes, Quarantined, ingest,
+};
+pub use merge::{CustomerLeg, merge_legs, merge_stereo};
+pub use names::{LegKind, RecordingName, Uniqueid};
+pub use peaks::peaks;
+pub use range::{ByteRange, RangeRequest, parse_range, slice_reader};
+pub use spool::{SpoolFile, SpoolGroup, SpoolScan, is_complete, read_bounded, scan_spool};
+pub use store::{ContentHash, QuarantinedFile, RecordingStore, StoredFile};
+pub use wav::{Wav, WavInfo, WavLimits, inspect};
