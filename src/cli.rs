@@ -76,6 +76,36 @@ pub enum Command {
     /// Print the contact-center figures for a period (offered, answered, abandoned,
     /// service level, ASA, waits, AHT, FCR).
     Report(Report),
+    /// Load test: N agents on WebSockets, calls at a steady rate from a simulated PBX;
+    /// prints popup latency, calls handled and server memory per connected agent.
+    Loadtest(Loadtest),
+}
+
+/// `tamas loadtest`
+#[derive(Debug, Args)]
+pub struct Loadtest {
+    /// Agents connected (one WebSocket each).
+    #[arg(long, default_value_t = 100)]
+    pub agents: usize,
+    /// New calls per second.
+    #[arg(long, default_value_t = 5.0)]
+    pub calls_per_second: f64,
+    /// Seconds of calls.
+    #[arg(long, default_value_t = 20)]
+    pub duration: u64,
+    /// Test a running Tamas instead of starting one: its `[pbx]` must point at
+    /// `--pbx-listen` and its database must be this command's `--database-url`.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// With `--url`: where the simulated PBX accepts that Tamas' AMI connection.
+    #[arg(long, default_value = "127.0.0.1:5038")]
+    pub pbx_listen: SocketAddr,
+    /// With `--url`: the server's process id, to read its memory.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `tamas report`

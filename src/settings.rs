@@ -27,6 +27,96 @@ pub struct Settings {
     pub pbx: PbxSettings,
     /// Thresholds of the contact-center figures.
     pub metrics: MetricsSettings,
+    /// Click-to-call: the Originate and the dial rules.
+    pub dialer: DialerSettings,
+}
+
+/// Click-to-call (`POST /api/calls`): how the agent's phone is rung and how an E.164
+/// number becomes what the PBX dials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialerSettings {
+    /// The agent's phone; `{extension}` is replaced by the signed-in agent's extension.
+    pub channel: String,
+    /// Dialplan context the customer's number is dialled in (FreePBX: `from-internal`).
+    pub context: String,
+    /// Dialplan priority.
+    pub priority: u32,
+    /// How long the agent's phone may ring, seconds.
+    pub ring_timeout_s: u64,
+    /// Calls one user may start per minute.
+    pub calls_per_minute: u32,
+    /// E.164 prefix rewrites, first match wins: `{ prefix = "+98", replace = "0" }`.
+    pub rules: Vec<DialRuleSettings>,
+}
+
+/// One dial rule: an E.164 number starting with `prefix` is dialled with it replaced.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialRuleSettings {
+    /// E.164 prefix, starting with `+`.
+    pub prefix: String,
+    /// Digits dialled instead (may be empty).
+    pub replace: String,
+}
+
+impl Default for DialerSettings {
+    fn default() -> Self {
+        let web = web::routes::click_to_call::DialerSettings::default();
+        Self {
+            channel: web.channel,
+            context: web.context,
+            priority: web.priority,
+            ring_timeout_s: web.ring_timeout.as_secs(),
+            calls_per_minute: web.per_minute,
+            rules: web
+                .rules
+                .into_iter()
+                .map(|r| DialRuleSettings {
+                    prefix: r.prefix,
+                    replace: r.replace,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl DialerSettings {
+    /// The web side's form of these settings, checked: rule prefixes start with `+` and
+    /// are followed by digits, replacements are digits, the channel names `{extension}`.
+    pub fn to_web(&self) -> anyhow::Result<web::routes::click_to_call::DialerSettings> {
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        for rule in &self.rules {
+            let prefix_ok = rule.prefix.strip_prefix('+').is_some_and(digits);
+            anyhow::ensure!(
+                prefix_ok && digits(&rule.replace),
+                "[dialer] rule {{ prefix = {:?}, replace = {:?} }}: the prefix must be + and digits, the replacement digits",
+                rule.prefix,
+                rule.replace
+            );
+        }
+        anyhow::ensure!(
+            self.channel.contains("{extension}"),
+            "[dialer] channel {:?} must contain {{extension}}",
+            self.channel
+        );
+        anyhow::ensure!(!self.context.is_empty(), "[dialer] context is empty");
+        Ok(web::routes::click_to_call::DialerSettings {
+            channel: self.channel.clone(),
+            context: self.context.clone(),
+            priority: self.priority,
+            ring_timeout: std::time::Duration::from_secs(self.ring_timeout_s.max(1)),
+            rules: self
+                .rules
+                .iter()
+                .map(|r| web::routes::click_to_call::DialRule {
+                    prefix: r.prefix.clone(),
+                    replace: r.replace.clone(),
+                })
+                .collect(),
+            per_minute: self.calls_per_minute.max(1),
+        })
+    }
 }
 
 /// Thresholds of the contact-center figures (ARCHITECTURE.md, "Metrics").

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use crm_core::Store;
 use tokio::net::TcpListener;
 
+use crate::bridge::agent_users::AgentUsers;
 use crate::bridge::call_log::CallLogWriter;
 use crate::bridge::mapping::KnownAgent;
 use crate::bridge::{PbxLink, tracker_settings};
@@ -22,7 +23,8 @@ pub struct Application {
 
 impl Application {
     /// Binds `listen` (port 0 picks a free port) and prepares the service over `store`,
-    /// with the live view of `pbx` when there is one.
+    /// with the live view of `pbx` when there is one, its AMI client for click-to-call and
+    /// pauses, and the popups fed by its call events.
     pub async fn build(
         settings: &Settings,
         store: Arc<dyn Store>,
@@ -36,6 +38,19 @@ impl Application {
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
         state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
         state.metrics = settings.metrics.to_core();
+        state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
+            settings.dialer.to_web()?,
+        ));
+        if let Some(pbx) = &pbx {
+            state.pbx = Some(pbx.client.clone());
+            // Popups and live call events for the hub's sockets.
+            crate::bridge::popups::start(
+                Arc::new(AgentUsers::new(Arc::clone(&state.store))),
+                state.hub.clone(),
+                pbx.events.subscribe(),
+                pbx.pauses.subscribe(),
+            );
+        }
         Ok(Self {
             listener,
             state,

@@ -4,10 +4,20 @@
 //!   from the config and the users, the number normaliser, tracker record → call log).
 //! - [`pbx`]: the running link to one PBX — AMI client, tracker, live view, call events for
 //!   the web side — and [`call_log`], which writes every finished call and never loses one.
+//! - [`popups`]: call events and queue pauses → the hub's `call.*` and `agent.state`
+//!   messages, published in order by [`addressing`]; [`ring`] builds a popup with its contacts, [`agent_users`] maps extensions to
+//!   users (cached), [`agent_states`] derives agents' states, [`pauses`] reads
+//!   `QueueMemberPause`.
 
+pub mod addressing;
+pub mod agent_states;
+pub mod agent_users;
 pub mod call_log;
 pub mod mapping;
+pub mod pauses;
 pub mod pbx;
+pub mod popups;
+pub mod ring;
 
 pub use mapping::{call_record_input, number_normalizer, tracker_settings};
 pub use pbx::PbxLink;

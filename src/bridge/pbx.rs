@@ -1,5 +1,6 @@
 //! The running link to one PBX: the AMI client's events go through the tracker; call
-//! events update the live view, reach the web side, and finished calls go to the call log.
+//! events update the live view, reach the web side, and finished calls go to the call log;
+//! queue pauses reach the web side too.
 //!
 //! One task owns the tracker (it is not shared, so it needs no lock). The AMI client's
 //! event channel is bounded and so is the call log's queue: when the database is slow the
@@ -16,10 +17,13 @@ use secrecy::ExposeSecret as _;
 use tokio::sync::{broadcast, mpsc};
 
 use super::call_log::CallLogWriter;
+use super::pauses::{AgentPause, agent_pause};
 use crate::settings::{PbxSettings, PhoneSettings};
 
 /// How many call events a slow web subscriber may lag behind before it is told it lagged.
 const CALL_EVENT_BUFFER: usize = 4096;
+/// The same for queue pauses.
+const PAUSE_BUFFER: usize = 256;
 
 /// A handle on the running link: the AMI client (for actions such as Originate), the live
 /// view of calls in progress and the stream of call events.
@@ -33,6 +37,8 @@ pub struct PbxLink {
     pub queues: Arc<RwLock<QueueBoard>>,
     /// Every call event, for the web side's popups and wallboard.
     pub events: broadcast::Sender<CallEvent>,
+    /// Queue pauses reported by the PBX, for the agents' states.
+    pub pauses: broadcast::Sender<AgentPause>,
 }
 
 impl PbxLink {
@@ -56,6 +62,7 @@ impl PbxLink {
         let live = Arc::new(RwLock::new(LiveCalls::new()));
         let queues = Arc::new(RwLock::new(QueueBoard::new()));
         let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
+        let (pauses, _) = broadcast::channel(PAUSE_BUFFER);
         let address = format!("{}:{}", pbx.host, pbx.port);
         tokio::spawn(track(
             address,
@@ -64,6 +71,7 @@ impl PbxLink {
             View {
                 live: Arc::clone(&live),
                 queues: Arc::clone(&queues),
+                pauses: pauses.clone(),
             },
             events.clone(),
             call_log.sender(),
@@ -73,6 +81,7 @@ impl PbxLink {
             live,
             queues,
             events,
+            pauses,
         }
     }
 }
@@ -81,6 +90,7 @@ impl PbxLink {
 struct View {
     live: Arc<RwLock<LiveCalls>>,
     queues: Arc<RwLock<QueueBoard>>,
+    pauses: broadcast::Sender<AgentPause>,
 }
 
 /// The tracking loop: runs until the AMI client shuts down.
@@ -101,6 +111,9 @@ async fn track(
             AmiEvent::Message(message) => {
                 if let Ok(mut queues) = view.queues.write() {
                     queues.handle(&message);
+                }
+                if let Some(pause) = agent_pause(&message) {
+                    let _ = view.pauses.send(pause);
                 }
                 tracker.handle(&message, &mut out);
             }

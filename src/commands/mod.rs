@@ -4,6 +4,7 @@ mod admin;
 mod contacts;
 mod demo;
 mod import;
+mod loadtest;
 mod replay;
 mod report;
 mod serve;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::SimulatePbx(args) => simulate_pbx::run(args).await,
         Command::Report(args) => report::run(&settings, args).await,
+        Command::Loadtest(args) => loadtest::run(&settings, args).await,
     }
 }
 

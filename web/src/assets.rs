@@ -8,10 +8,15 @@ use axum::routing::get;
 use crate::AppState;
 
 const APP_CSS: &str = include_str!("../static/app.css");
+const CONSOLE_JS: &str = include_str!("../static/console.js");
+const CONTACT_JS: &str = include_str!("../static/contact.js");
 
 /// `/static/…`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(app_css))
+    Router::new()
+        .route("/static/app.css", get(app_css))
+        .route("/static/console.js", get(|| script(CONSOLE_JS)))
+        .route("/static/contact.js", get(|| script(CONTACT_JS)))
 }
 
 async fn app_css() -> impl IntoResponse {
@@ -21,5 +26,15 @@ async fn app_css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         APP_CSS,
+    )
+}
+
+async fn script(source: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        source,
     )
 }

@@ -4,15 +4,28 @@
 //! - [`state`]: [`AppState`], what every handler can reach (the CRM store, settings).
 //! - [`error`]: [`Error`], one error type for every handler, answered as JSON.
 //! - [`auth`]: [`auth::CurrentUser`], who is asking (bearer tokens).
+//! - [`session`], [`csrf`] and [`sign_in_limit`]: session cookies, CSRF and origin checks on
+//!   every state-changing request, rate-limited sign-in.
+//! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
+//!   server-rendered page shares.
+//! - [`clock`]: the time now.
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
+//! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
 //! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
 pub mod assets;
 pub mod auth;
+pub mod clock;
+pub mod csrf;
 pub mod error;
+pub mod hub;
+pub mod i18n;
+pub mod pages;
 pub mod routes;
 pub mod security;
+pub mod session;
+pub mod sign_in_limit;
 pub mod state;
 
 use std::future::Future;
@@ -29,7 +42,19 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::login::router())
         .merge(routes::calls::router())
         .merge(routes::queues::router())
+        .merge(routes::click_to_call::router())
+        .merge(routes::agent::router())
+        .merge(hub::router())
+        .merge(routes::console::router())
+        .merge(routes::contacts::router())
+        .merge(routes::contact_page::router())
+        .merge(routes::locale::router())
+        .merge(routes::audit::router())
         .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -44,7 +69,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        // The peer address is what the sign-in rate limit counts per client.
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

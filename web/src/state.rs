@@ -17,6 +17,16 @@ pub struct AppState {
     pub queues: Option<Arc<RwLock<QueueBoard>>>,
     /// Thresholds and local time of the contact-center figures.
     pub metrics: crm_core::metrics::MetricsSettings,
+    /// Session lifetime and cookie security.
+    pub sessions: crate::session::SessionSettings,
+    /// Failed sign-ins per client and per username.
+    pub sign_in_limiter: Arc<crate::sign_in_limit::SignInLimiter>,
+    /// The WebSocket hub: popups and live updates to users' sockets.
+    pub hub: crate::hub::Hub,
+    /// The PBX's AMI client (click-to-call, pause), when a PBX is configured.
+    pub pbx: Option<cti::ami::client::AmiClient>,
+    /// Click-to-call settings and rate limit.
+    pub dialer: Arc<crate::routes::click_to_call::Dialer>,
 }
 
 impl AppState {
@@ -27,6 +37,11 @@ impl AppState {
             live: None,
             queues: None,
             metrics: crm_core::metrics::MetricsSettings::default(),
+            sessions: crate::session::SessionSettings::default(),
+            sign_in_limiter: Arc::default(),
+            hub: crate::hub::Hub::default(),
+            pbx: None,
+            dialer: Arc::default(),
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::seq::SliceRandom;
+use rand::seq::IndexedRandom;
 use rand::{Rng, RngExt};
 use tokio::sync::oneshot;
 use tokio::time::sleep_until;
@@ -19,6 +19,9 @@ use super::event::SimEvent;
 use super::render::{Binding, Stretch, render};
 use super::scenarios::Scenario;
 use super::settings::{LAB_AGENTS, SimAgent};
+
+/// How many random agents are tried before looking through all of them.
+const PROBES: usize = 32;
 
 /// How many scenarios an arriving call tries before it is dropped for lack of free agents.
 const ARRIVAL_TRIES: usize = 4;
@@ -350,18 +353,29 @@ fn choose_agents(
         }
         chosen.push((primary, agent.clone()));
     }
-    let mut free: Vec<&SimAgent> = agents
-        .iter()
-        .filter(|a| !inner.busy.contains(&a.extension))
-        .filter(|a| chosen.iter().all(|(_, c)| c.extension != a.extension))
-        .filter(|a| !queue_call || !inner.state.is_paused(&a.extension))
-        .collect();
-    free.shuffle(&mut inner.rng);
     for &lab in lab_agents {
         if chosen.iter().any(|(l, _)| *l == lab) {
             continue;
         }
-        let agent = free.pop().ok_or(SimError::NoFreeAgent(None))?;
+        let Inner {
+            busy, state, rng, ..
+        } = &mut *inner;
+        let usable = |a: &SimAgent| {
+            !busy.contains(&a.extension)
+                && chosen.iter().all(|(_, c)| c.extension != a.extension)
+                && !(queue_call && state.is_paused(&a.extension))
+        };
+        // Random probes first (cheap with many agents), then every free agent.
+        let probed = (0..PROBES)
+            .filter_map(|_| agents.get(rng.random_range(0..agents.len().max(1))))
+            .find(|a| usable(a));
+        let agent = match probed {
+            Some(agent) => agent,
+            None => {
+                let free: Vec<&SimAgent> = agents.iter().filter(|a| usable(a)).collect();
+                *free.choose(rng).ok_or(SimError::NoFreeAgent(None))?
+            }
+        };
         chosen.push((lab, agent.clone()));
     }
     Ok(chosen)

@@ -2,7 +2,7 @@
 //! counters — learnt only from the events it sends, so the answers to `CoreShowChannels`,
 //! `QueueStatus` and `QueueSummary` always agree with the event stream.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::clock::EpochMicros;
 use super::event::SimEvent;
@@ -69,6 +69,8 @@ pub(crate) struct QueueState {
     pub(crate) name: String,
     pub(crate) strategy: &'static str,
     pub(crate) members: Vec<Member>,
+    /// Member index by location (interface).
+    by_location: HashMap<String, usize>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) completed: u32,
     pub(crate) abandoned: u32,
@@ -86,6 +88,8 @@ pub(crate) const SERVICE_LEVEL: u32 = 20;
 pub(crate) struct PbxState {
     pub(crate) channels: HashMap<String, LiveChannel>,
     pub(crate) queues: Vec<QueueState>,
+    /// Extensions paused in at least one queue.
+    paused: HashSet<String>,
     next_seq: u64,
 }
 
@@ -129,6 +133,7 @@ impl PbxState {
         PbxState {
             channels: HashMap::new(),
             queues: vec![linear, ringall],
+            paused: HashSet::new(),
             next_seq: 0,
         }
     }
@@ -146,10 +151,7 @@ impl PbxState {
 
     /// Whether the agent with this extension is paused in any queue.
     pub(crate) fn is_paused(&self, extension: &str) -> bool {
-        self.queues
-            .iter()
-            .flat_map(|q| &q.members)
-            .any(|m| m.extension == extension && m.paused)
+        self.paused.contains(extension)
     }
 
     /// Rewrites the member fields of a `QueueMemberStatus` from what the PBX knows (calls
@@ -165,7 +167,7 @@ impl PbxState {
             .queues
             .iter()
             .find(|q| q.name == queue)
-            .and_then(|q| q.members.iter().find(|m| m.location == interface))
+            .and_then(|q| q.member(interface))
         else {
             return;
         };
@@ -188,6 +190,22 @@ impl PbxState {
             let queue = queue.to_owned();
             if let Some(q) = self.queue_mut(&queue) {
                 q.apply(name, event, at);
+            }
+            if name == "QueueMemberPause"
+                && let Some(ext) = event
+                    .get("StateInterface")
+                    .and_then(|s| s.strip_prefix("PJSIP/"))
+            {
+                let paused = self
+                    .queues
+                    .iter()
+                    .filter_map(|q| q.members.iter().find(|m| m.extension == ext))
+                    .any(|m| m.paused);
+                if paused {
+                    self.paused.insert(ext.to_owned());
+                } else {
+                    self.paused.remove(ext);
+                }
             }
         }
     }
@@ -250,10 +268,16 @@ impl PbxState {
 
 impl QueueState {
     fn new(name: &str, strategy: &'static str, members: Vec<Member>) -> Self {
+        let by_location = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.location.clone(), i))
+            .collect();
         QueueState {
             name: name.to_owned(),
             strategy,
             members,
+            by_location,
             entries: Vec::new(),
             completed: 0,
             abandoned: 0,
@@ -263,9 +287,14 @@ impl QueueState {
         }
     }
 
+    /// The member at `location`.
+    pub(crate) fn member(&self, location: &str) -> Option<&Member> {
+        self.members.get(*self.by_location.get(location)?)
+    }
+
     fn member_mut(&mut self, event: &SimEvent) -> Option<&mut Member> {
-        let interface = event.get("Interface")?;
-        self.members.iter_mut().find(|m| m.location == interface)
+        let i = *self.by_location.get(event.get("Interface")?)?;
+        self.members.get_mut(i)
     }
 
     fn apply(&mut self, name: &str, event: &SimEvent, at: EpochMicros) {
@@ -335,16 +364,16 @@ impl QueueState {
 /// The snapshot headers of `event` with `prefix` (`""`, `Dest` …), unprefixed.
 fn snapshot(event: &SimEvent, prefix: &str) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(SNAPSHOT_KEYS.len() + 2);
-    for key in SNAPSHOT_KEYS {
-        let full = format!("{prefix}{key}");
-        if let Some(v) = event.get(&full) {
-            out.push((key.to_owned(), v.to_owned()));
-        }
-    }
-    let var_key = format!("{prefix}ChanVariable");
     for (k, v) in &event.headers {
-        if k.eq_ignore_ascii_case(&var_key) {
-            out.push(("ChanVariable".to_owned(), v.clone()));
+        let Some(key) = k.strip_prefix(prefix) else {
+            continue;
+        };
+        if key == "ChanVariable" {
+            out.push((key.to_owned(), v.clone()));
+        } else if let Some(known) = SNAPSHOT_KEYS.iter().find(|s| **s == key)
+            && !out.iter().any(|(o, _)| o == known)
+        {
+            out.push(((*known).to_owned(), v.clone()));
         }
     }
     out

@@ -1,6 +1,13 @@
 //! Route modules, one per resource, each exposing a `router()`.
 
+pub mod agent;
+pub mod audit;
 pub mod calls;
+pub mod click_to_call;
+pub mod console;
+pub mod contact_page;
+pub mod contacts;
 pub mod health;
+pub mod locale;
 pub mod login;
 pub mod queues;

@@ -1,0 +1,346 @@
+//! Screen-pops and live call events for the hub: one task reads the tracker's
+//! [`CallEvent`]s (and the PBX's queue pauses) and publishes `call.ringing`,
+//! `call.answered`, `call.ended` and `agent.state` to the agents concerned and to the
+//! users watching every call.
+//!
+//! The loop itself never waits on the database: each event becomes a job, either ready (its
+//! recipients' users are cached) or a task (a contact lookup, a user not cached yet). Jobs
+//! are published strictly in event order by a second task, so an agent never sees a call
+//! answered before it rang, while lookups for several calls overlap.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+use web::hub::Hub;
+use web::hub::messages::{CallAnswered, CallEnded, Event};
+
+use super::addressing::{Addressed, Job, job, publish_in_order, state_message};
+use super::agent_states::AgentStates;
+use super::agent_users::AgentUsers;
+use super::pauses::AgentPause;
+use super::ring::{Prefetcher, RingRequest, build_popup};
+
+/// Jobs waiting to be published (the loop waits when the publisher is this far behind).
+const JOB_QUEUE: usize = 1024;
+/// A call still open after this long is taken as lost (its `Ended` never came).
+const CALL_MAX_AGE: Duration = Duration::from_secs(12 * 3600);
+/// How many events between two sweeps of lost calls.
+const SWEEP_EVERY: u64 = 10_000;
+
+/// What the loop remembers of a call in progress.
+#[derive(Debug)]
+struct CallView {
+    direction: Option<Direction>,
+    number: Option<String>,
+    number_e164: Option<String>,
+    caller_name: Option<String>,
+    queue: Option<String>,
+    did: Option<String>,
+    /// Agents who got a popup for the call.
+    popped: Vec<String>,
+    opened: Instant,
+}
+
+/// Starts the popup tasks: call events and pauses in, hub messages out.
+pub fn start(
+    users: Arc<AgentUsers>,
+    hub: Hub,
+    events: broadcast::Receiver<CallEvent>,
+    pauses: broadcast::Receiver<AgentPause>,
+) {
+    let (jobs, jobs_rx) = mpsc::channel(JOB_QUEUE);
+    tokio::spawn(publish_in_order(hub, jobs_rx));
+    let popups = Popups {
+        prefetch: Prefetcher::new(Arc::clone(&users)),
+        users,
+        calls: HashMap::new(),
+        agents: AgentStates::new(),
+        jobs,
+        seen: 0,
+    };
+    tokio::spawn(popups.run(events, pauses));
+}
+
+struct Popups {
+    users: Arc<AgentUsers>,
+    prefetch: Prefetcher,
+    calls: HashMap<String, CallView>,
+    agents: AgentStates,
+    jobs: mpsc::Sender<Job>,
+    seen: u64,
+}
+
+impl Popups {
+    async fn run(
+        mut self,
+        mut events: broadcast::Receiver<CallEvent>,
+        mut pauses: broadcast::Receiver<AgentPause>,
+    ) {
+        loop {
+            let jobs = tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) => self.on_call_event(event),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::error!(missed, "popups fell behind the tracker: {missed} call events lost, some popups and call updates were not sent");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                pause = pauses.recv() => match pause {
+                    Ok(pause) => self.on_pause(pause),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::error!(missed, "popups fell behind the PBX: {missed} queue pauses lost");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            for job in jobs {
+                if self.jobs.send(job).await.is_err() {
+                    return;
+                }
+            }
+            self.seen += 1;
+            if self.seen.is_multiple_of(SWEEP_EVERY) {
+                self.sweep();
+            }
+        }
+        tracing::info!("popups stopped: the PBX link is gone");
+    }
+
+    fn on_pause(&mut self, pause: AgentPause) -> Vec<Job> {
+        let change = self
+            .agents
+            .paused(&pause.extension, pause.paused, pause.reason, pause.at_ms);
+        change
+            .into_iter()
+            .map(|c| job(&self.users, vec![state_message(c)]))
+            .collect()
+    }
+
+    fn on_call_event(&mut self, event: CallEvent) -> Vec<Job> {
+        let CallEvent {
+            linkedid,
+            at_ms,
+            click_id,
+            kind,
+        } = event;
+        let view = self
+            .calls
+            .entry(linkedid.clone())
+            .or_insert_with(|| CallView {
+                direction: None,
+                number: None,
+                number_e164: None,
+                caller_name: None,
+                queue: None,
+                did: None,
+                popped: Vec::new(),
+                opened: Instant::now(),
+            });
+        let mut ring = None;
+        let mut messages = Vec::new();
+        match kind {
+            CallEventKind::Started {
+                direction,
+                customer_number_raw,
+                customer_number_e164,
+                customer_name,
+                did,
+                agent_extension,
+            } => {
+                view.direction = Some(direction);
+                view.number = customer_number_raw;
+                view.number_e164 = customer_number_e164;
+                view.caller_name = customer_name;
+                view.did = did;
+                match (direction, agent_extension) {
+                    (Direction::Outbound, Some(extension)) => {
+                        view.popped.push(extension.clone());
+                        ring = Some(RingRequest {
+                            call_id: linkedid.clone(),
+                            direction,
+                            number: view.number.clone(),
+                            number_e164: view.number_e164.clone(),
+                            caller_name: view.caller_name.clone(),
+                            queue: None,
+                            did: None,
+                            waited_ms: 0,
+                            extension,
+                            click_id: click_id.clone(),
+                            at_ms,
+                        });
+                    }
+                    (Direction::Inbound, _) => {
+                        if let Some(number) = view.number_e164.as_ref().or(view.number.as_ref()) {
+                            self.prefetch.warm(number);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            CallEventKind::Queued { queue, .. } => view.queue = Some(queue),
+            CallEventKind::AgentRinging {
+                extension,
+                queue,
+                caller_number,
+                caller_number_e164,
+                caller_name,
+                did,
+                waited_ms,
+                ..
+            } => {
+                if !view.popped.contains(&extension) {
+                    view.popped.push(extension.clone());
+                }
+                messages.extend(
+                    self.agents
+                        .ringing(&extension, &linkedid, at_ms)
+                        .map(state_message),
+                );
+                ring = Some(RingRequest {
+                    call_id: linkedid.clone(),
+                    direction: view.direction.unwrap_or(Direction::Inbound),
+                    number: caller_number,
+                    number_e164: caller_number_e164,
+                    caller_name,
+                    queue: queue.or_else(|| view.queue.clone()),
+                    did: did.or_else(|| view.did.clone()),
+                    waited_ms,
+                    extension,
+                    click_id: click_id.clone(),
+                    at_ms,
+                });
+            }
+            CallEventKind::AgentRingStopped {
+                extension: Some(extension),
+                ..
+            } => {
+                messages.extend(
+                    self.agents
+                        .ring_stopped(&extension, &linkedid, at_ms)
+                        .map(state_message),
+                );
+            }
+            CallEventKind::Answered {
+                extension, wait_ms, ..
+            } => {
+                let mut to = view.popped.clone();
+                if let Some(extension) = &extension {
+                    if !to.contains(extension) {
+                        to.push(extension.clone());
+                    }
+                    messages.extend(
+                        self.agents
+                            .answered(extension, &linkedid, at_ms)
+                            .map(state_message),
+                    );
+                }
+                messages.insert(
+                    0,
+                    Addressed {
+                        extensions: to,
+                        watchers: true,
+                        except: Vec::new(),
+                        event: Event::CallAnswered(CallAnswered {
+                            call_id: linkedid.clone(),
+                            extension,
+                            wait_ms,
+                            at_ms,
+                        }),
+                    },
+                );
+            }
+            CallEventKind::Ended(record) => {
+                let popped = self
+                    .calls
+                    .remove(&linkedid)
+                    .map(|v| v.popped)
+                    .unwrap_or_default();
+                messages = self.ended(&record, popped, at_ms);
+            }
+            _ => {}
+        }
+        let mut jobs = Vec::with_capacity(2);
+        if let Some(request) = ring {
+            let users = Arc::clone(&self.users);
+            jobs.push(Job::Pending(tokio::spawn(async move {
+                vec![build_popup(&users, request).await]
+            })));
+        }
+        if !messages.is_empty() {
+            jobs.push(job(&self.users, messages));
+        }
+        jobs
+    }
+
+    /// `call.ended` (with `wrapup` for those who took part) and the agents' new states.
+    fn ended(&mut self, record: &CallRecord, popped: Vec<String>, at_ms: i64) -> Vec<Addressed> {
+        let mut took_part: Vec<String> = record
+            .agent_segments
+            .iter()
+            .map(|s| s.extension.clone())
+            .chain(record.agent_extension.clone())
+            .chain(record.answered_by_extension.clone())
+            .collect();
+        took_part.sort();
+        took_part.dedup();
+        let mut others: Vec<String> = popped
+            .into_iter()
+            .chain(
+                record
+                    .agents_rung
+                    .iter()
+                    .filter_map(|a| a.extension.clone()),
+            )
+            .filter(|e| !took_part.contains(e))
+            .collect();
+        others.sort();
+        others.dedup();
+        let ended = |wrapup| {
+            Event::CallEnded(CallEnded {
+                call_id: record.linkedid.clone(),
+                direction: record.direction,
+                disposition: record.disposition,
+                talk_ms: record.talk_ms,
+                extension: record.agent_extension.clone(),
+                click_id: record.click_id.clone(),
+                wrapup,
+                at_ms,
+            })
+        };
+        let everyone: Vec<String> = took_part.iter().chain(&others).cloned().collect();
+        let mut messages = vec![
+            Addressed {
+                extensions: took_part.clone(),
+                watchers: false,
+                except: Vec::new(),
+                event: ended(true),
+            },
+            Addressed {
+                extensions: others,
+                watchers: true,
+                except: took_part,
+                event: ended(false),
+            },
+        ];
+        messages.extend(
+            self.agents
+                .call_ended(&everyone, &record.linkedid, at_ms)
+                .into_iter()
+                .map(state_message),
+        );
+        messages
+    }
+
+    /// Forgets calls whose end never came (events lost), and the agents' part in them.
+    fn sweep(&mut self) {
+        self.calls.retain(|_, v| v.opened.elapsed() < CALL_MAX_AGE);
+        let live: HashSet<&str> = self.calls.keys().map(String::as_str).collect();
+        self.agents.retain_calls(&live);
+    }
+}

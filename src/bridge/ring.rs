@@ -1,0 +1,135 @@
+//! Building one `call.ringing` popup: the ringing agent's user, and every contact the
+//! number belongs to (ranked for that user) from the CRM core's cached directory.
+//!
+//! The lookup runs in its own task (see `popups`), bounded by [`LOOKUP_TIMEOUT`]: a slow
+//! database delays a popup by at most that, and the popup then says `lookup_failed`
+//! rather than not showing at all. Inbound calls warm the directory cache when they start,
+//! before any phone rings ([`Prefetcher`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cti::tracker::Direction;
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout};
+use web::hub::Audience;
+use web::hub::messages::Event;
+use web::hub::popup::{Popup, PopupContact, create_contact_url};
+
+use super::agent_users::AgentUsers;
+
+/// The longest a popup waits for its contacts.
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
+/// Cache-warming lookups in flight at most (more are skipped, never queued).
+const PREFETCH_IN_FLIGHT: usize = 32;
+
+/// What the tracker said about the ring (and the call so far).
+#[derive(Clone, Debug)]
+pub struct RingRequest {
+    /// The call's Linkedid.
+    pub call_id: String,
+    /// Inbound, outbound or internal.
+    pub direction: Direction,
+    /// The customer's number as presented (internal: the calling extension).
+    pub number: Option<String>,
+    /// The same in E.164.
+    pub number_e164: Option<String>,
+    /// The caller-ID name.
+    pub caller_name: Option<String>,
+    /// The queue.
+    pub queue: Option<String>,
+    /// The number dialled (inbound).
+    pub did: Option<String>,
+    /// Wait so far.
+    pub waited_ms: u64,
+    /// The agent whose phone rings (outbound: who calls).
+    pub extension: String,
+    /// Click-to-call request id.
+    pub click_id: Option<String>,
+    /// PBX time.
+    pub at_ms: i64,
+}
+
+/// The popup for `request`, addressed to the agent's user (if any) and to the watchers.
+pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience, Event) {
+    let user = users.user(&request.extension).await;
+    let internal = request.direction == Direction::Internal;
+    let lookup = if internal {
+        None
+    } else {
+        request.number_e164.as_ref().or(request.number.as_ref())
+    };
+    let mut contacts = Vec::new();
+    let mut lookup_failed = false;
+    if let Some(number) = lookup {
+        let started = Instant::now();
+        match timeout(LOOKUP_TIMEOUT, users.store().lookup_number(number, user)).await {
+            Ok(Ok(cards)) => contacts = cards.iter().map(PopupContact::from_card).collect(),
+            Ok(Err(err)) => {
+                tracing::warn!(call = %request.call_id, error = %err, "contact lookup failed; popup without contacts");
+                lookup_failed = true;
+            }
+            Err(_) => {
+                tracing::warn!(call = %request.call_id, "contact lookup took longer than {LOOKUP_TIMEOUT:?}; popup without contacts");
+                lookup_failed = true;
+            }
+        }
+        tracing::debug!(call = %request.call_id, lookup_us = started.elapsed().as_micros(), found = contacts.len(), "contact lookup");
+    }
+    let create_contact_url = match lookup {
+        Some(number) if contacts.is_empty() && !lookup_failed => {
+            Some(create_contact_url(number, &request.call_id))
+        }
+        _ => None,
+    };
+    let popup = Popup {
+        call_id: request.call_id,
+        direction: request.direction,
+        number: request.number,
+        number_e164: request.number_e164,
+        caller_name: request.caller_name,
+        queue: request.queue,
+        did: request.did,
+        waited_ms: request.waited_ms,
+        extension: request.extension,
+        click_id: request.click_id,
+        at_ms: request.at_ms,
+        contacts,
+        create_contact_url,
+        lookup_failed,
+    };
+    let audience = match user {
+        Some(user) => Audience::user_and_watchers(user),
+        None => Audience::watchers(),
+    };
+    (audience, Event::CallRinging(Box::new(popup)))
+}
+
+/// Warms the directory cache for numbers that are about to ring.
+pub struct Prefetcher {
+    users: Arc<AgentUsers>,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Prefetcher {
+    /// A prefetcher over the users' store.
+    pub fn new(users: Arc<AgentUsers>) -> Self {
+        Prefetcher {
+            users,
+            in_flight: Arc::new(Semaphore::new(PREFETCH_IN_FLIGHT)),
+        }
+    }
+
+    /// Looks `number` up in the background, unless too many lookups are in flight.
+    pub fn warm(&self, number: &str) {
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            return;
+        };
+        let users = Arc::clone(&self.users);
+        let number = number.to_owned();
+        tokio::spawn(async move {
+            let _ = timeout(LOOKUP_TIMEOUT, users.store().lookup_number(&number, None)).await;
+            drop(permit);
+        });
+    }
+}

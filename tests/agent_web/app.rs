@@ -1,0 +1,275 @@
+//! `TestApp`: `tamas serve` on a free port over a fresh SQLite database with four users
+//! (agents `sara` on 1001 and `reza` on 1002, supervisor `boss`, admin `root`, all with
+//! [`PASSWORD`]), and `Browser`: a cookie-keeping HTTP client that behaves like a browser
+//! on that server (it sends `Origin` on every POST and does not follow redirects, so that
+//! tests can see them).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crm_core::{
+    AgentAttemptInput, CallId, CallRecordInput, Contact, Extension, Locale, NewContact, NewPhone,
+    NewUser, PhoneNormalizer, Role, Store, Username,
+};
+use reqwest::header::{HeaderMap, ORIGIN};
+use reqwest::redirect::Policy;
+
+use crate::support::tamas_bin;
+
+/// Every test user's password.
+pub const PASSWORD: &str = "a long password";
+
+/// A running server and the database it serves.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The server's database, opened by the test too.
+    pub store: Arc<dyn Store>,
+    server: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+/// One argon2 hash of [`PASSWORD`] for every user of the test binary (hashing is slow in
+/// debug builds).
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| crm_core::password::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite:{}", dir.path().join("tamas.db").display());
+        let store = crm_core::connect(&database_url, PhoneNormalizer::new("IR"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
+        for (username, role, extension) in [
+            ("sara", Role::Agent, Some("1001")),
+            ("reza", Role::Agent, Some("1002")),
+            ("boss", Role::Supervisor, None),
+            ("root", Role::Admin, None),
+        ] {
+            store
+                .create_user(&NewUser {
+                    username: Username::parse(username).unwrap(),
+                    display_name: format!("{username} (test)"),
+                    role,
+                    extension: extension.map(|e| Extension::parse(e).unwrap()),
+                    locale: Locale::En,
+                    password_hash: hash.clone(),
+                })
+                .await
+                .unwrap();
+        }
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Command::new(tamas_bin())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("TAMAS_DATABASE_URL", &database_url)
+            .env_remove("TAMAS_CONFIG")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tamas serve starts");
+        let app = TestApp {
+            url: format!("http://127.0.0.1:{port}"),
+            store,
+            server,
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(resp) = client.get(format!("{}/healthz", app.url)).send().await
+                && resp.status().is_success()
+            {
+                return app;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("tamas serve never answered at {}", app.url);
+    }
+
+    /// A browser with no cookies yet.
+    pub fn browser(&self) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-language", "en".parse().unwrap());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            url: self.url.clone(),
+        }
+    }
+
+    /// A browser signed in as `username`.
+    pub async fn signed_in(&self, username: &str) -> Browser {
+        let browser = self.browser();
+        let resp = browser.sign_in(username, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "{username} signs in");
+        browser
+    }
+
+    /// A user's id.
+    pub async fn user_id(&self, username: &str) -> crm_core::UserId {
+        self.store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    /// A contact with numbers (as typed).
+    pub async fn contact(&self, name: &str, numbers: &[&str]) -> Contact {
+        let phones = numbers
+            .iter()
+            .map(|n| NewPhone {
+                number: self.store.normalizer().normalize(n),
+                label: "mobile".into(),
+            })
+            .collect();
+        self.store
+            .create_contact(&NewContact {
+                name: name.into(),
+                phones,
+                ..NewContact::default()
+            })
+            .await
+            .unwrap()
+    }
+
+    /// An answered inbound call from `number` (caller-ID name `caller`) taken by the
+    /// agent on `extension`, started at `started_at_ms`.
+    pub async fn call(
+        &self,
+        linkedid: &str,
+        number: &str,
+        caller: &str,
+        extension: &str,
+        started_at_ms: i64,
+    ) -> CallId {
+        self.store
+            .record_call(&CallRecordInput {
+                pbx: "asterisk".into(),
+                linkedid: linkedid.into(),
+                direction: "inbound".into(),
+                customer_number_raw: Some(number.into()),
+                customer_number_e164: None,
+                customer_name: Some(caller.into()),
+                did: None,
+                queue: Some("support".into()),
+                agents_rung: vec![AgentAttemptInput {
+                    extension: Some(extension.into()),
+                    result: "answered".into(),
+                    ring_ms: Some(3000),
+                    rang_at_ms: started_at_ms + 2000,
+                }],
+                answered_by_extension: Some(extension.into()),
+                agent_extension: Some(extension.into()),
+                started_at_ms,
+                queued_at_ms: Some(started_at_ms),
+                answered_at_ms: Some(started_at_ms + 5000),
+                ended_at_ms: Some(started_at_ms + 65_000),
+                wait_ms: Some(5000),
+                ring_ms: Some(3000),
+                talk_ms: Some(60_000),
+                hold_ms: Some(0),
+                disposition: "answered".into(),
+                hangup_by: Some("customer".into()),
+                hangup_by_extension: None,
+                hangup_cause: Some(16),
+                transfers: serde_json::json!([]),
+                recording_file: None,
+                click_id: None,
+                end_known: true,
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// A cookie-keeping client on one server.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub url: String,
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs a page that must render, and returns its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let resp = self.get(path).await;
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.text().await.unwrap()
+    }
+
+    /// POSTs a form from one of the server's own pages (`Origin` is the server).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .header(ORIGIN, &self.url)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/console"),
+            ],
+        )
+        .await
+    }
+
+    /// The session's CSRF token, as the pages carry it.
+    pub async fn csrf(&self) -> String {
+        let html = self.page("/contacts").await;
+        let start = html
+            .find(r#"<meta name="csrf-token" content=""#)
+            .expect("signed-in pages carry the CSRF token")
+            + r#"<meta name="csrf-token" content=""#.len();
+        let end = start + html[start..].find('"').unwrap();
+        html[start..end].to_owned()
+    }
+}
+
+/// The `Location` of a redirect.
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}

@@ -1,0 +1,16 @@
+//! The agent's web side over HTTP against the real `tamas serve`: signing in with a
+//! session cookie, rate limits, CSRF, roles, English and Persian pages, contacts, the
+//! wrap-up, and caller-ID text that must stay text.
+//!
+//! Each test starts its own server on a free port with a fresh SQLite database; users,
+//! contacts and calls are written straight into that database beforehand.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod app;
+mod contacts;
+mod pages;
+mod signin;

@@ -1,0 +1,183 @@
+//! Click-to-call and pausing, through the API, the simulated PBX and the socket.
+
+use std::time::Duration;
+
+use cti::sim::ReceivedAction;
+use serde_json::{Value, json};
+
+use crate::app::{TestApp, spawn_app};
+
+/// Waits until the simulator received an action named `name` matching `matches`.
+async fn action(
+    app: &TestApp,
+    name: &str,
+    matches: impl Fn(&ReceivedAction) -> bool,
+) -> ReceivedAction {
+    for _ in 0..400 {
+        if let Some(found) = app
+            .sim
+            .actions()
+            .into_iter()
+            .find(|a| a.name == name && matches(a))
+        {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "the simulator never received {name}: {:?}",
+        app.sim.actions()
+    );
+}
+
+#[tokio::test]
+async fn click_to_call_rings_the_agents_own_phone_then_the_contact() {
+    let app = spawn_app().await;
+    let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
+    let (mut sara, _) = app.socket("sara").await;
+
+    let response = app
+        .post(
+            "sara",
+            "/api/calls",
+            json!({"contact_id": ali.id, "phone_id": ali.phones[0].id}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let click_id = accepted["click_id"].as_str().unwrap().to_owned();
+    assert_eq!(accepted["extension"], "1001");
+    assert_eq!(accepted["number"], "+989127654321");
+    assert_eq!(accepted["dial"], "09127654321");
+
+    let originate = action(&app, "Originate", |_| true).await;
+    assert_eq!(
+        originate.get("Channel"),
+        Some("PJSIP/1001"),
+        "{originate:?}"
+    );
+    assert_eq!(originate.get("Context"), Some("agents"));
+    assert_eq!(originate.get("Exten"), Some("09127654321"));
+    assert_eq!(originate.get("Priority"), Some("1"));
+    assert_eq!(originate.get("Async"), Some("true"));
+    assert_eq!(
+        originate.get("Variable"),
+        Some(format!("__TAMAS_CLICK_ID={click_id}").as_str())
+    );
+    assert_eq!(
+        originate.get("CallerID"),
+        Some("\"Ali Rezaei\" <09127654321>")
+    );
+
+    let popup = sara.next_of("call.ringing").await;
+    assert_eq!(popup["direction"], "outbound", "{popup}");
+    assert_eq!(popup["click_id"], click_id.as_str());
+    assert_eq!(popup["extension"], "1001");
+    assert_eq!(popup["contacts"][0]["id"], ali.id.0);
+    let call_id = popup["call_id"].as_str().unwrap().to_owned();
+    let ended = sara.next_for_call("call.ended", &call_id).await;
+    assert_eq!(ended["wrapup"], true);
+    assert_eq!(ended["click_id"], click_id.as_str());
+
+    let mut calls = Value::Null;
+    for _ in 0..200 {
+        calls = app
+            .get("sara", &format!("/api/calls?contact={}", ali.id))
+            .await;
+        if calls.as_array().is_some_and(|c| !c.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(calls[0]["click_id"], click_id.as_str(), "{calls}");
+    assert_eq!(calls[0]["direction"], "outbound");
+    assert_eq!(calls[0]["linkedid"], call_id.as_str());
+
+    let audit = app.store.audit_log(20).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|e| e.action == "call.originate")
+        .expect("audited");
+    assert_eq!(entry.actor, Some(app.users["sara"].id));
+    assert_eq!(entry.detail["click_id"], click_id.as_str());
+}
+
+#[tokio::test]
+async fn a_failed_click_to_call_says_why_and_requests_are_limited() {
+    let app = spawn_app().await;
+    let (mut reza, _) = app.socket("reza").await;
+    // Reza is on a call: his phone is busy.
+    let busy = app.ring("09121234567", "Ali Rezaei", "1002");
+    reza.next_for_call("call.answered", &busy.linkedid).await;
+
+    let response = app
+        .post("reza", "/api/calls", json!({"number": "0912 111 2233"}))
+        .await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let failed = reza.next_of("call.failed").await;
+    assert_eq!(failed["click_id"], accepted["click_id"]);
+    assert_eq!(failed["reason"], "busy");
+    assert_eq!(failed["number"], "+989121112233");
+
+    let bad = app.post("reza", "/api/calls", json!({"number": "x"})).await;
+    assert_eq!(bad.status(), 400);
+    let nobody = app
+        .post("boss", "/api/calls", json!({"number": "09121112233"}))
+        .await;
+    assert_eq!(nobody.status(), 409, "no extension to call from");
+    let neither = app.post("reza", "/api/calls", json!({})).await;
+    assert_eq!(neither.status(), 400);
+
+    // The test config allows 4 calls a minute.
+    for _ in 0..3 {
+        let ok = app
+            .post("reza", "/api/calls", json!({"number": "09121112233"}))
+            .await;
+        assert_eq!(ok.status(), 202);
+    }
+    let limited = app
+        .post("reza", "/api/calls", json!({"number": "09121112233"}))
+        .await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn pausing_reaches_the_pbx_and_comes_back_as_agent_state() {
+    let app = spawn_app().await;
+    let (mut sara, _) = app.socket("sara").await;
+    let response = app
+        .post(
+            "sara",
+            "/api/agent/pause",
+            json!({"paused": true, "reason": "lunch"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert!(
+        answer["interfaces"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PJSIP/1001")),
+        "{answer}"
+    );
+    let pause = action(&app, "QueuePause", |a| {
+        a.get("Interface") == Some("PJSIP/1001")
+    })
+    .await;
+    assert_eq!(pause.get("Paused"), Some("true"));
+    assert_eq!(pause.get("Reason"), Some("lunch"));
+    let state = sara.next_of("agent.state").await;
+    assert_eq!(state["extension"], "1001");
+    assert_eq!(state["state"], "paused");
+    assert_eq!(state["reason"], "lunch");
+
+    let response = app
+        .post("sara", "/api/agent/pause", json!({"paused": false}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let state = sara.next_of("agent.state").await;
+    assert_eq!(state["state"], "available");
+}

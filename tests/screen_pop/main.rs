@@ -1,0 +1,22 @@
+//! End to end, as users would use it: the real `tamas serve` against the simulated PBX
+//! (in this process, so tests can ring agents and read the actions it received), with
+//! agents and supervisors on `/ws`.
+//!
+//! - `popups`: the popup reaches the ringing agent (every tab) and the supervisors
+//!   watching, no one else, with the contact, its open tasks and afterwards the call.
+//! - `unknown`: an unknown number offers to create a contact; hostile caller names
+//!   arrive as plain text.
+//! - `resume`: a tab that was away gets what it missed.
+//! - `click_to_call`: the right `Originate`, the outbound popup, the call on the contact,
+//!   failures, the rate limit, pauses.
+//! - `socket_rules`: Origin, credentials, client messages, a client that stops reading.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app;
+mod click_to_call;
+mod popups;
+mod resume;
+mod socket;
+mod socket_rules;
+mod unknown;

@@ -1,0 +1,105 @@
+//! The popup reaches the ringing agent and no one else, with the right contact.
+
+use std::time::Duration;
+
+use crm_core::{NewTask, TaskKind};
+use serde_json::{Value, json};
+
+use crate::app::spawn_app;
+
+fn seq(message: &Value) -> u64 {
+    message["seq"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn the_popup_reaches_the_ringing_agent_only_with_their_contact() {
+    let app = spawn_app().await;
+    let ali = app.contact("Ali Rezaei", &["+98 912 123 4567"]).await;
+    app.store
+        .create_task(&NewTask {
+            kind: TaskKind::Callback,
+            title: "Call back about the invoice".into(),
+            contact: Some(ali.id),
+            call: None,
+            assignee: None,
+            due_at_ms: Some(1_900_000_000_000),
+        })
+        .await
+        .unwrap();
+
+    let (mut sara, hello) = app.socket("sara").await;
+    assert_eq!(hello["user"]["extension"], "1001");
+    assert_eq!(hello["user"]["role"], "agent");
+    let (mut sara_tab2, _) = app.socket("sara").await;
+    let (mut reza, _) = app.socket("reza").await;
+    let (mut boss, _) = app.socket("boss").await;
+    boss.send(json!({"type": "subscribe", "all_calls": true}))
+        .await;
+    assert_eq!(boss.next_of("subscribed").await["all_calls"], true);
+
+    // The PBX sends the number in another format than the contact was saved in.
+    let call = app.ring("09121234567", "Ali Rezaei", "1001");
+    let popup = sara.next_for_call("call.ringing", &call.linkedid).await;
+    assert_eq!(popup["extension"], "1001");
+    assert_eq!(popup["direction"], "inbound");
+    assert_eq!(popup["number"], "09121234567");
+    assert_eq!(popup["number_e164"], "+989121234567");
+    assert_eq!(popup["caller_name"], "Ali Rezaei");
+    assert_eq!(popup["queue"], "support");
+    assert!(popup["create_contact_url"].is_null());
+    assert_eq!(popup["lookup_failed"], false);
+    let contacts = popup["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{popup}");
+    let card = &contacts[0];
+    assert_eq!(card["id"], ali.id.0);
+    assert_eq!(card["name"], "Ali Rezaei");
+    assert_eq!(card["url"], format!("/contacts/{}", ali.id));
+    assert_eq!(card["stage"], "customer");
+    assert_eq!(card["tags"], json!(["vip"]));
+    assert_eq!(card["phones"][0]["e164"], "+989121234567");
+    assert_eq!(
+        card["open_tasks"][0]["title"],
+        "Call back about the invoice"
+    );
+    assert_eq!(card["open_tasks"][0]["kind"], "callback");
+    assert_eq!(card["last_calls"], json!([]));
+
+    let same = sara_tab2
+        .next_for_call("call.ringing", &call.linkedid)
+        .await;
+    assert_eq!(same, popup, "both tabs get the same message, seq included");
+    let watched = boss.next_for_call("call.ringing", &call.linkedid).await;
+    assert_eq!(watched["extension"], "1001");
+
+    let answered = sara.next_for_call("call.answered", &call.linkedid).await;
+    assert_eq!(answered["extension"], "1001");
+    assert_eq!(answered["wait_ms"], 5009);
+    let ended = sara.next_for_call("call.ended", &call.linkedid).await;
+    assert_eq!(ended["wrapup"], true, "sara took the call");
+    assert_eq!(ended["disposition"], "answered");
+    assert!(seq(&answered) > seq(&popup) && seq(&ended) > seq(&answered));
+    let boss_ended = boss.next_for_call("call.ended", &call.linkedid).await;
+    assert_eq!(boss_ended["wrapup"], false, "the supervisor only watched");
+
+    let reza_got = reza.drain(Duration::from_millis(500)).await;
+    assert!(reza_got.is_empty(), "not reza's call: {reza_got:?}");
+
+    // The call lands on the contact, and the next popup shows it.
+    let mut logged = Value::Null;
+    for _ in 0..200 {
+        logged = app
+            .get("sara", &format!("/api/calls?contact={}", ali.id))
+            .await;
+        if logged.as_array().is_some_and(|c| !c.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged[0]["linkedid"], call.linkedid.as_str(), "{logged}");
+    let again = app.ring("+989121234567", "Ali Rezaei", "1001");
+    let popup = sara.next_for_call("call.ringing", &again.linkedid).await;
+    let last_calls = popup["contacts"][0]["last_calls"].as_array().unwrap();
+    assert_eq!(last_calls.len(), 1, "{popup}");
+    assert_eq!(last_calls[0]["disposition"], "answered");
+    assert_eq!(last_calls[0]["agent_extension"], "1001");
+}

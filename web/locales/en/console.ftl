@@ -1,0 +1,60 @@
+# The agent console: live popups, the agent's state, today's calls and the wrap-up form.
+
+console-title = Agent console
+console-state = My state
+state-unknown = Unknown
+state-available = Available
+state-paused = Paused
+state-ringing = Ringing
+state-on_call = On a call
+state-wrap_up = Wrap-up
+state-unavailable = Unavailable
+console-pause = Pause
+console-unpause = Resume
+console-pause-failed = Your state could not be changed.
+
+popups-title = Calls
+popups-empty = When your phone rings, the caller's card appears here.
+connection-online = Live
+connection-offline = Reconnecting…
+connection-gap = Some events were missed while offline: reload the page to see everything.
+popup-ringing = Ringing
+popup-answered = Answered
+popup-ended = Ended
+popup-outbound = Calling
+popup-unknown = Unknown caller
+popup-queue = Queue
+popup-waited = Waited
+popup-pick = Several contacts have this number: pick one.
+popup-create = Create contact
+popup-open = Open contact
+popup-last-calls = Last calls
+popup-open-tasks = Open tasks
+popup-no-history = No earlier calls.
+popup-owner = Owner
+popup-wrapup = Wrap up
+popup-call-failed = The call could not be placed
+reason-agent_no_answer = your phone did not answer
+reason-busy = the line is busy
+reason-pbx_unreachable = the phone system is not reachable
+reason-failed = the call failed
+
+my-calls-title = My calls today
+my-calls-none = No calls yet today.
+
+wrapup-title = Wrap-up
+wrapup-call = Call with { $number } at { $time }
+wrapup-pick = Choose a call in “My calls today” to wrap it up.
+wrapup-outcome = Outcome
+wrapup-resolved = Was the request resolved?
+wrapup-note = Note
+wrapup-task = Follow-up task (optional)
+wrapup-task-title = What to do
+wrapup-task-due = Due
+wrapup-save = Save wrap-up
+wrapup-saved = Wrap-up saved.
+wrapup-link = Wrap up
+wrapup-done = Wrapped up
+wrapup-outcome-missing = Choose an outcome.
+wrapup-due-invalid = The due time is not a date and time.
+wrapup-not-found = That call is not in your call log yet. Try again in a moment.

@@ -1,0 +1,60 @@
+# میز کار کارشناس: کارت تماس‌ها، وضعیت کارشناس، تماس‌های امروز و فرم پایان تماس.
+
+console-title = میز کار کارشناس
+console-state = وضعیت من
+state-unknown = نامعلوم
+state-available = آماده
+state-paused = مکث
+state-ringing = در حال زنگ
+state-on_call = در حال مکالمه
+state-wrap_up = پایان تماس
+state-unavailable = در دسترس نیست
+console-pause = مکث
+console-unpause = ادامه
+console-pause-failed = وضعیت شما تغییر نکرد.
+
+popups-title = تماس‌ها
+popups-empty = وقتی تلفن شما زنگ بخورد، کارت تماس‌گیرنده این‌جا نمایش داده می‌شود.
+connection-online = برخط
+connection-offline = در حال اتصال دوباره…
+connection-gap = برخی رویدادها هنگام قطع ارتباط از دست رفت: صفحه را دوباره بارگذاری کنید.
+popup-ringing = در حال زنگ
+popup-answered = پاسخ داده شد
+popup-ended = پایان یافت
+popup-outbound = در حال تماس
+popup-unknown = تماس‌گیرنده‌ی ناشناس
+popup-queue = صف
+popup-waited = انتظار
+popup-pick = چند مخاطب این شماره را دارند: یکی را انتخاب کنید.
+popup-create = ساختن مخاطب
+popup-open = باز کردن مخاطب
+popup-last-calls = تماس‌های اخیر
+popup-open-tasks = کارهای باز
+popup-no-history = تماس قبلی ندارد.
+popup-owner = مسئول
+popup-wrapup = پایان تماس
+popup-call-failed = تماس برقرار نشد
+reason-agent_no_answer = تلفن شما پاسخ نداد
+reason-busy = خط اشغال است
+reason-pbx_unreachable = سامانه‌ی تلفن در دسترس نیست
+reason-failed = تماس ناموفق بود
+
+my-calls-title = تماس‌های امروز من
+my-calls-none = امروز هنوز تماسی نبوده است.
+
+wrapup-title = پایان تماس
+wrapup-call = تماس با { $number } در ساعت { $time }
+wrapup-pick = برای ثبت پایان تماس، تماسی را از «تماس‌های امروز من» انتخاب کنید.
+wrapup-outcome = پیامد
+wrapup-resolved = درخواست حل شد؟
+wrapup-note = یادداشت
+wrapup-task = کار پیگیری (اختیاری)
+wrapup-task-title = چه باید کرد
+wrapup-task-due = موعد
+wrapup-save = ثبت پایان تماس
+wrapup-saved = پایان تماس ثبت شد.
+wrapup-link = ثبت پایان تماس
+wrapup-done = ثبت شده
+wrapup-outcome-missing = یک پیامد انتخاب کنید.
+wrapup-due-invalid = موعد، تاریخ و ساعت معتبری نیست.
+wrapup-not-found = این تماس هنوز در فهرست تماس‌های شما نیست. کمی بعد دوباره امتحان کنید.

@@ -1,0 +1,53 @@
+# مخاطبان: جست‌وجو، ساختن و ویرایش، و صفحه‌ی مخاطب.
+
+contacts-title = مخاطبان
+contacts-search-label = نام، سازمان یا شماره
+contacts-search = جست‌وجو
+contacts-new = مخاطب تازه
+contacts-hint = با نام، سازمان یا شماره در هر قالبی جست‌وجو کنید (۰۹۱۲…، ‎+98…، 0912…).
+contacts-none = هیچ مخاطبی با «{ $query }» پیدا نشد.
+contacts-found = { $count } مخاطب
+
+contact-name = نام
+contact-organisation = سازمان
+contact-stage = مرحله
+contact-email = ایمیل
+contact-tags = برچسب‌ها
+contact-tags-hint = با ویرگول جدا کنید
+contact-owner = مسئول
+contact-phones = شماره‌ها
+contact-phone = شماره
+contact-phone-label = عنوان
+contact-phone-add = افزودن شماره
+contact-phone-remove = حذف
+contact-phone-invalid = «{ $number }» شماره‌ی تلفن نیست.
+contact-name-missing = مخاطب باید نام داشته باشد.
+contact-email-invalid = «{ $email }» نشانی ایمیل نیست.
+contact-invalid = فرم را بررسی کنید: { $detail }
+contact-create = ساختن مخاطب
+contact-save = ذخیره
+contact-edit = ویرایش
+contact-new-title = مخاطب تازه
+contact-edit-title = ویرایش { $name }
+
+contact-call = تماس
+contact-calling = در حال تماس… نخست تلفن شما زنگ می‌خورد.
+contact-call-failed = تماس برقرار نشد
+contact-calls = تماس‌ها
+contact-no-calls = هنوز تماسی نبوده است.
+contact-notes = یادداشت‌ها
+contact-no-notes = هنوز یادداشتی نیست.
+contact-note-add = افزودن یادداشت
+contact-tasks = کارها
+contact-no-tasks = کاری نیست.
+contact-task-add = افزودن کار
+task-title = کار
+task-due = موعد
+task-kind = نوع
+task-kind-follow_up = پیگیری
+task-kind-callback = تماس دوباره
+task-status-open = باز
+task-status-done = انجام شد
+task-status-cancelled = لغو شد
+task-close = انجام شد
+task-no-due = بی‌موعد

@@ -1,0 +1,197 @@
+//! The messages of the `/ws` protocol (docs/websocket.md): [`Event`]s, numbered per user
+//! and fanned out by the hub; the replies a socket gets to its own requests; and what a
+//! client may send.
+
+use crm_core::{User, UserId};
+use cti::tracker::{Direction, Disposition};
+use serde::{Deserialize, Serialize};
+
+use super::popup::Popup;
+
+/// A message for a user. The hub gives it the user's next `seq`, keeps it in the user's
+/// backlog and writes it to every socket of the user.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The agent's phone rings (or the agent's outbound call starts): the popup.
+    #[serde(rename = "call.ringing")]
+    CallRinging(Box<Popup>),
+    /// The call was answered.
+    #[serde(rename = "call.answered")]
+    CallAnswered(CallAnswered),
+    /// The call is over.
+    #[serde(rename = "call.ended")]
+    CallEnded(CallEnded),
+    /// A click-to-call could not be placed.
+    #[serde(rename = "call.failed")]
+    CallFailed(CallFailed),
+    /// An agent's state changed.
+    #[serde(rename = "agent.state")]
+    AgentState(AgentStateChange),
+}
+
+/// `call.answered`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallAnswered {
+    /// The call.
+    pub call_id: String,
+    /// Who answered (outbound: the calling agent).
+    pub extension: Option<String>,
+    /// Queue wait until the answer.
+    pub wait_ms: Option<u64>,
+    /// PBX time, ms since the epoch.
+    pub at_ms: i64,
+}
+
+/// `call.ended`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallEnded {
+    /// The call.
+    pub call_id: String,
+    /// Inbound, outbound or internal.
+    pub direction: Direction,
+    /// How it ended for the customer.
+    pub disposition: Disposition,
+    /// Talk time.
+    pub talk_ms: Option<u64>,
+    /// The agent handling it.
+    pub extension: Option<String>,
+    /// The click-to-call request behind it, if any.
+    pub click_id: Option<String>,
+    /// True for the agents who took part: they should fill in the wrap-up form.
+    pub wrapup: bool,
+    /// PBX time, ms since the epoch.
+    pub at_ms: i64,
+}
+
+/// Why a click-to-call failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// The agent's own phone did not answer (or rejected the call).
+    AgentNoAnswer,
+    /// The agent's phone was busy.
+    Busy,
+    /// The PBX could not be reached or did not answer.
+    PbxUnreachable,
+    /// Anything else (congestion, an unknown channel).
+    Failed,
+}
+
+/// `call.failed`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallFailed {
+    /// The click-to-call request.
+    pub click_id: String,
+    /// Why.
+    pub reason: FailReason,
+    /// The number that was to be called, E.164 when valid.
+    pub number: String,
+}
+
+/// What an agent is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    /// Free for calls.
+    Available,
+    /// Paused in the queues.
+    Paused,
+    /// The phone rings.
+    Ringing,
+    /// In a call.
+    OnCall,
+}
+
+/// `agent.state`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentStateChange {
+    /// The agent.
+    pub extension: String,
+    /// The new state.
+    pub state: AgentState,
+    /// Since when, ms since the epoch.
+    pub since_ms: i64,
+    /// The pause reason, when paused.
+    pub reason: Option<String>,
+}
+
+/// Who a user is, as `hello` tells their socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct HelloUser<'a> {
+    pub(crate) id: UserId,
+    pub(crate) username: &'a str,
+    pub(crate) display_name: &'a str,
+    pub(crate) role: crm_core::Role,
+    pub(crate) extension: Option<&'a str>,
+    pub(crate) locale: crm_core::Locale,
+}
+
+impl<'a> HelloUser<'a> {
+    pub(crate) fn of(user: &'a User) -> Self {
+        HelloUser {
+            id: user.id,
+            username: user.username.as_str(),
+            display_name: &user.display_name,
+            role: user.role,
+            extension: user.extension.as_ref().map(|e| e.as_str()),
+            locale: user.locale,
+        }
+    }
+}
+
+/// Replies to one socket: not numbered, not kept in the backlog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum Reply<'a> {
+    /// First message on every socket; `seq` is the last seq the user was sent.
+    Hello { seq: u64, user: HelloUser<'a> },
+    /// After a replay.
+    Resumed {
+        from_seq: u64,
+        to_seq: u64,
+        complete: bool,
+    },
+    /// After `subscribe`.
+    Subscribed { all_calls: bool },
+    /// After `ping`.
+    Pong,
+    /// A client message was not understood or not allowed.
+    Error { message: String },
+}
+
+/// What a client may send.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum ClientMessage {
+    /// Send what came after `last_seq` (still in the backlog).
+    Resume { last_seq: u64 },
+    /// Supervisors and admins: receive every agent's calls, or stop.
+    Subscribe { all_calls: bool },
+    /// Answered with `pong`.
+    Ping,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_and_client_messages_have_their_wire_names() {
+        let event = Event::CallFailed(CallFailed {
+            click_id: "ctc-1".into(),
+            reason: FailReason::AgentNoAnswer,
+            number: "+989121234567".into(),
+        });
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"type":"call.failed","click_id":"ctc-1","reason":"agent_no_answer","number":"+989121234567"}"#
+        );
+        let resume: Result<ClientMessage, _> =
+            serde_json::from_str(r#"{"type":"resume","last_seq":41}"#);
+        assert_eq!(resume.ok(), Some(ClientMessage::Resume { last_seq: 41 }));
+        let reply = serde_json::to_string(&Reply::Pong).unwrap_or_default();
+        assert_eq!(reply, r#"{"type":"pong"}"#);
+    }
+}

@@ -1,0 +1,217 @@
+//! The WebSocket hub: pushes call events to agents' consoles, supervisors' wallboards and
+//! external CRMs over `/ws` (the protocol is docs/websocket.md).
+//!
+//! - [`Hub`]: publish an [`Event`] to an [`Audience`]; every message gets the user's next
+//!   `seq`, is serialised once per user and the same bytes go to the backlog and to each of
+//!   the user's sockets.
+//! - `registry`: the users known (seq, backlog, sockets, all-calls subscription);
+//!   `backlog`: the last messages per user, for `resume`.
+//! - [`messages`]: the protocol's messages; [`popup`]: the `call.ringing` payload.
+//! - `endpoint`: the `/ws` route (Origin check, authentication, upgrade);
+//!   `socket`: one connection's task (hello, replay, keep-alive, bounded queue).
+//!
+//! Memory is bounded: each socket's queue holds at most [`HubSettings::socket_queue`]
+//! frames (a socket that stops reading is closed with 1008), each backlog at most
+//! [`HubSettings::backlog_messages`] frames for [`HubSettings::backlog_age`].
+
+mod backlog;
+mod endpoint;
+pub mod messages;
+pub mod popup;
+mod registry;
+mod socket;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crm_core::UserId;
+use tokio::time::Instant;
+
+pub use backlog::{Frame, Replay};
+pub use endpoint::router;
+pub use messages::Event;
+
+use registry::{Registration, Registry};
+
+/// Limits and timings of the hub.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubSettings {
+    /// Messages kept per user for `resume`.
+    pub backlog_messages: usize,
+    /// How long a message is kept for `resume` (and a user with no socket is remembered).
+    pub backlog_age: Duration,
+    /// Frames waiting to be written to one socket before it counts as not reading.
+    pub socket_queue: usize,
+    /// Sockets one user may have open at once.
+    pub max_sockets_per_user: usize,
+    /// How often the server pings each socket.
+    pub ping_every: Duration,
+    /// A socket silent for this long (no pong, no message) is closed; also the longest a
+    /// single write may take.
+    pub idle_timeout: Duration,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        HubSettings {
+            backlog_messages: 256,
+            backlog_age: Duration::from_secs(600),
+            socket_queue: 64,
+            max_sockets_per_user: 32,
+            ping_every: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Who a message is for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// These users (those without an open or recent socket are skipped).
+    pub users: Vec<UserId>,
+    /// Also every user subscribed to all calls…
+    pub watchers: bool,
+    /// …except these.
+    pub except: Vec<UserId>,
+}
+
+impl Audience {
+    /// One user, and the users watching every call.
+    pub fn user_and_watchers(user: UserId) -> Self {
+        Audience {
+            users: vec![user],
+            watchers: true,
+            except: Vec::new(),
+        }
+    }
+
+    /// Only the users watching every call.
+    pub fn watchers() -> Self {
+        Audience {
+            users: Vec::new(),
+            watchers: true,
+            except: Vec::new(),
+        }
+    }
+
+    /// These users only.
+    pub fn users(users: Vec<UserId>) -> Self {
+        Audience {
+            users,
+            watchers: false,
+            except: Vec::new(),
+        }
+    }
+}
+
+/// How many users, sockets and kept frames the hub holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HubStats {
+    /// Users known (connected now or within the backlog's age).
+    pub users: usize,
+    /// Sockets open.
+    pub sockets: usize,
+    /// Frames kept in all backlogs.
+    pub backlog_frames: usize,
+}
+
+/// The hub; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    settings: HubSettings,
+    registry: Mutex<Registry>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new(HubSettings::default())
+    }
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new(settings: HubSettings) -> Hub {
+        Hub {
+            shared: Arc::new(Shared {
+                registry: Mutex::new(Registry::new(settings.clone())),
+                settings,
+            }),
+        }
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &HubSettings {
+        &self.shared.settings
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.shared
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends `event` to `audience`: serialised once, numbered per user; returns how many
+    /// users it was numbered for.
+    pub fn publish(&self, audience: &Audience, event: &Event) -> usize {
+        let body = match serde_json::to_string(event) {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot serialise a hub event");
+                return 0;
+            }
+        };
+        let now = Instant::now();
+        let mut registry = self.registry();
+        registry.sweep_if_due(now);
+        let mut recipients: Vec<UserId> = audience.users.clone();
+        if audience.watchers {
+            recipients.extend(registry.watchers());
+        }
+        recipients.sort_unstable();
+        recipients.dedup();
+        recipients.retain(|u| !audience.except.contains(u) || audience.users.contains(u));
+        recipients
+            .into_iter()
+            .filter(|user| registry.deliver(*user, &body, now))
+            .count()
+    }
+
+    /// Users, sockets and kept frames right now.
+    pub fn stats(&self) -> HubStats {
+        let (users, sockets, backlog_frames) = self.registry().counts();
+        HubStats {
+            users,
+            sockets,
+            backlog_frames,
+        }
+    }
+
+    pub(crate) fn register(&self, user: UserId, last_seq: Option<u64>) -> Option<Registration> {
+        self.registry().register(user, last_seq, Instant::now())
+    }
+
+    pub(crate) fn unregister(&self, user: UserId, socket: u64) {
+        self.registry().unregister(user, socket, Instant::now());
+    }
+
+    pub(crate) fn replay(&self, user: UserId, after: u64, upto: u64) -> Replay {
+        self.registry().replay(user, after, upto, Instant::now())
+    }
+
+    pub(crate) fn set_all_calls(&self, user: UserId, on: bool) {
+        self.registry().set_all_calls(user, on);
+    }
+
+    pub(crate) fn sockets_of(&self, user: UserId) -> usize {
+        self.registry().sockets_of(user)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+//! One WebSocket connection's task: `hello`, the replay asked for at connection, then the
+//! user's frames as the hub numbers them, client requests (`resume`, `subscribe`, `ping`),
+//! and keep-alive.
+//!
+//! Every write is bounded in time and raced against the hub's overflow signal, so a client
+//! that stops reading can never hold the task (or memory) forever: its queue fills, the hub
+//! drops it, and the task closes the socket with 1008.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use crm_core::{Role, User};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::sync::oneshot;
+use tokio::time::{Instant, MissedTickBehavior, timeout};
+
+use super::Hub;
+use super::backlog::Replay;
+use super::messages::{ClientMessage, HelloUser, Reply};
+
+/// WebSocket close code for a policy violation: here, not reading.
+const POLICY_VIOLATION: u16 = 1008;
+/// How long the closing frame may take to leave.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Why a connection ends.
+#[derive(Debug)]
+enum Stop {
+    /// The client closed it, or the connection broke.
+    Gone,
+    /// The client stopped reading (queue overflow, or a write that never finished).
+    TooSlow,
+    /// Nothing heard from the client for the idle timeout.
+    Silent,
+    /// The hub let go of the socket (server shutting down).
+    Released,
+}
+
+/// The hub fired the overflow signal (`Ok`), or let go of the socket without it.
+fn dropped_by_hub(signal: Result<(), oneshot::error::RecvError>) -> Stop {
+    match signal {
+        Ok(()) => Stop::TooSlow,
+        Err(_) => Stop::Released,
+    }
+}
+
+struct Connection {
+    sink: SplitSink<WebSocket, Message>,
+    overflowed: oneshot::Receiver<()>,
+    write_timeout: Duration,
+}
+
+impl Connection {
+    /// Writes one message unless the hub declares the socket too slow first.
+    async fn write(&mut self, message: Message) -> Result<(), Stop> {
+        tokio::select! {
+            written = timeout(self.write_timeout, self.sink.send(message)) => match written {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(Stop::Gone),
+                Err(_) => Err(Stop::TooSlow),
+            },
+            dropped = &mut self.overflowed => Err(dropped_by_hub(dropped)),
+        }
+    }
+
+    async fn reply(&mut self, reply: &Reply<'_>) -> Result<(), Stop> {
+        match serde_json::to_string(reply) {
+            Ok(text) => self.write(Message::Text(Utf8Bytes::from(text))).await,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot serialise a reply");
+                Ok(())
+            }
+        }
+    }
+
+    async fn send_replay(&mut self, replay: Replay) -> Result<(), Stop> {
+        for frame in replay.frames {
+            self.write(Message::Text(frame)).await?;
+        }
+        self.reply(&Reply::Resumed {
+            from_seq: replay.from_seq,
+            to_seq: replay.to_seq,
+            complete: replay.complete,
+        })
+        .await
+    }
+
+    async fn close(mut self, code: u16, reason: &'static str) {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = timeout(CLOSE_TIMEOUT, self.sink.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+/// Serves one upgraded socket of `user` until it ends; `last_seq` asks for a replay first.
+#[tracing::instrument(skip_all, fields(user = %user.username))]
+pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Option<u64>) {
+    let (sink, stream) = socket.split();
+    let Some(registration) = hub.register(user.id, last_seq) else {
+        let (_, overflowed) = oneshot::channel();
+        let connection = Connection {
+            sink,
+            overflowed,
+            write_timeout: CLOSE_TIMEOUT,
+        };
+        connection
+            .close(POLICY_VIOLATION, "too many connections")
+            .await;
+        return;
+    };
+    let socket_id = registration.socket;
+    tracing::debug!(socket = socket_id, "socket open");
+    let mut connection = Connection {
+        sink,
+        overflowed: registration.overflowed,
+        write_timeout: hub.settings().idle_timeout,
+    };
+    let stop = serve(
+        &mut connection,
+        stream,
+        registration.frames,
+        &hub,
+        &user,
+        registration.seq,
+        registration.replay,
+    )
+    .await;
+    hub.unregister(user.id, socket_id);
+    match stop {
+        Stop::TooSlow => {
+            tracing::warn!(socket = socket_id, "socket too slow to read: closed (1008)");
+            connection
+                .close(POLICY_VIOLATION, "messages were not read in time")
+                .await;
+        }
+        Stop::Silent => {
+            tracing::info!(socket = socket_id, "socket silent: closed");
+            connection.close(1001, "no answer to pings").await;
+        }
+        Stop::Released => connection.close(1001, "server going away").await,
+        Stop::Gone => tracing::debug!(socket = socket_id, "socket closed"),
+    }
+}
+
+async fn serve(
+    connection: &mut Connection,
+    mut stream: SplitStream<WebSocket>,
+    mut frames: tokio::sync::mpsc::Receiver<super::Frame>,
+    hub: &Hub,
+    user: &User,
+    hello_seq: u64,
+    replay: Option<Replay>,
+) -> Stop {
+    let settings = hub.settings().clone();
+    let hello = Reply::Hello {
+        seq: hello_seq,
+        user: HelloUser::of(user),
+    };
+    if let Err(stop) = connection.reply(&hello).await {
+        return stop;
+    }
+    if let Some(replay) = replay
+        && let Err(stop) = connection.send_replay(replay).await
+    {
+        return stop;
+    }
+    let mut pings =
+        tokio::time::interval_at(Instant::now() + settings.ping_every, settings.ping_every);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut heard = Instant::now();
+    loop {
+        let step = tokio::select! {
+            biased;
+            dropped = &mut connection.overflowed => Err(dropped_by_hub(dropped)),
+            frame = frames.recv() => match frame {
+                Some(frame) => connection.write(Message::Text(frame)).await,
+                None => Err(Stop::Released),
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(message)) => {
+                    heard = Instant::now();
+                    handle(connection, message, hub, user, hello_seq).await
+                }
+                Some(Err(_)) | None => Err(Stop::Gone),
+            },
+            _ = pings.tick() => {
+                if heard.elapsed() > settings.idle_timeout {
+                    Err(Stop::Silent)
+                } else {
+                    connection.write(Message::Ping(Bytes::new())).await
+                }
+            }
+        };
+        if let Err(stop) = step {
+            return stop;
+        }
+    }
+}
+
+/// Answers one client message.
+async fn handle(
+    connection: &mut Connection,
+    message: Message,
+    hub: &Hub,
+    user: &User,
+    hello_seq: u64,
+) -> Result<(), Stop> {
+    let text = match message {
+        Message::Text(text) => text,
+        Message::Close(_) => return Err(Stop::Gone),
+        // Pings are answered by the WebSocket layer; pongs only prove the client is there.
+        Message::Ping(_) | Message::Pong(_) => return Ok(()),
+        Message::Binary(_) => {
+            return connection
+                .reply(&Reply::Error {
+                    message: "binary messages are not understood".into(),
+                })
+                .await;
+        }
+    };
+    let request: ClientMessage = match serde_json::from_str(text.as_str()) {
+        Ok(request) => request,
+        Err(err) => {
+            return connection
+                .reply(&Reply::Error {
+                    message: format!("not understood: {err}"),
+                })
+                .await;
+        }
+    };
+    match request {
+        ClientMessage::Ping => connection.reply(&Reply::Pong).await,
+        ClientMessage::Resume { last_seq } => {
+            let replay = hub.replay(user.id, last_seq, hello_seq);
+            connection.send_replay(replay).await
+        }
+        ClientMessage::Subscribe { all_calls } => {
+            if all_calls && user.role < Role::Supervisor {
+                return connection
+                    .reply(&Reply::Error {
+                        message: "only supervisors and admins may subscribe to all calls".into(),
+                    })
+                    .await;
+            }
+            hub.set_all_calls(user.id, all_calls);
+            connection.reply(&Reply::Subscribed { all_calls }).await
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! `POST /api/agent/pause`: the signed-in agent pauses or unpauses themself in every queue
+//! (AMI `QueuePause` for each of their member interfaces). The PBX confirms with
+//! `QueueMemberPause` events, which come back to the agent's sockets as `agent.state`.
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::routing::post;
+use axum::{Json, Router};
+use cti::ami::client::{ClientError, QueuePause};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::CurrentUser;
+use crate::{AppState, Error};
+
+/// `POST /api/agent/pause`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/agent/pause", post(pause))
+}
+
+/// The extension behind a queue member interface: `PJSIP/1003`, `SIP/1003` or
+/// `Local/1003@queue-agents/n` are all extension `1003`.
+pub fn member_extension(interface: &str) -> Option<&str> {
+    let (tech, rest) = interface.split_once('/')?;
+    let resource = if tech.eq_ignore_ascii_case("local") {
+        rest.split_once('@').map_or(rest, |(exten, _)| exten)
+    } else {
+        rest
+    };
+    (!resource.is_empty() && resource.bytes().all(|b| b.is_ascii_digit())).then_some(resource)
+}
+
+/// Body of `POST /api/agent/pause`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PauseRequest {
+    paused: bool,
+    reason: Option<String>,
+}
+
+/// Answer of `POST /api/agent/pause`.
+#[derive(Debug, Serialize)]
+struct PauseAnswer {
+    extension: String,
+    paused: bool,
+    /// The member interfaces the PBX changed.
+    interfaces: Vec<String>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username()))]
+async fn pause(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    body: Result<Json<PauseRequest>, JsonRejection>,
+) -> Result<Json<PauseAnswer>, Error> {
+    let Some(extension) = user
+        .user()
+        .extension
+        .as_ref()
+        .map(|e| e.as_str().to_owned())
+    else {
+        return Err(Error::Conflict("you have no extension".into()));
+    };
+    let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let reason = request
+        .reason
+        .map(|r| {
+            r.chars()
+                .filter(|c| !c.is_control())
+                .take(80)
+                .collect::<String>()
+        })
+        .filter(|r| !r.trim().is_empty());
+    let Some(pbx) = state.pbx.clone() else {
+        return Err(Error::Unavailable("the PBX"));
+    };
+    let mut interfaces = member_interfaces(&state, &extension);
+    if interfaces.is_empty() {
+        interfaces.push(format!("PJSIP/{extension}"));
+    }
+    let mut changed = Vec::new();
+    let mut unreachable = false;
+    for interface in interfaces {
+        let action = QueuePause {
+            interface: interface.clone(),
+            queue: None,
+            paused: request.paused,
+            reason: reason.clone(),
+        };
+        match pbx.queue_member_pause(action).await {
+            Ok(_) => changed.push(interface),
+            Err(ClientError::Rejected { message, .. }) => {
+                tracing::info!(%interface, %message, "QueuePause refused");
+            }
+            Err(err) => {
+                tracing::warn!(%interface, error = %err, "QueuePause failed");
+                unreachable = true;
+            }
+        }
+    }
+    if changed.is_empty() {
+        return Err(if unreachable {
+            Error::Unavailable("the PBX")
+        } else {
+            Error::Conflict(format!(
+                "extension {extension} is not a member of any queue"
+            ))
+        });
+    }
+    Ok(Json(PauseAnswer {
+        extension,
+        paused: request.paused,
+        interfaces: changed,
+    }))
+}
+
+/// The agent's member interfaces in the PBX's queues, from the live queue board.
+fn member_interfaces(state: &AppState, extension: &str) -> Vec<String> {
+    let Some(queues) = &state.queues else {
+        return Vec::new();
+    };
+    let Ok(board) = queues.read() else {
+        return Vec::new();
+    };
+    let mut interfaces: Vec<String> = board
+        .snapshot()
+        .into_iter()
+        .flat_map(|q| q.members)
+        .map(|m| m.interface)
+        .filter(|i| member_extension(i) == Some(extension))
+        .collect();
+    interfaces.sort();
+    interfaces.dedup();
+    interfaces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_interfaces_name_their_extension() {
+        assert_eq!(member_extension("PJSIP/1003"), Some("1003"));
+        assert_eq!(member_extension("Local/1003@queue-agents/n"), Some("1003"));
+        assert_eq!(member_extension("SIP/1003"), Some("1003"));
+        assert_eq!(member_extension("PJSIP/trunk"), None);
+        assert_eq!(member_extension("1003"), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! `POST /api/calls`: click-to-call. The signed-in user's own phone rings first (an
+//! `Originate` from their extension, never another's), then the customer is dialled; the
+//! request's id rides on the call as `__TAMAS_CLICK_ID` so the tracker ties the call to it.
+//!
+//! The answer is `202 Accepted` with the click id. What happens next reaches the user over
+//! `/ws`: `call.ringing` for the outbound call, or `call.failed` with the reason. Requests
+//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log.
+
+mod dial_plan;
+mod limiter;
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use crm_core::{AuditEntry, ContactId, NormalizedNumber, PhoneId, UserId};
+use cti::ami::client::{AmiClient, ClientError, Originate};
+use serde::{Deserialize, Serialize};
+
+pub use dial_plan::{DialRule, DialerSettings};
+
+use crate::auth::CurrentUser;
+use crate::hub::messages::{CallFailed, FailReason};
+use crate::hub::{Audience, Event, Hub};
+use crate::{AppState, Error};
+use limiter::RateLimiter;
+
+/// Click-to-call's settings and per-user rate limit.
+#[derive(Debug)]
+pub struct Dialer {
+    settings: DialerSettings,
+    limiter: RateLimiter,
+}
+
+impl Dialer {
+    /// A dialer with these settings.
+    pub fn new(settings: DialerSettings) -> Self {
+        Dialer {
+            limiter: RateLimiter::new(settings.per_minute),
+            settings,
+        }
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &DialerSettings {
+        &self.settings
+    }
+}
+
+impl Default for Dialer {
+    fn default() -> Self {
+        Dialer::new(DialerSettings::default())
+    }
+}
+
+/// `POST /api/calls`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/calls", post(click_to_call))
+}
+
+/// Body of `POST /api/calls`: a contact's number (`contact_id` and `phone_id`), or any
+/// `number` (with `contact_id` when calling that contact).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallRequest {
+    contact_id: Option<ContactId>,
+    phone_id: Option<PhoneId>,
+    number: Option<String>,
+}
+
+/// Answer of `POST /api/calls`.
+#[derive(Debug, Serialize)]
+struct Accepted {
+    /// The request's id: `click_id` on the socket's messages and on the call.
+    click_id: String,
+    /// The extension whose phone rings first.
+    extension: String,
+    /// The number called, E.164 when valid.
+    number: String,
+    /// What the PBX dials.
+    dial: String,
+    /// The contact called, when known.
+    contact_id: Option<ContactId>,
+}
+
+/// Whom the request calls.
+struct Target {
+    number: NormalizedNumber,
+    contact: Option<ContactId>,
+    label: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.username()))]
+async fn click_to_call(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    body: Result<Json<CallRequest>, JsonRejection>,
+) -> Result<Response, Error> {
+    let user = user.user().clone();
+    let Some(extension) = user.extension.as_ref().map(|e| e.as_str().to_owned()) else {
+        return Err(Error::Conflict("you have no extension to call from".into()));
+    };
+    let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let target = resolve(&state, &request).await?;
+    let dial = state
+        .dialer
+        .settings
+        .dial_string(&target.number)
+        .ok_or_else(|| Error::BadRequest("not a number that can be dialled".into()))?;
+    let Some(pbx) = state.pbx.clone() else {
+        return Err(Error::Unavailable("the PBX"));
+    };
+    if let Err(wait) = state.dialer.limiter.take(user.id) {
+        return Ok(too_many(wait));
+    }
+    let click_id = new_click_id();
+    let number = target
+        .number
+        .e164
+        .as_ref()
+        .map_or_else(|| target.number.raw.clone(), |e| e.as_str().to_owned());
+    state
+        .store
+        .record_audit(&AuditEntry {
+            at_ms: now_ms(),
+            actor: Some(user.id),
+            action: "call.originate".into(),
+            subject: target
+                .contact
+                .map_or_else(|| format!("number:{number}"), |c| format!("contact:{c}")),
+            detail: serde_json::json!({
+                "click_id": click_id,
+                "extension": extension,
+                "number": number,
+                "dial": dial,
+            }),
+        })
+        .await?;
+    let originate = state
+        .dialer
+        .settings
+        .originate(&extension, &dial, &click_id, &target.label);
+    tracing::info!(%click_id, %extension, "click-to-call");
+    tokio::spawn(place(
+        pbx,
+        state.hub.clone(),
+        user.id,
+        originate,
+        click_id.clone(),
+        number.clone(),
+    ));
+    let accepted = Accepted {
+        click_id,
+        extension,
+        number,
+        dial,
+        contact_id: target.contact,
+    };
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
+}
+
+/// The number (and contact) a request names.
+async fn resolve(state: &AppState, request: &CallRequest) -> Result<Target, Error> {
+    match (&request.phone_id, &request.number) {
+        (Some(phone), None) => {
+            let contact_id = request.contact_id.ok_or_else(|| {
+                Error::BadRequest("phone_id needs the contact_id it belongs to".into())
+            })?;
+            let contact = state.store.get_contact(contact_id).await?;
+            let phone = contact
+                .phones
+                .iter()
+                .find(|p| p.id == *phone)
+                .ok_or(Error::NotFound)?;
+            Ok(Target {
+                number: state.store.normalizer().normalize(&phone.raw),
+                contact: Some(contact.id),
+                label: contact.name.clone(),
+            })
+        }
+        (None, Some(number)) => {
+            let normalized = state.store.normalizer().normalize(number);
+            let contact = match request.contact_id {
+                Some(id) => Some(state.store.get_contact(id).await?),
+                None => None,
+            };
+            Ok(Target {
+                label: contact
+                    .as_ref()
+                    .map_or_else(|| normalized.raw.clone(), |c| c.name.clone()),
+                contact: contact.map(|c| c.id),
+                number: normalized,
+            })
+        }
+        _ => Err(Error::BadRequest(
+            "give either phone_id (with contact_id) or number".into(),
+        )),
+    }
+}
+
+/// Sends the Originate and waits for its outcome; tells the user over the socket when the
+/// call could not be placed (the call itself then comes through the tracker).
+async fn place(
+    pbx: AmiClient,
+    hub: Hub,
+    user: UserId,
+    originate: Originate,
+    click_id: String,
+    number: String,
+) {
+    let reason = match pbx.originate(originate).await {
+        Ok(pending) => match pending.outcome().await {
+            Ok(result) if result.answered() => return,
+            Ok(result) => reason_of(result.reason()),
+            Err(err) => unreachable_reason(&err),
+        },
+        Err(err) => unreachable_reason(&err),
+    };
+    tracing::info!(%click_id, ?reason, "click-to-call failed");
+    let event = Event::CallFailed(CallFailed {
+        click_id,
+        reason,
+        number,
+    });
+    hub.publish(&Audience::users(vec![user]), &event);
+}
+
+/// Asterisk's `OriginateResponse` `Reason`: 5 busy; 3 (ring timeout) and 1 (hung up)
+/// mean the agent did not take the call; anything else failed.
+fn reason_of(code: Option<u32>) -> FailReason {
+    match code {
+        Some(5) => FailReason::Busy,
+        Some(1 | 3) => FailReason::AgentNoAnswer,
+        _ => FailReason::Failed,
+    }
+}
+
+fn unreachable_reason(err: &ClientError) -> FailReason {
+    tracing::warn!(error = %err, "click-to-call: the PBX did not take the Originate");
+    match err {
+        ClientError::Rejected { .. } | ClientError::Invalid(_) => FailReason::Failed,
+        _ => FailReason::PbxUnreachable,
+    }
+}
+
+/// `ctc-` and 16 random hex digits.
+fn new_click_id() -> String {
+    format!("ctc-{:016x}", rand::random::<u64>())
+}
+
+fn too_many(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + 1;
+    let body = serde_json::json!({
+        "error": "too_many_requests",
+        "message": format!("too many calls: try again in {seconds} s"),
+    });
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+        Json(body),
+    )
+        .into_response()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn originate_reasons() {
+        assert_eq!(reason_of(Some(5)), FailReason::Busy);
+        assert_eq!(reason_of(Some(3)), FailReason::AgentNoAnswer);
+        assert_eq!(reason_of(Some(8)), FailReason::Failed);
+        assert_eq!(reason_of(None), FailReason::Failed);
+        assert_eq!(
+            unreachable_reason(&ClientError::NotConnected),
+            FailReason::PbxUnreachable
+        );
+        assert!(new_click_id().starts_with("ctc-") && new_click_id().len() == 20);
+    }
+}

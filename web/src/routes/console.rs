@@ -1,0 +1,437 @@
+//! The agent console (`/console`): the live popup area (filled by `static/console.js`
+//! from the `/ws` socket), the agent's state with a pause button, "my calls today" from
+//! the call log, and the wrap-up form (`POST /console/wrapup`).
+//!
+//! A wrap-up is saved onto the call (outcome, resolved, note, time spent wrapping up); the
+//! note also goes onto the call's contact, and an optional follow-up task is created for
+//! the agent. The call is named by its Linkedid (what the socket's `call.ended` carries)
+//! and looked up among the calls the agent took part in during the last day, which is
+//! also what keeps an agent to their own calls.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use crm_core::{AuditEntry, CallFilter, CallRow, ContactId, NewTask, TaskKind, WrapUp};
+use cti::live::queues::MemberState;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::auth::PageUser;
+use crate::pages::{Page, display_number, render};
+use crate::{AppState, Error};
+
+/// The outcomes an agent picks from (each has an `outcome-…` message).
+pub const OUTCOMES: [&str; 8] = [
+    "info",
+    "support",
+    "sale",
+    "complaint",
+    "escalated",
+    "callback",
+    "wrong_number",
+    "other",
+];
+
+/// A wrap-up saved this long after the call ended or later is not counted as wrap-up
+/// time (the agent did something else in between).
+const MAX_WRAPUP_MS: i64 = 30 * 60 * 1000;
+
+/// `/console`, `/console/wrapup`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(console))
+        .route("/console/wrapup", post(save_wrapup))
+}
+
+/// The messages `console.js` shows, handed to it as JSON in a data attribute.
+const SCRIPT_MESSAGES: [&str; 44] = [
+    "popup-ringing",
+    "popup-answered",
+    "popup-ended",
+    "popup-outbound",
+    "popup-unknown",
+    "popup-queue",
+    "popup-waited",
+    "popup-pick",
+    "popup-create",
+    "popup-open",
+    "popup-last-calls",
+    "popup-open-tasks",
+    "popup-no-history",
+    "popup-owner",
+    "popup-wrapup",
+    "popup-call-failed",
+    "reason-agent_no_answer",
+    "reason-busy",
+    "reason-pbx_unreachable",
+    "reason-failed",
+    "connection-online",
+    "connection-offline",
+    "connection-gap",
+    "state-unknown",
+    "state-available",
+    "state-paused",
+    "state-ringing",
+    "state-on_call",
+    "state-wrap_up",
+    "state-unavailable",
+    "console-pause",
+    "console-unpause",
+    "console-pause-failed",
+    "stage-lead",
+    "stage-customer",
+    "direction-inbound",
+    "direction-outbound",
+    "direction-internal",
+    "disposition-answered",
+    "disposition-abandoned",
+    "disposition-no_answer",
+    "disposition-busy",
+    "disposition-failed",
+    "wrapup-title",
+];
+
+/// One row of "my calls today".
+struct CallLine {
+    linkedid: String,
+    started_at_ms: i64,
+    direction: String,
+    number: String,
+    caller_name: String,
+    contact: Option<(ContactId, String)>,
+    queue: String,
+    wait_ms: Option<i64>,
+    talk_ms: Option<i64>,
+    disposition: String,
+    outcome: Option<String>,
+}
+
+/// The wrap-up form's values.
+#[derive(Default)]
+struct WrapupView {
+    call: String,
+    heading: String,
+    outcome: String,
+    resolved: bool,
+    note: String,
+    task_title: String,
+    task_due: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct ConsolePage {
+    page: Page,
+    extension: String,
+    /// The agent's state when the page was made (`agent.state` updates it live).
+    agent_state: &'static str,
+    script_messages: String,
+    calls: Vec<CallLine>,
+    outcomes: [&'static str; 8],
+    wrapup: WrapupView,
+    saved: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConsoleQuery {
+    /// Open the wrap-up form for this call (Linkedid).
+    wrapup: Option<String>,
+    /// A wrap-up was just saved.
+    saved: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username))]
+async fn console(
+    user: PageUser,
+    State(state): State<AppState>,
+    uri: Uri,
+    Query(query): Query<ConsoleQuery>,
+) -> Response {
+    let page = Page::for_user(&user, &state, &uri.to_string());
+    let mut wrapup = WrapupView {
+        resolved: true,
+        ..WrapupView::default()
+    };
+    if let Some(linkedid) = &query.wrapup {
+        wrapup.call.clone_from(linkedid);
+    }
+    match console_page(&state, &user, page.clone(), wrapup, query.saved.is_some()).await {
+        Ok(response) => response,
+        Err(err) => page.error_response(err),
+    }
+}
+
+async fn console_page(
+    state: &AppState,
+    user: &PageUser,
+    page: Page,
+    mut wrapup: WrapupView,
+    saved: bool,
+) -> Result<Response, Error> {
+    let now = crate::clock::now_ms();
+    let calls = my_calls(state, user, page.clock.start_of_day(now)).await?;
+    if !wrapup.call.is_empty() {
+        let found = my_calls(state, user, now - 86_400_000)
+            .await?
+            .into_iter()
+            .find(|call| call.linkedid == wrapup.call);
+        if let Some(call) = found {
+            let number = display_number(
+                state.store.as_ref(),
+                call.customer_number_raw.as_deref().unwrap_or(""),
+            );
+            wrapup.heading = crate::i18n::t_args(
+                page.locale(),
+                "wrapup-call",
+                &[
+                    ("number", crate::i18n::Arg::Text(&number)),
+                    (
+                        "time",
+                        crate::i18n::Arg::Text(&page.time(call.started_at_ms)),
+                    ),
+                ],
+            );
+            if wrapup.outcome.is_empty() {
+                wrapup.outcome = call.wrapup_outcome.clone().unwrap_or_default();
+                wrapup.resolved = call.wrapup_resolved.unwrap_or(true);
+                wrapup.note = call.wrapup_note.clone().unwrap_or_default();
+            }
+        } else if wrapup.error.is_none() {
+            wrapup.error = Some(page.t("wrapup-not-found"));
+        }
+    }
+    let mut names: HashMap<ContactId, String> = HashMap::new();
+    for id in calls.iter().filter_map(|call| call.contact) {
+        if let Entry::Vacant(slot) = names.entry(id) {
+            slot.insert(match state.store.get_contact(id).await {
+                Ok(contact) => contact.name,
+                Err(crm_core::StoreError::NotFound) => String::new(),
+                Err(err) => return Err(err.into()),
+            });
+        }
+    }
+    let mut lines = Vec::with_capacity(calls.len());
+    for call in calls {
+        let contact = call.contact.and_then(|id| {
+            names
+                .get(&id)
+                .filter(|n| !n.is_empty())
+                .map(|n| (id, n.clone()))
+        });
+        lines.push(CallLine {
+            number: display_number(
+                state.store.as_ref(),
+                call.customer_number_raw.as_deref().unwrap_or(""),
+            ),
+            caller_name: call.customer_name.unwrap_or_default(),
+            contact,
+            queue: call.queue.unwrap_or_default(),
+            linkedid: call.linkedid,
+            started_at_ms: call.started_at_ms,
+            direction: call.direction,
+            wait_ms: call.wait_ms,
+            talk_ms: call.talk_ms,
+            disposition: call.disposition,
+            outcome: call.wrapup_outcome,
+        });
+    }
+    let messages: Map<String, Value> = SCRIPT_MESSAGES
+        .iter()
+        .map(|id| ((*id).to_owned(), Value::String(page.t(id))))
+        .collect();
+    Ok(render(&ConsolePage {
+        extension: user
+            .user
+            .extension
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_default(),
+        script_messages: Value::Object(messages).to_string(),
+        agent_state: agent_state(state, user),
+        page,
+        calls: lines,
+        outcomes: OUTCOMES,
+        wrapup,
+        saved,
+    }))
+}
+
+/// The agent's state from the PBX's queue members (paused in any queue counts as
+/// paused); `unknown` when the agent is in no queue or no PBX is connected.
+fn agent_state(state: &AppState, user: &PageUser) -> &'static str {
+    let (Some(extension), Some(board)) = (&user.user.extension, &state.queues) else {
+        return "unknown";
+    };
+    let Ok(board) = board.read() else {
+        return "unknown";
+    };
+    let states: Vec<MemberState> = board
+        .snapshot()
+        .into_iter()
+        .flat_map(|queue| queue.members)
+        .filter(|m| interface_extension(&m.interface) == Some(extension.as_str()))
+        .map(|m| m.state)
+        .collect();
+    [
+        (MemberState::Paused, "paused"),
+        (MemberState::OnCall, "on_call"),
+        (MemberState::Ringing, "ringing"),
+        (MemberState::Available, "available"),
+        (MemberState::Unavailable, "unavailable"),
+    ]
+    .into_iter()
+    .find(|(wanted, _)| states.contains(wanted))
+    .map_or("unknown", |(_, name)| name)
+}
+
+/// The extension behind a queue member interface: `PJSIP/1001`, `SIP/1001`, or
+/// `Local/1001@agents/n` (members reached through Local channels).
+fn interface_extension(interface: &str) -> Option<&str> {
+    let (tech, rest) = interface.split_once('/')?;
+    let resource = if tech.eq_ignore_ascii_case("local") {
+        rest.split_once('@').map_or(rest, |(exten, _)| exten)
+    } else {
+        rest
+    };
+    (!resource.is_empty() && resource.bytes().all(|b| b.is_ascii_digit())).then_some(resource)
+}
+
+/// The calls the user took part in since `from_ms`, newest first. Everyone's console
+/// shows their own calls (a supervisor's too, by their extension); none without one.
+async fn my_calls(state: &AppState, user: &PageUser, from_ms: i64) -> Result<Vec<CallRow>, Error> {
+    let Some(extension) = &user.user.extension else {
+        return Ok(Vec::new());
+    };
+    Ok(state
+        .store
+        .list_calls(&CallFilter {
+            from_ms: Some(from_ms),
+            agent_extension: Some(extension.as_str().to_owned()),
+            limit: 500,
+            ..CallFilter::default()
+        })
+        .await?)
+}
+
+#[derive(Debug, Deserialize)]
+struct WrapupForm {
+    call: String,
+    outcome: String,
+    resolved: Option<String>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    task_title: String,
+    #[serde(default)]
+    task_due: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username, call = %form.call))]
+async fn save_wrapup(
+    user: PageUser,
+    State(state): State<AppState>,
+    Form(form): Form<WrapupForm>,
+) -> Response {
+    let page = Page::for_user(&user, &state, "/console");
+    let mut view = WrapupView {
+        call: form.call.clone(),
+        outcome: form.outcome.clone(),
+        resolved: form.resolved.as_deref() != Some("no"),
+        note: form.note.clone(),
+        task_title: form.task_title.clone(),
+        task_due: form.task_due.clone(),
+        ..WrapupView::default()
+    };
+    match store_wrapup(&state, &user, &page, &form).await {
+        Ok(()) => Redirect::to("/console?saved=1").into_response(),
+        Err(Error::BadRequest(message)) => {
+            view.error = Some(message);
+            match console_page(&state, &user, page.clone(), view, false).await {
+                Ok(response) => {
+                    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, response).into_response()
+                }
+                Err(err) => page.error_response(err),
+            }
+        }
+        Err(err) => page.error_response(err),
+    }
+}
+
+/// Validates and saves a wrap-up; a `BadRequest` carries a message for the form.
+async fn store_wrapup(
+    state: &AppState,
+    user: &PageUser,
+    page: &Page,
+    form: &WrapupForm,
+) -> Result<(), Error> {
+    if !OUTCOMES.contains(&form.outcome.as_str()) {
+        return Err(Error::BadRequest(page.t("wrapup-outcome-missing")));
+    }
+    let now = crate::clock::now_ms();
+    let call = my_calls(state, user, now - 86_400_000)
+        .await?
+        .into_iter()
+        .find(|call| call.linkedid == form.call)
+        .ok_or_else(|| Error::BadRequest(page.t("wrapup-not-found")))?;
+    let due_at_ms = match form.task_due.trim() {
+        "" => None,
+        due => Some(
+            page.clock
+                .parse_input(due)
+                .ok_or_else(|| Error::BadRequest(page.t("wrapup-due-invalid")))?,
+        ),
+    };
+    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
+    let wrapup = WrapUp {
+        outcome: form.outcome.clone(),
+        resolved: Some(form.resolved.as_deref() != Some("no")),
+        note: note.clone(),
+        wrapup_ms: call
+            .ended_at_ms
+            .map(|ended| now - ended)
+            .filter(|ms| (0..MAX_WRAPUP_MS).contains(ms)),
+    };
+    let saved = state.store.save_wrapup(call.id, &wrapup).await?;
+    if let (Some(contact), Some(note)) = (saved.contact, &note) {
+        state
+            .store
+            .add_note(contact, Some(saved.id), Some(user.user.id), note)
+            .await?;
+    }
+    let title = form.task_title.trim();
+    if !title.is_empty() {
+        state
+            .store
+            .create_task(&NewTask {
+                kind: if form.outcome == "callback" {
+                    TaskKind::Callback
+                } else {
+                    TaskKind::FollowUp
+                },
+                title: title.to_owned(),
+                contact: saved.contact,
+                call: Some(saved.id),
+                assignee: Some(user.user.id),
+                due_at_ms,
+            })
+            .await?;
+    }
+    state
+        .store
+        .record_audit(&AuditEntry {
+            at_ms: now,
+            actor: Some(user.user.id),
+            action: "call.wrapup".into(),
+            subject: format!("call:{}", saved.id),
+            detail: json!({ "outcome": wrapup.outcome, "resolved": wrapup.resolved }),
+        })
+        .await?;
+    Ok(())
+}

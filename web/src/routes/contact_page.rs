@@ -1,0 +1,264 @@
+//! The contact page (`/contacts/{id}`): the contact's numbers, each with a call button
+//! (`static/contact.js` posts to `/api/calls`), the timeline of calls (direction, time,
+//! agent, queue, wait, talk, result, wrap-up outcome and note), notes (add) and tasks (add,
+//! mark done). An agent's timeline shows only the calls they took part in, as everywhere.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use crm_core::{
+    CallFilter, Contact, ContactId, NewTask, PhoneId, TaskId, TaskKind, TaskStatus, UserId,
+};
+use serde::Deserialize;
+
+use crate::auth::PageUser;
+use crate::pages::{Page, display_number, render};
+use crate::{AppState, Error};
+
+/// `/contacts/{id}`, its notes and tasks, `/tasks/{id}/done`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contacts/{id}", get(show))
+        .route("/contacts/{id}/notes", post(add_note))
+        .route("/contacts/{id}/tasks", post(add_task))
+        .route("/tasks/{id}/done", post(close_task))
+}
+
+struct TimelineLine {
+    started_at_ms: i64,
+    direction: String,
+    number: String,
+    caller_name: String,
+    agent: String,
+    queue: String,
+    wait_ms: Option<i64>,
+    talk_ms: Option<i64>,
+    disposition: String,
+    outcome: Option<String>,
+    note: String,
+}
+
+struct NoteLine {
+    created_at_ms: i64,
+    author: String,
+    body: String,
+}
+
+struct TaskLine {
+    id: TaskId,
+    title: String,
+    kind: TaskKind,
+    due_at_ms: Option<i64>,
+    status: TaskStatus,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    page: Page,
+    contact: Contact,
+    numbers: Vec<(PhoneId, String, String)>,
+    owner: String,
+    calls: Vec<TimelineLine>,
+    notes: Vec<NoteLine>,
+    tasks: Vec<TaskLine>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username, contact = id))]
+async fn show(
+    user: PageUser,
+    State(state): State<AppState>,
+    uri: Uri,
+    Path(id): Path<i64>,
+) -> Response {
+    let page = Page::for_user(&user, &state, &uri.to_string());
+    match contact_page(&state, &user, page.clone(), ContactId(id)).await {
+        Ok(response) => response,
+        Err(err) => page.error_response(err),
+    }
+}
+
+async fn contact_page(
+    state: &AppState,
+    user: &PageUser,
+    page: Page,
+    id: ContactId,
+) -> Result<Response, Error> {
+    let store = state.store.as_ref();
+    let contact = store.get_contact(id).await?;
+    let users = store.list_users().await?;
+    let by_id: HashMap<UserId, String> = users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
+        .collect();
+    let by_extension: HashMap<String, String> = users
+        .iter()
+        .filter_map(|u| {
+            Some((
+                u.extension.as_ref()?.as_str().to_owned(),
+                u.display_name.clone(),
+            ))
+        })
+        .collect();
+    let calls = store
+        .list_calls(&CallFilter {
+            contact: Some(id),
+            agent_extension: user.agent_extension().map(str::to_owned),
+            limit: 100,
+            ..CallFilter::default()
+        })
+        .await?
+        .into_iter()
+        .map(|call| {
+            let extension = call
+                .answered_by_extension
+                .or(call.agent_extension)
+                .unwrap_or_default();
+            TimelineLine {
+                started_at_ms: call.started_at_ms,
+                direction: call.direction,
+                number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),
+                caller_name: call.customer_name.unwrap_or_default(),
+                agent: by_extension.get(&extension).cloned().unwrap_or(extension),
+                queue: call.queue.unwrap_or_default(),
+                wait_ms: call.wait_ms,
+                talk_ms: call.talk_ms,
+                disposition: call.disposition,
+                outcome: call.wrapup_outcome,
+                note: call.wrapup_note.unwrap_or_default(),
+            }
+        })
+        .collect();
+    let notes = store
+        .notes(id)
+        .await?
+        .into_iter()
+        .map(|note| NoteLine {
+            created_at_ms: note.created_at_ms,
+            author: note
+                .author
+                .and_then(|a| by_id.get(&a).cloned())
+                .unwrap_or_default(),
+            body: note.body,
+        })
+        .collect();
+    let tasks = store
+        .tasks_of_contact(id, false)
+        .await?
+        .into_iter()
+        .map(|task| TaskLine {
+            id: task.id,
+            title: task.title,
+            kind: task.kind,
+            due_at_ms: task.due_at_ms,
+            status: task.status,
+        })
+        .collect();
+    Ok(render(&ContactPage {
+        page,
+        numbers: contact
+            .phones
+            .iter()
+            .map(|p| (p.id, display_number(store, &p.raw), p.label.clone()))
+            .collect(),
+        owner: contact
+            .owner
+            .and_then(|o| by_id.get(&o).cloned())
+            .unwrap_or_default(),
+        contact,
+        calls,
+        notes,
+        tasks,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    body: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username, contact = id))]
+async fn add_note(
+    user: PageUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let page = Page::for_user(&user, &state, &format!("/contacts/{id}"));
+    match state
+        .store
+        .add_note(ContactId(id), None, Some(user.user.id), &form.body)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/contacts/{id}#notes")).into_response(),
+        Err(err) => page.error_response(err.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    due: String,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username, contact = id))]
+async fn add_task(
+    user: PageUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<TaskForm>,
+) -> Response {
+    let page = Page::for_user(&user, &state, &format!("/contacts/{id}"));
+    let due_at_ms = match form.due.trim() {
+        "" => None,
+        due => match page.clock.parse_input(due) {
+            Some(ms) => Some(ms),
+            None => {
+                let message = page.t("wrapup-due-invalid");
+                return page.error_response(Error::BadRequest(message));
+            }
+        },
+    };
+    let task = NewTask {
+        kind: TaskKind::parse(&form.kind).unwrap_or(TaskKind::FollowUp),
+        title: form.title,
+        contact: Some(ContactId(id)),
+        call: None,
+        assignee: Some(user.user.id),
+        due_at_ms,
+    };
+    match state.store.create_task(&task).await {
+        Ok(_) => Redirect::to(&format!("/contacts/{id}#tasks")).into_response(),
+        Err(err) => page.error_response(err.into()),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(user = %user.user.username, task = id))]
+async fn close_task(
+    user: PageUser,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Response {
+    let page = Page::for_user(&user, &state, "/console");
+    match state
+        .store
+        .set_task_status(TaskId(id), TaskStatus::Done)
+        .await
+    {
+        Ok(task) => match task.contact {
+            Some(contact) => Redirect::to(&format!("/contacts/{contact}#tasks")).into_response(),
+            None => Redirect::to("/console").into_response(),
+        },
+        Err(err) => page.error_response(err.into()),
+    }
+}
