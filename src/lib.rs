@@ -9,12 +9,14 @@
 //!   `import`, `contacts`, `replay`, `simulate-pbx`).
 //! - [`startup`]: [`startup::Application`], the whole service on a bound listener.
 //! - [`demo`]: the demo's users and contacts.
+//! - [`recording_jobs`]: the spool-folder watcher and the daily recording retention.
 //! - [`telemetry`], logging to standard error.
 
 pub mod bridge;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod recording_jobs;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -29,6 +29,43 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Click-to-call: the Originate and the dial rules.
     pub dialer: DialerSettings,
+    /// Call recordings: where they are kept, the spool folders watched, retention.
+    pub recordings: RecordingsSettings,
+}
+
+/// Call recordings (`[recordings]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingsSettings {
+    /// Folder of the content-addressed store (`ab/cd/<sha256>.wav`) and of `quarantine/`.
+    pub data_dir: PathBuf,
+    /// Asterisk's MixMonitor folders to watch (same host or a shared mount); none: only
+    /// `POST /api/recordings` brings recordings in.
+    pub spool_dirs: Vec<PathBuf>,
+    /// Delete a file from the spool folder once it is stored (never by default: the
+    /// PBX's folder is the PBX's).
+    pub delete_from_spool: bool,
+    /// A file whose call is not known to have ended is taken once its size has not
+    /// changed for this many seconds.
+    pub stable_size_s: u64,
+    /// How often the spool folders are scanned, seconds.
+    pub scan_interval_s: u64,
+    /// Recordings older than this many days are deleted (file and metadata) by a daily
+    /// job, except those of calls marked "keep"; 0 keeps them forever.
+    pub retain_days: u32,
+}
+
+impl Default for RecordingsSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("recordings"),
+            spool_dirs: Vec::new(),
+            delete_from_spool: false,
+            stable_size_s: 10,
+            scan_interval_s: 5,
+            retain_days: 0,
+        }
+    }
 }
 
 /// Click-to-call (`POST /api/calls`): how the agent's phone is rung and how an E.164
@@ -283,6 +320,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("pbx.trunks")
+                .with_list_parse_key("recordings.spool_dirs")
                 .try_parsing(true)
                 .source(Some(overrides)),
         );

@@ -41,6 +41,12 @@ impl Application {
         state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
             settings.dialer.to_web()?,
         ));
+        let desk = Arc::new(crate::recording_jobs::desk(
+            &settings.recordings,
+            &settings.pbx.name,
+        ));
+        crate::recording_jobs::start(&settings.recordings, &state.store, &desk);
+        state.recordings = Some(desk);
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
             // Popups and live call events for the hub's sockets.

@@ -44,7 +44,7 @@ pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{AgentAttemptInput, CallFilter, CallLeg, CallRecordInput, CallRow, WrapUp};
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId};
-pub use domain::recording::{NewRecording, Recording};
+pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};
 pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};

@@ -76,6 +76,8 @@ pub struct IngestedRecording {
     /// The stereo merge of the legs in the store (`None` without both legs, when they
     /// were refused, or when they hold no audio).
     pub stereo: Option<StoredFile>,
+    /// What the stereo merge holds, when there is one.
+    pub stereo_info: Option<WavInfo>,
     /// The legs, when they were refused and quarantined (the mixed file was kept).
     pub legs_quarantined: Option<Quarantined>,
 }
@@ -126,12 +128,18 @@ pub fn ingest(
     let mut repaired = mixed.was_repaired();
 
     let mut stereo = None;
+    let mut stereo_info = None;
     let mut legs_quarantined = None;
     if let (Some(rx), Some(tx)) = (input.rx, input.tx) {
         match merge(rx, tx, input.customer_leg, &settings.limits) {
             Ok(merged) => {
                 repaired |= merged.repaired;
                 if !merged.empty {
+                    stereo_info = Some(
+                        Wav::parse(&merged.bytes, &settings.limits)?
+                            .info()
+                            .to_owned(),
+                    );
                     stereo = Some(store.put(&merged.bytes)?);
                 }
             }
@@ -158,6 +166,7 @@ pub fn ingest(
         repaired,
         mixed,
         stereo,
+        stereo_info,
         legs_quarantined,
     })))
 }

@@ -28,6 +28,7 @@ pub async fn run(
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
     settings.database.url = SecretString::from(Settings::sqlite_url_in(data));
+    settings.recordings.data_dir = data.join("recordings");
     let store = super::open_store(&settings).await?;
     let logins = seed_users(store.as_ref()).await?;
     let created = seed_contacts(store.as_ref()).await?;

@@ -24,6 +24,10 @@ pub enum Error {
     /// The thing asked for does not exist (or may not be seen).
     #[error("not found")]
     NotFound,
+    /// The request was understood but its content cannot be used (e.g. a recording that
+    /// is not a readable WAV); the message says why.
+    #[error("{0}")]
+    Unprocessable(String),
     /// The request conflicts with what exists.
     #[error("{0}")]
     Conflict(String),
@@ -48,6 +52,7 @@ impl Error {
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -12,6 +12,7 @@
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
 //! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
 //! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
+//! - [`recording_desk`]: the one way a recording comes in (upload or spool folder).
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
 pub mod assets;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod hub;
 pub mod i18n;
 pub mod pages;
+pub mod recording_desk;
 pub mod routes;
 pub mod security;
 pub mod session;
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::contact_page::router())
         .merge(routes::locale::router())
         .merge(routes::audit::router())
+        .merge(routes::recordings::router())
+        .merge(routes::call_page::router())
         .merge(assets::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

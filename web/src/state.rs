@@ -27,6 +27,8 @@ pub struct AppState {
     pub pbx: Option<cti::ami::client::AmiClient>,
     /// Click-to-call settings and rate limit.
     pub dialer: Arc<crate::routes::click_to_call::Dialer>,
+    /// Where recordings are stored and how they are ingested, when configured.
+    pub recordings: Option<Arc<crate::recording_desk::RecordingDesk>>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             hub: crate::hub::Hub::default(),
             pbx: None,
             dialer: Arc::default(),
+            recordings: None,
         }
     }
 }

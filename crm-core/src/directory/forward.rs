@@ -170,6 +170,28 @@ impl RecordingStore for Directory {
     async fn recordings_of_call(&self, call: CallId) -> StoreResult<Vec<Recording>> {
         self.inner.recordings_of_call(call).await
     }
+    async fn recordings_older_than(
+        &self,
+        before_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>> {
+        self.inner.recordings_older_than(before_ms, limit).await
+    }
+    async fn delete_recording(&self, id: RecordingId) -> StoreResult<bool> {
+        self.inner.delete_recording(id).await
+    }
+    async fn set_call_keep(&self, call: CallId, keep: bool) -> StoreResult<()> {
+        self.inner.set_call_keep(call, keep).await
+    }
+    async fn call_kept(&self, call: CallId) -> StoreResult<bool> {
+        self.inner.call_kept(call).await
+    }
+    async fn take_spool_file(&self, file_key: &str) -> StoreResult<bool> {
+        self.inner.take_spool_file(file_key).await
+    }
+    async fn spool_file_taken(&self, file_key: &str) -> StoreResult<bool> {
+        self.inner.spool_file_taken(file_key).await
+    }
 }
 
 #[async_trait]

@@ -31,9 +31,16 @@ pub struct NewRecording {
     pub sample_rate: Option<i64>,
     /// 1 (mono) or 2 (stereo: caller and agent).
     pub channels: Option<i64>,
-    /// e.g. `stored`, `merged`, `quarantined`.
+    /// `stored` (the mixed file), `merged` (the stereo merge of the legs) or
+    /// [`EMPTY_STATUS`] (a header-only file: nothing to play).
     pub status: String,
+    /// Waveform peaks, one byte (0–255) per bucket.
+    pub peaks: Vec<u8>,
 }
+
+/// The status of a recording that holds no audio (an abandoned call's header-only file):
+/// shown as "empty recording", with no file in the store.
+pub const EMPTY_STATUS: &str = "empty";
 
 impl NewRecording {
     /// Refuses metadata that cannot describe a stored file.
@@ -48,7 +55,11 @@ impl NewRecording {
                 "a recording's sha256 is 64 lower-case hex digits".into(),
             ));
         }
-        if self.pbx.trim().is_empty() || self.path.trim().is_empty() || self.status.is_empty() {
+        let needs_path = self.status != EMPTY_STATUS;
+        if self.pbx.trim().is_empty()
+            || (needs_path && self.path.trim().is_empty())
+            || self.status.is_empty()
+        {
             return Err(StoreError::Invalid(
                 "a recording needs its PBX, path and status".into(),
             ));
@@ -85,8 +96,17 @@ pub struct Recording {
     pub sample_rate: Option<i64>,
     /// Channels.
     pub channels: Option<i64>,
-    /// e.g. `stored`, `merged`, `quarantined`.
+    /// `stored`, `merged` or [`EMPTY_STATUS`].
     pub status: String,
+    /// Waveform peaks, one byte (0–255) per bucket.
+    pub peaks: Vec<u8>,
     /// When it was registered, ms since the epoch.
     pub created_at_ms: i64,
+}
+
+impl Recording {
+    /// Whether the recording holds no audio (nothing to play).
+    pub fn is_empty(&self) -> bool {
+        self.status == EMPTY_STATUS
+    }
 }

@@ -170,6 +170,24 @@ pub trait RecordingStore: Send + Sync {
     async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording>;
     /// A call's recordings, oldest first.
     async fn recordings_of_call(&self, call: CallId) -> StoreResult<Vec<Recording>>;
+    /// Recordings registered before `before_ms`, oldest first, at most `limit`, leaving
+    /// out those of calls marked "keep" (what retention deletes).
+    async fn recordings_older_than(
+        &self,
+        before_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Recording>>;
+    /// Deletes a recording's metadata; returns whether another recording still refers to
+    /// the same content (then the file must stay in the store).
+    async fn delete_recording(&self, id: RecordingId) -> StoreResult<bool>;
+    /// Marks a call "keep" (exempt from retention) or clears the mark.
+    async fn set_call_keep(&self, call: CallId, keep: bool) -> StoreResult<()>;
+    /// Whether a call is marked "keep".
+    async fn call_kept(&self, call: CallId) -> StoreResult<bool>;
+    /// Records that the spool file `file_key` was taken; `false` if it already was.
+    async fn take_spool_file(&self, file_key: &str) -> StoreResult<bool>;
+    /// Whether the spool file `file_key` was taken before.
+    async fn spool_file_taken(&self, file_key: &str) -> StoreResult<bool>;
 }
 
 /// Notes and tasks.

@@ -206,6 +206,7 @@ pub(crate) fn recording(row: &impl Columns) -> StoreResult<Recording> {
         sample_rate: row.opt_int("sample_rate")?,
         channels: row.opt_int("channels")?,
         status: row.text("status")?,
+        peaks: hex::decode(row.text("peaks")?).unwrap_or_default(),
         created_at_ms: row.int("created_at_ms")?,
     })
 }

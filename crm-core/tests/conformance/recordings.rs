@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
-use crm_core::{NewRecording, Store, StoreError};
+use crm_core::{EMPTY_STATUS, NewRecording, Store, StoreError};
 
 use crate::fixtures::call;
 use crate::support::conformance;
 
 conformance!(
     recordings_find_their_call_in_any_order,
-    bad_recordings_are_refused
+    bad_recordings_are_refused,
+    retention_skips_kept_calls_and_keeps_shared_files,
+    empty_recordings_need_no_file,
+    spool_files_are_taken_once
 );
 
 fn recording(linkedid: &str, sha: char) -> NewRecording {
@@ -25,6 +28,7 @@ fn recording(linkedid: &str, sha: char) -> NewRecording {
         sample_rate: Some(8_000),
         channels: Some(2),
         status: "stored".into(),
+        peaks: vec![0, 17, 255],
     }
 }
 
@@ -108,4 +112,93 @@ async fn bad_recordings_are_refused(store: Arc<dyn Store>) {
         store.get_recording(crm_core::RecordingId(9999)).await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn retention_skips_kept_calls_and_keeps_shared_files(store: Arc<dyn Store>) {
+    let kept_call = store
+        .record_call(&call("2.1", "09121234567"))
+        .await
+        .unwrap();
+    let plain_call = store
+        .record_call(&call("2.2", "09121234567"))
+        .await
+        .unwrap();
+    let kept = store.add_recording(&recording("2.1", 'a')).await.unwrap();
+    let plain = store.add_recording(&recording("2.2", 'b')).await.unwrap();
+    // The same content under another Uniqueid (a duplicate upload for another channel).
+    let shared = store
+        .add_recording(&NewRecording {
+            uniqueid: Some("2.2-again".into()),
+            ..recording("2.2", 'b')
+        })
+        .await
+        .unwrap();
+    assert_eq!(plain.peaks, vec![0, 17, 255]);
+    assert!(!store.call_kept(kept_call).await.unwrap());
+    store.set_call_keep(kept_call, true).await.unwrap();
+    assert!(store.call_kept(kept_call).await.unwrap());
+    assert!(!store.call_kept(plain_call).await.unwrap());
+
+    let future = shared.created_at_ms + 1;
+    let old = store.recordings_older_than(future, 100).await.unwrap();
+    let ids: Vec<_> = old.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![plain.id, shared.id]);
+    assert!(
+        store
+            .recordings_older_than(kept.created_at_ms - 1, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(
+        store.delete_recording(plain.id).await.unwrap(),
+        "the file is still used"
+    );
+    assert!(
+        !store.delete_recording(shared.id).await.unwrap(),
+        "last user of the file"
+    );
+    assert!(matches!(
+        store.get_recording(plain.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_recording(plain.id).await,
+        Err(StoreError::NotFound)
+    ));
+
+    store.set_call_keep(kept_call, false).await.unwrap();
+    let old = store.recordings_older_than(future, 100).await.unwrap();
+    assert_eq!(old.iter().map(|r| r.id).collect::<Vec<_>>(), vec![kept.id]);
+    assert!(matches!(
+        store.set_call_keep(crm_core::CallId(9999), true).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn empty_recordings_need_no_file(store: Arc<dyn Store>) {
+    let empty = store
+        .add_recording(&NewRecording {
+            path: String::new(),
+            bytes: 44,
+            duration_ms: Some(0),
+            status: EMPTY_STATUS.into(),
+            peaks: Vec::new(),
+            ..recording("3.1", 'e')
+        })
+        .await
+        .unwrap();
+    assert!(empty.is_empty());
+    assert!(empty.peaks.is_empty());
+    let stored = store.add_recording(&recording("3.1", 'f')).await.unwrap();
+    assert!(!stored.is_empty());
+}
+
+async fn spool_files_are_taken_once(store: Arc<dyn Store>) {
+    assert!(!store.spool_file_taken("/spool/1.0.wav:44:1").await.unwrap());
+    assert!(store.take_spool_file("/spool/1.0.wav:44:1").await.unwrap());
+    assert!(!store.take_spool_file("/spool/1.0.wav:44:1").await.unwrap());
+    assert!(store.spool_file_taken("/spool/1.0.wav:44:1").await.unwrap());
+    assert!(!store.spool_file_taken("/spool/1.0.wav:44:2").await.unwrap());
 }

@@ -13,7 +13,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// The catalogue files of a language: (file name, contents).
-pub type Sources = [(&'static str, &'static str); 3];
+pub type Sources = [(&'static str, &'static str); 4];
 
 /// English messages.
 pub const ENGLISH: Sources = [
@@ -22,6 +22,10 @@ pub const ENGLISH: Sources = [
     (
         "contacts.ftl",
         include_str!("../../locales/en/contacts.ftl"),
+    ),
+    (
+        "recordings.ftl",
+        include_str!("../../locales/en/recordings.ftl"),
     ),
 ];
 
@@ -32,6 +36,10 @@ pub const PERSIAN: Sources = [
     (
         "contacts.ftl",
         include_str!("../../locales/fa/contacts.ftl"),
+    ),
+    (
+        "recordings.ftl",
+        include_str!("../../locales/fa/recordings.ftl"),
     ),
 ];
 

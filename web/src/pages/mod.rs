@@ -7,6 +7,8 @@
 //! names and numbers included). Pages load only same-origin scripts from `/static`; the
 //! Content-Security-Policy forbids inline script.
 
+pub mod player;
+
 use std::borrow::Borrow;
 
 use askama::Template;
@@ -134,7 +136,7 @@ impl Page {
             Error::Unauthorized => {
                 return (StatusCode::SEE_OTHER, [(LOCATION, "/login")]).into_response();
             }
-            Error::BadRequest(detail) | Error::Conflict(detail) => (
+            Error::BadRequest(detail) | Error::Conflict(detail) | Error::Unprocessable(detail) => (
                 StatusCode::BAD_REQUEST,
                 self.t1("error-bad-request", "detail", detail),
             ),

@@ -17,6 +17,7 @@ use crm_core::{
 use serde::Deserialize;
 
 use crate::auth::PageUser;
+use crate::pages::player::PlayerView;
 use crate::pages::{Page, display_number, render};
 use crate::{AppState, Error};
 
@@ -30,6 +31,8 @@ pub fn router() -> Router<AppState> {
 }
 
 struct TimelineLine {
+    id: crm_core::CallId,
+    recordings: Vec<PlayerView>,
     started_at_ms: i64,
     direction: String,
     number: String,
@@ -105,14 +108,21 @@ async fn contact_page(
             ))
         })
         .collect();
-    let calls = store
+    let rows = store
         .list_calls(&CallFilter {
             contact: Some(id),
             agent_extension: user.agent_extension().map(str::to_owned),
             limit: 100,
             ..CallFilter::default()
         })
-        .await?
+        .await?;
+    // Agents only see their own calls here, so they may hear every recording listed.
+    let mut players = HashMap::new();
+    for call in &rows {
+        let recordings = store.recordings_of_call(call.id).await?;
+        players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
+    }
+    let calls = rows
         .into_iter()
         .map(|call| {
             let extension = call
@@ -120,6 +130,8 @@ async fn contact_page(
                 .or(call.agent_extension)
                 .unwrap_or_default();
             TimelineLine {
+                id: call.id,
+                recordings: players.remove(&call.id).unwrap_or_default(),
                 started_at_ms: call.started_at_ms,
                 direction: call.direction,
                 number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod audit;
+pub mod call_page;
 pub mod calls;
 pub mod click_to_call;
 pub mod console;
@@ -11,3 +12,4 @@ pub mod health;
 pub mod locale;
 pub mod login;
 pub mod queues;
+pub mod recordings;

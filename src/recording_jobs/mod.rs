@@ -1,0 +1,38 @@
+//! The recordings' background jobs, started by `serve` and the demo: the spool-folder
+//! watcher ([`spool`]) and the daily retention ([`retention`]). Both go through
+//! [`web::recording_desk::RecordingDesk`], the same path as an upload.
+
+pub mod retention;
+pub mod spool;
+
+use std::sync::Arc;
+
+use crm_core::Store;
+use web::recording_desk::RecordingDesk;
+
+use crate::settings::RecordingsSettings;
+
+/// The desk for `settings`, recording calls of the PBX named `pbx`.
+pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {
+    RecordingDesk {
+        files: recordings::RecordingStore::new(&settings.data_dir),
+        settings: recordings::IngestSettings::default(),
+        pbx: pbx.to_owned(),
+    }
+}
+
+/// Starts the spool watcher (when folders are configured) and the retention job (when
+/// `retain_days` is set); they run until the process ends.
+pub fn start(settings: &RecordingsSettings, store: &Arc<dyn Store>, desk: &Arc<RecordingDesk>) {
+    if !settings.spool_dirs.is_empty() {
+        let watcher = spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk));
+        tokio::spawn(watcher.run());
+    }
+    if settings.retain_days > 0 {
+        tokio::spawn(retention::run_daily(
+            settings.retain_days,
+            Arc::clone(store),
+            Arc::clone(desk),
+        ));
+    }
+}

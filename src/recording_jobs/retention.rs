@@ -1,0 +1,86 @@
+//! Retention: recordings older than `recordings.retain_days` are deleted once a day —
+//! file and metadata — except those of calls marked "keep". Each deletion leaves an audit
+//! entry; a file shared by another recording (the same content) stays in the store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_core::{AuditEntry, Store, StoreResult};
+use web::recording_desk::RecordingDesk;
+
+/// Recordings deleted per query.
+const BATCH: u32 = 500;
+/// A day.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Runs [`run_once`] now and then every 24 hours.
+pub async fn run_daily(retain_days: u32, store: Arc<dyn Store>, desk: Arc<RecordingDesk>) {
+    let mut every_day = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
+    loop {
+        every_day.tick().await;
+        match run_once(&store, &desk, web::clock::now_ms(), retain_days).await {
+            Ok(deleted) => tracing::info!(deleted, retain_days, "recording retention done"),
+            Err(err) => {
+                tracing::error!(error = %err, "recording retention failed; next run tomorrow")
+            }
+        }
+    }
+}
+
+/// Deletes the recordings registered more than `retain_days` before `now_ms` (calls
+/// marked "keep" excepted); returns how many.
+pub async fn run_once(
+    store: &Arc<dyn Store>,
+    desk: &RecordingDesk,
+    now_ms: i64,
+    retain_days: u32,
+) -> StoreResult<u64> {
+    let cutoff = now_ms - i64::from(retain_days) * DAY_MS;
+    let mut deleted = 0;
+    loop {
+        let old = store.recordings_older_than(cutoff, BATCH).await?;
+        if old.is_empty() {
+            return Ok(deleted);
+        }
+        for recording in old {
+            let shared = store.delete_recording(recording.id).await?;
+            let mut file_removed = false;
+            if !shared
+                && !recording.is_empty()
+                && let Ok(hash) = recordings::ContentHash::parse(&recording.sha256)
+            {
+                let files = desk.files.clone();
+                file_removed = match tokio::task::spawn_blocking(move || files.delete(&hash)).await
+                {
+                    Ok(Ok(removed)) => removed,
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "cannot delete a recording's file");
+                        false
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "file deletion task failed");
+                        false
+                    }
+                };
+            }
+            store
+                .record_audit(&AuditEntry {
+                    at_ms: web::clock::now_ms(),
+                    actor: None,
+                    action: "recording.delete".into(),
+                    subject: format!("recording:{}", recording.id),
+                    detail: serde_json::json!({
+                        "reason": "retention",
+                        "retain_days": retain_days,
+                        "call": recording.call,
+                        "linkedid": recording.linkedid,
+                        "sha256": recording.sha256,
+                        "file_removed": file_removed,
+                        "created_at_ms": recording.created_at_ms,
+                    }),
+                })
+                .await?;
+            deleted += 1;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The spool watcher: scans the MixMonitor folders every `scan_interval_s` and ingests each
+//! recording once it is complete — its call has ended (the call log has it: the tracker
+//! writes a call when it ends), or its files kept the same sizes for `stable_size_s`.
+//!
+//! A recording is taken once: its key (path and sizes of its files) is recorded in the
+//! store before the next scan, so a restart never ingests it twice, even after retention
+//! deleted it. Files are deleted from the PBX's folder only with `delete_from_spool`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crm_core::Store;
+use recordings::{SpoolGroup, Uniqueid, is_complete, read_bounded, scan_spool};
+use web::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
+
+use crate::settings::RecordingsSettings;
+
+/// Watches the configured spool folders.
+pub struct SpoolWatcher {
+    dirs: Vec<PathBuf>,
+    store: Arc<dyn Store>,
+    desk: Arc<RecordingDesk>,
+    interval: Duration,
+    settle: Duration,
+    delete_from_spool: bool,
+    /// Each folder's groups at the previous scan (for the stable-size rule).
+    previous: HashMap<(PathBuf, Uniqueid), SpoolGroup>,
+}
+
+impl SpoolWatcher {
+    /// A watcher for `settings`' folders.
+    pub fn new(
+        settings: &RecordingsSettings,
+        store: Arc<dyn Store>,
+        desk: Arc<RecordingDesk>,
+    ) -> Self {
+        Self {
+            dirs: settings.spool_dirs.clone(),
+            store,
+            desk,
+            interval: Duration::from_secs(settings.scan_interval_s.max(1)),
+            settle: Duration::from_secs(settings.stable_size_s),
+            delete_from_spool: settings.delete_from_spool,
+            previous: HashMap::new(),
+        }
+    }
+
+    /// Scans forever.
+    pub async fn run(mut self) {
+        let mut ticks = tokio::time::interval(self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            self.scan_once().await;
+        }
+    }
+
+    /// One pass over every folder.
+    pub async fn scan_once(&mut self) {
+        for dir in self.dirs.clone() {
+            let scanned = {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || scan_spool(&dir)).await
+            };
+            let scan = match scanned {
+                Ok(Ok(scan)) => scan,
+                Ok(Err(err)) => {
+                    tracing::warn!(dir = %dir.display(), error = %err, "cannot scan the spool folder");
+                    continue;
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "spool scan task failed");
+                    continue;
+                }
+            };
+            let mut seen = HashMap::new();
+            for group in scan.groups {
+                let key = (dir.clone(), group.uniqueid.clone());
+                let previous = self.previous.get(&key);
+                if let Err(err) = self.consider(&group, previous).await {
+                    tracing::warn!(uniqueid = %group.uniqueid, error = %err, "spool recording not taken yet");
+                }
+                seen.insert(key, group);
+            }
+            self.previous.retain(|(d, _), _| d != &dir);
+            self.previous.extend(seen);
+        }
+    }
+
+    /// Ingests `group` if it is complete and was not taken before.
+    async fn consider(
+        &self,
+        group: &SpoolGroup,
+        previous: Option<&SpoolGroup>,
+    ) -> anyhow::Result<()> {
+        let Some(mixed) = &group.mixed else {
+            return Ok(()); // legs alone: wait for the mixed file
+        };
+        let file_key = group
+            .files()
+            .map(|f| format!("{}:{}", f.path.display(), f.size))
+            .collect::<Vec<_>>()
+            .join("|");
+        if self.store.spool_file_taken(&file_key).await? {
+            return Ok(());
+        }
+        let uniqueid = group.uniqueid.to_string();
+        let call_ended = self
+            .store
+            .call_by_linkedid(&self.desk.pbx, &uniqueid)
+            .await?
+            .is_some_and(|call| call.ended_at_ms.is_some());
+        if !is_complete(group, previous, call_ended, SystemTime::now(), self.settle) {
+            return Ok(());
+        }
+        let max = self.desk.settings.limits.max_bytes;
+        let read =
+            |file: Option<&recordings::SpoolFile>| -> anyhow::Result<Option<(String, Vec<u8>)>> {
+                let Some(file) = file else { return Ok(None) };
+                let bytes = match read_bounded(&file.path, max) {
+                    Ok(bytes) => bytes,
+                    // Too large to read is still a file to keep: quarantined by the ingest.
+                    Err(recordings::RecordingError::TooLarge { .. }) => Vec::new(),
+                    Err(err) => return Err(err.into()),
+                };
+                Ok(Some((file.name.file_name(), bytes)))
+            };
+        let files = ReceivedFiles {
+            mixed: read(Some(mixed))?,
+            rx: read(group.rx.as_ref())?,
+            tx: read(group.tx.as_ref())?,
+        };
+        match self.desk.take(&self.store, files, None).await {
+            Ok(recording) => {
+                tracing::info!(%uniqueid, recording = %recording.id, "spool recording ingested");
+            }
+            Err(IngestError::Quarantined { reason }) => {
+                tracing::warn!(%uniqueid, reason, "spool recording quarantined");
+            }
+            Err(IngestError::Invalid(reason)) => {
+                tracing::warn!(%uniqueid, reason, "spool recording refused");
+            }
+            Err(err @ IngestError::Storage(_)) => return Err(err.into()),
+        }
+        self.store.take_spool_file(&file_key).await?;
+        if self.delete_from_spool {
+            for file in group.files() {
+                if let Err(err) = tokio::fs::remove_file(&file.path).await {
+                    tracing::warn!(path = %file.path.display(), error = %err, "cannot delete from the spool folder");
+                }
+            }
+        }
+        Ok(())
+    }
+}

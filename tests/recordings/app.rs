@@ -1,0 +1,318 @@
+//! `RecApp`: `tamas serve` on a free port over a fresh SQLite database, with a recordings
+//! data folder and a watched spool folder (scanned every second, files stable after one
+//! second) in a temporary folder. Users: agents `sara` (1001) and `reza` (1002),
+//! supervisor `boss`, admin `root`, with bearer tokens, and an ingest-only token of
+//! `root`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_core::{
+    AgentAttemptInput, CallId, CallRecordInput, Extension, Locale, NewUser, PhoneNormalizer,
+    Recording, Role, Store, TokenScope, Username,
+};
+use reqwest::multipart::{Form, Part};
+
+use crate::support::tamas_bin;
+
+/// The fixture recordings.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/asterisk/recordings")
+}
+
+/// A fixture file's bytes.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name)).unwrap()
+}
+
+/// The Uniqueids of every fixture recording.
+pub fn fixture_ids() -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.contains("-rx") && !n.contains("-tx"))
+        .map(|n| n.trim_end_matches(".wav").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A running server, its database and folders.
+pub struct RecApp {
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    pub data: PathBuf,
+    pub spool: PathBuf,
+    pub client: reqwest::Client,
+    server: Child,
+    database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for RecApp {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+impl RecApp {
+    pub async fn spawn() -> RecApp {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite:{}", dir.path().join("tamas.db").display());
+        let store = crm_core::connect(&database_url, PhoneNormalizer::new("IR"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        for (username, role, extension) in [
+            ("sara", Role::Agent, Some("1001")),
+            ("reza", Role::Agent, Some("1002")),
+            ("boss", Role::Supervisor, None),
+            ("root", Role::Admin, None),
+        ] {
+            store
+                .create_user(&NewUser {
+                    username: Username::parse(username).unwrap(),
+                    display_name: format!("{username} (test)"),
+                    role,
+                    extension: extension.map(|e| Extension::parse(e).unwrap()),
+                    locale: Locale::En,
+                    // Nobody signs in with a password here: bearer tokens only.
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA".into(),
+                })
+                .await
+                .unwrap();
+        }
+        let data = dir.path().join("recordings");
+        let spool = dir.path().join("spool");
+        std::fs::create_dir_all(&spool).unwrap();
+        let server = start_server(&database_url, &data, &spool);
+        let app = RecApp {
+            url: server.0,
+            store,
+            data,
+            spool,
+            client: reqwest::Client::new(),
+            server: server.1,
+            database_url,
+            _dir: dir,
+        };
+        app.wait_until_up().await;
+        app
+    }
+
+    /// Stops the server and starts a new one on the same database and folders.
+    pub async fn restart(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let (url, server) = start_server(&self.database_url, &self.data, &self.spool);
+        self.url = url;
+        self.server = server;
+        self.wait_until_up().await;
+    }
+
+    async fn wait_until_up(&self) {
+        for _ in 0..400 {
+            if let Ok(resp) = self
+                .client
+                .get(format!("{}/healthz", self.url))
+                .send()
+                .await
+                && resp.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("tamas serve never answered at {}", self.url);
+    }
+
+    /// A new bearer token of `username` with `scope`.
+    pub async fn token(&self, username: &str, scope: TokenScope) -> String {
+        let user = self
+            .store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        self.store
+            .create_token(user.id, scope)
+            .await
+            .unwrap()
+            .1
+            .expose()
+            .to_owned()
+    }
+
+    /// `POST /api/recordings` with the fixture files of `uniqueid` (mixed and, when
+    /// `legs`, both legs) and `linkedid`.
+    pub async fn upload_fixture(
+        &self,
+        token: &str,
+        uniqueid: &str,
+        legs: bool,
+    ) -> reqwest::Response {
+        let mut files = vec![(
+            "file",
+            format!("{uniqueid}.wav"),
+            fixture(&format!("{uniqueid}.wav")),
+        )];
+        if legs {
+            for leg in ["rx", "tx"] {
+                let name = format!("{uniqueid}-{leg}.wav");
+                files.push((leg, name.clone(), fixture(&name)));
+            }
+        }
+        self.upload(token, &files, &[("linkedid", uniqueid)]).await
+    }
+
+    /// `POST /api/recordings` with `files` (field, file name, bytes) and text fields.
+    pub async fn upload(
+        &self,
+        token: &str,
+        files: &[(&str, String, Vec<u8>)],
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = Form::new();
+        for (field, name, bytes) in files {
+            form = form.part(
+                field.to_string(),
+                Part::bytes(bytes.clone()).file_name(name.clone()),
+            );
+        }
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        self.client
+            .post(format!("{}/api/recordings", self.url))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET path` with a bearer token and extra headers.
+    pub async fn get(&self, token: &str, path: &str, range: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token);
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Waits until the call `call` has `count` recordings.
+    pub async fn recordings_of(&self, call: CallId, count: usize) -> Vec<Recording> {
+        for _ in 0..600 {
+            let found = self.store.recordings_of_call(call).await.unwrap();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("call {call} never got {count} recordings");
+    }
+
+    /// Files in the content-addressed store (quarantine excluded).
+    pub fn stored_files(&self) -> usize {
+        walk(&self.data)
+            .into_iter()
+            .filter(|p| !p.starts_with(self.data.join("quarantine")))
+            .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+            .count()
+    }
+
+    /// The reason files in quarantine.
+    pub fn quarantine_reasons(&self) -> Vec<String> {
+        walk(&self.data.join("quarantine"))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().ends_with(".reason.txt"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+
+    /// A finished call `linkedid` of `direction` handled by the agent on `extension`.
+    pub async fn call(&self, linkedid: &str, direction: &str, extension: &str) -> CallId {
+        let started_at_ms = 1_795_342_979_000;
+        self.store
+            .record_call(&CallRecordInput {
+                pbx: "asterisk".into(),
+                linkedid: linkedid.into(),
+                direction: direction.into(),
+                customer_number_raw: Some("09121234567".into()),
+                customer_number_e164: Some("+989121234567".into()),
+                customer_name: Some("Ali Rezaei".into()),
+                did: None,
+                queue: None,
+                agents_rung: vec![AgentAttemptInput {
+                    extension: Some(extension.into()),
+                    result: "answered".into(),
+                    ring_ms: Some(3000),
+                    rang_at_ms: started_at_ms,
+                }],
+                answered_by_extension: Some(extension.into()),
+                agent_extension: Some(extension.into()),
+                started_at_ms,
+                queued_at_ms: None,
+                answered_at_ms: Some(started_at_ms + 3000),
+                ended_at_ms: Some(started_at_ms + 13_000),
+                wait_ms: None,
+                ring_ms: Some(3000),
+                talk_ms: Some(10_000),
+                hold_ms: Some(0),
+                disposition: "answered".into(),
+                hangup_by: Some("customer".into()),
+                hangup_by_extension: None,
+                hangup_cause: Some(16),
+                transfers: serde_json::json!([]),
+                recording_file: None,
+                click_id: None,
+                end_known: true,
+            })
+            .await
+            .unwrap()
+    }
+}
+
+fn start_server(database_url: &str, data: &Path, spool: &Path) -> (String, Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new(tamas_bin())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TAMAS_DATABASE_URL", database_url)
+        .env("TAMAS_RECORDINGS__DATA_DIR", data)
+        .env("TAMAS_RECORDINGS__SPOOL_DIRS", spool)
+        .env("TAMAS_RECORDINGS__SCAN_INTERVAL_S", "1")
+        .env("TAMAS_RECORDINGS__STABLE_SIZE_S", "1")
+        .env_remove("TAMAS_CONFIG")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tamas serve starts");
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! Recordings end to end against the real `tamas serve`: every fixture recording ingested
+//! through `POST /api/recordings` and through the watched spool folder, bad files
+//! quarantined with their reason, duplicates stored once, recordings that arrive before
+//! their call, playback with HTTP Range, permissions and the audit log, retention.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod app;
+mod expect;
+mod playback;
+mod retention;
+mod spool;
+mod upload;

@@ -1,0 +1,95 @@
+//! The watched spool folder: every fixture recording taken once complete, never twice
+//! (not even after a restart), never deleted from the PBX's folder.
+
+use std::time::Duration;
+
+use crm_core::TokenScope;
+
+use crate::app::{RecApp, fixture_ids, fixtures};
+use crate::expect::{assert_stereo, duration_ms, fixture_samples};
+
+#[tokio::test]
+async fn every_fixture_recording_is_taken_from_the_spool_once() {
+    let mut app = RecApp::spawn().await;
+    let ids = fixture_ids();
+    // Every call but one is known and ended: its files are taken at the next scan. The
+    // last one's call arrives later: its files are taken once their sizes are stable, and
+    // linked when the call is written.
+    let (late, known) = ids.split_last().unwrap();
+    let mut calls = Vec::new();
+    for id in known {
+        let direction = if id == "1795343037.15" || id == "1795343114.25" {
+            "outbound"
+        } else {
+            "inbound"
+        };
+        calls.push((id.clone(), app.call(id, direction, "1001").await, direction));
+    }
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), app.spool.join(entry.file_name())).unwrap();
+    }
+    let admin = app.token("root", TokenScope::Full).await;
+    for (id, call, direction) in &calls {
+        let recording = app.recordings_of(*call, 1).await.remove(0);
+        let samples = fixture_samples(&format!("{id}.wav")).len();
+        assert_eq!(recording.duration_ms, Some(duration_ms(samples)), "{id}");
+        assert_eq!(recording.sample_rate, Some(8000), "{id}");
+        if samples == 0 {
+            assert!(recording.is_empty(), "{id}");
+            continue;
+        }
+        assert_eq!(recording.channels, Some(2), "{id}");
+        let bytes = app
+            .get(&admin, &format!("/api/recordings/{}", recording.id), None)
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let (rx, tx) = (format!("{id}-rx.wav"), format!("{id}-tx.wav"));
+        if *direction == "outbound" {
+            assert_stereo(&bytes, &tx, &rx);
+        } else {
+            assert_stereo(&bytes, &rx, &tx);
+        }
+    }
+    let call = app.call(late, "inbound", "1001").await;
+    let recording = app.recordings_of(call, 1).await.remove(0);
+    assert_eq!(recording.linkedid.as_deref(), Some(late.as_str()));
+
+    // A restart scans the same files again and takes none of them.
+    let stored = app.stored_files();
+    let before = app.store.audit_log(1000).await.unwrap().len();
+    app.restart().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (_, call, _) in &calls {
+        assert_eq!(app.store.recordings_of_call(*call).await.unwrap().len(), 1);
+    }
+    assert_eq!(app.stored_files(), stored);
+    assert_eq!(app.store.audit_log(1000).await.unwrap().len(), before);
+    // The PBX's folder is untouched.
+    assert_eq!(
+        std::fs::read_dir(&app.spool).unwrap().count(),
+        std::fs::read_dir(fixtures()).unwrap().count()
+    );
+    assert!(app.quarantine_reasons().is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_spool_file_is_quarantined_once() {
+    let app = RecApp::spawn().await;
+    let call = app.call("1795349999.1", "inbound", "1001").await;
+    std::fs::write(app.spool.join("1795349999.1.wav"), b"not audio at all").unwrap();
+    for _ in 0..200 {
+        if !app.quarantine_reasons().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let reasons = app.quarantine_reasons();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("not a WAV"), "{reasons:?}");
+    assert!(app.store.recordings_of_call(call).await.unwrap().is_empty());
+    assert!(app.spool.join("1795349999.1.wav").exists());
+}

@@ -1,0 +1,13 @@
+recording-title = Recording
+recording-play = Play recording
+recording-download = Download
+recording-empty = Empty recording (no audio)
+recording-duration = Duration
+recording-waveform = Waveform of the recording
+recording-none = No recording
+call-title = Call
+call-detail = Call details
+call-keep = Keep this call's recordings
+call-unkeep = Allow deleting this call's recordings
+call-kept = Kept: exempt from deletion
+call-contact = Contact

@@ -1,0 +1,13 @@
+recording-title = ضبط مکالمه
+recording-play = پخش ضبط
+recording-download = دریافت
+recording-empty = ضبط خالی (بدون صدا)
+recording-duration = مدت
+recording-waveform = شکل موج ضبط
+recording-none = بدون ضبط
+call-title = تماس
+call-detail = جزئیات تماس
+call-keep = نگه‌داشتن ضبط‌های این تماس
+call-unkeep = اجازهٔ حذف ضبط‌های این تماس
+call-kept = نگه‌داشته: از حذف معاف است
+call-contact = مخاطب
