@@ -11,3 +11,4 @@ mod support;
 
 mod harness;
 mod login;
+mod recording_player;

@@ -39,6 +39,16 @@ pub fn fixture_ids() -> Vec<String> {
     ids
 }
 
+/// Every test user's password.
+pub const PASSWORD: &str = "a long password";
+
+/// One argon2 hash of [`PASSWORD`] for every user (hashing is slow in debug builds).
+fn password_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crm_core::password::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
 /// A running server, its database and folders.
 pub struct RecApp {
     pub url: String,
@@ -66,6 +76,7 @@ impl RecApp {
             .await
             .unwrap();
         store.migrate().await.unwrap();
+        let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
         for (username, role, extension) in [
             ("sara", Role::Agent, Some("1001")),
             ("reza", Role::Agent, Some("1002")),
@@ -79,8 +90,7 @@ impl RecApp {
                     role,
                     extension: extension.map(|e| Extension::parse(e).unwrap()),
                     locale: Locale::En,
-                    // Nobody signs in with a password here: bearer tokens only.
-                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA".into(),
+                    password_hash: hash.clone(),
                 })
                 .await
                 .unwrap();
@@ -234,6 +244,47 @@ impl RecApp {
             .filter(|p| p.to_string_lossy().ends_with(".reason.txt"))
             .map(|p| std::fs::read_to_string(p).unwrap())
             .collect()
+    }
+
+    /// A contact with one number.
+    pub async fn contact(&self, name: &str, number: &str) -> crm_core::Contact {
+        self.store
+            .create_contact(&crm_core::NewContact {
+                name: name.into(),
+                phones: vec![crm_core::NewPhone {
+                    number: self.store.normalizer().normalize(number),
+                    label: "mobile".into(),
+                }],
+                ..crm_core::NewContact::default()
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A cookie-keeping client signed in as `username` (it sends `Origin` on POSTs
+    /// like a browser and does not follow redirects).
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("accept-language", "en".parse().unwrap());
+        headers.insert(reqwest::header::ORIGIN, self.url.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let resp = client
+            .post(format!("{}/login", self.url))
+            .form(&[
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", "/console"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{username} signs in");
+        client
     }
 
     /// A finished call `linkedid` of `direction` handled by the agent on `extension`.

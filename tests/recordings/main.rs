@@ -10,6 +10,7 @@ mod support;
 
 mod app;
 mod expect;
+mod pages;
 mod playback;
 mod retention;
 mod spool;
