@@ -107,11 +107,12 @@ impl SpoolWatcher {
             return Ok(());
         }
         let uniqueid = group.uniqueid.to_string();
+        // The call log holds a call once the tracker saw it end.
         let call_ended = self
             .store
-            .call_by_linkedid(&self.desk.pbx, &uniqueid)
+            .call_of_recording(&self.desk.pbx, &uniqueid)
             .await?
-            .is_some_and(|call| call.ended_at_ms.is_some());
+            .is_some();
         if !is_complete(group, previous, call_ended, SystemTime::now(), self.settle) {
             return Ok(());
         }

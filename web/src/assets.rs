@@ -10,6 +10,7 @@ use crate::AppState;
 const APP_CSS: &str = include_str!("../static/app.css");
 const CONSOLE_JS: &str = include_str!("../static/console.js");
 const CONTACT_JS: &str = include_str!("../static/contact.js");
+const RECORDINGS_JS: &str = include_str!("../static/recordings.js");
 
 /// `/static/…`.
 pub fn router() -> Router<AppState> {
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(app_css))
         .route("/static/console.js", get(|| script(CONSOLE_JS)))
         .route("/static/contact.js", get(|| script(CONTACT_JS)))
+        .route("/static/recordings.js", get(|| script(RECORDINGS_JS)))
 }
 
 async fn app_css() -> impl IntoResponse {

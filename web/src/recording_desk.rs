@@ -56,9 +56,9 @@ pub enum IngestError {
 }
 
 impl RecordingDesk {
-    /// Ingests `files` and registers the recording. `linkedid` links it to its call (by
-    /// default the Uniqueid of the file names, which MixMonitor names after the recorded
-    /// channel: the Linkedid for the calls Tamas records).
+    /// Ingests `files` and registers the recording, linked to its call: the call of
+    /// `linkedid` when given, else the call whose MixMonitor file (as the tracker saw it)
+    /// or Linkedid is the Uniqueid of the file names; a call written later adopts it.
     #[tracing::instrument(skip_all, fields(linkedid))]
     pub async fn take(
         &self,
@@ -72,12 +72,28 @@ impl RecordingDesk {
         let name = recordings::RecordingName::parse(&mixed_name)
             .map_err(|e| IngestError::Invalid(e.to_string()))?;
         let uniqueid = name.uniqueid.to_string();
-        let linkedid = linkedid.unwrap_or_else(|| uniqueid.clone());
+        // The call: by the Linkedid given, else the one whose MixMonitor file this is.
+        let mut call = match &linkedid {
+            Some(linkedid) => store
+                .call_by_linkedid(&self.pbx, linkedid)
+                .await
+                .map_err(storage)?,
+            None => None,
+        };
+        if call.is_none()
+            && let Some(id) = store
+                .call_of_recording(&self.pbx, &uniqueid)
+                .await
+                .map_err(storage)?
+        {
+            call = Some(store.get_call(id).await.map_err(storage)?);
+        }
+        let linkedid = call
+            .as_ref()
+            .map(|call| call.linkedid.clone())
+            .or(linkedid)
+            .unwrap_or_else(|| uniqueid.clone());
         // Outbound calls are recorded on the agent's channel: `-tx` is the customer.
-        let call = store
-            .call_by_linkedid(&self.pbx, &linkedid)
-            .await
-            .map_err(storage)?;
         let customer_leg = CustomerLeg::for_recorded_channel(
             call.as_ref()
                 .is_none_or(|call| call.direction != "outbound"),

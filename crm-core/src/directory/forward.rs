@@ -170,6 +170,9 @@ impl RecordingStore for Directory {
     async fn recordings_of_call(&self, call: CallId) -> StoreResult<Vec<Recording>> {
         self.inner.recordings_of_call(call).await
     }
+    async fn call_of_recording(&self, pbx: &str, uniqueid: &str) -> StoreResult<Option<CallId>> {
+        self.inner.call_of_recording(pbx, uniqueid).await
+    }
     async fn recordings_older_than(
         &self,
         before_ms: i64,

@@ -42,6 +42,21 @@ pub struct NewRecording {
 /// shown as "empty recording", with no file in the store.
 pub const EMPTY_STATUS: &str = "empty";
 
+/// The recorded channel's Uniqueid in a MixMonitor file name or path as the tracker saw
+/// it (`/var/spool/asterisk/monitor/1795342979.0.wav` → `1795342979.0`); `None` when the
+/// name is not a `.wav` file.
+pub fn recording_uniqueid(file: &str) -> Option<&str> {
+    let name = file.rsplit(['/', '\\']).next()?;
+    let stem = name
+        .strip_suffix(".wav")
+        .or_else(|| name.strip_suffix(".WAV"))?;
+    let stem = stem
+        .strip_suffix("-rx")
+        .or_else(|| stem.strip_suffix("-tx"))
+        .unwrap_or(stem);
+    (!stem.is_empty()).then_some(stem)
+}
+
 impl NewRecording {
     /// Refuses metadata that cannot describe a stored file.
     pub(crate) fn validate(&self) -> Result<(), StoreError> {
@@ -108,5 +123,28 @@ impl Recording {
     /// Whether the recording holds no audio (nothing to play).
     pub fn is_empty(&self) -> bool {
         self.status == EMPTY_STATUS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recording_uniqueid;
+
+    #[test]
+    fn uniqueids_from_mixmonitor_file_names() {
+        assert_eq!(
+            recording_uniqueid("/var/spool/asterisk/monitor/1795342979.0.wav"),
+            Some("1795342979.0")
+        );
+        assert_eq!(
+            recording_uniqueid("1795342979.0-rx.wav"),
+            Some("1795342979.0")
+        );
+        assert_eq!(
+            recording_uniqueid("pbx1-1795342979.0.WAV"),
+            Some("pbx1-1795342979.0")
+        );
+        assert_eq!(recording_uniqueid("/x/.wav"), None);
+        assert_eq!(recording_uniqueid("1795342979.0.gsm"), None);
     }
 }

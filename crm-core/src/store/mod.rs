@@ -170,6 +170,9 @@ pub trait RecordingStore: Send + Sync {
     async fn get_recording(&self, id: RecordingId) -> StoreResult<Recording>;
     /// A call's recordings, oldest first.
     async fn recordings_of_call(&self, call: CallId) -> StoreResult<Vec<Recording>>;
+    /// The call a recording of the channel `uniqueid` belongs to: the call whose Linkedid
+    /// it is, or whose MixMonitor file (as the tracker saw it) is named after it.
+    async fn call_of_recording(&self, pbx: &str, uniqueid: &str) -> StoreResult<Option<CallId>>;
     /// Recordings registered before `before_ms`, oldest first, at most `limit`, leaving
     /// out those of calls marked "keep" (what retention deletes).
     async fn recordings_older_than(

@@ -12,7 +12,8 @@ conformance!(
     bad_recordings_are_refused,
     retention_skips_kept_calls_and_keeps_shared_files,
     empty_recordings_need_no_file,
-    spool_files_are_taken_once
+    spool_files_are_taken_once,
+    recordings_of_another_channel_find_their_call_by_file_name
 );
 
 fn recording(linkedid: &str, sha: char) -> NewRecording {
@@ -201,4 +202,39 @@ async fn spool_files_are_taken_once(store: Arc<dyn Store>) {
     assert!(!store.take_spool_file("/spool/1.0.wav:44:1").await.unwrap());
     assert!(store.spool_file_taken("/spool/1.0.wav:44:1").await.unwrap());
     assert!(!store.spool_file_taken("/spool/1.0.wav:44:2").await.unwrap());
+}
+
+async fn recordings_of_another_channel_find_their_call_by_file_name(store: Arc<dyn Store>) {
+    // The agent's channel 4.5 was recorded; the call's Linkedid is 4.4.
+    let early = store
+        .add_recording(&NewRecording {
+            linkedid: Some("4.5".into()),
+            uniqueid: Some("4.5".into()),
+            ..recording("4.5", 'a')
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.call_of_recording("asterisk", "4.5").await.unwrap(),
+        None
+    );
+    let mut input = call("4.4", "09121234567");
+    input.recording_file = Some("/var/spool/asterisk/monitor/4.5.wav".into());
+    let id = store.record_call(&input).await.unwrap();
+    let linked = store.get_recording(early.id).await.unwrap();
+    assert_eq!(linked.call, Some(id));
+    assert_eq!(linked.linkedid.as_deref(), Some("4.4"));
+    assert_eq!(
+        store.call_of_recording("asterisk", "4.5").await.unwrap(),
+        Some(id)
+    );
+    assert_eq!(
+        store.call_of_recording("asterisk", "4.4").await.unwrap(),
+        Some(id)
+    );
+    assert_eq!(
+        store.call_of_recording("asterisk", "4.").await.unwrap(),
+        None
+    );
+    assert_eq!(store.call_of_recording("other", "4.5").await.unwrap(), None);
 }

@@ -118,7 +118,7 @@ async fn upload(
         *name = format!("{id}.wav");
     }
     let recording = desk
-        .take(&state.store, files, linkedid.or(uniqueid))
+        .take(&state.store, files, linkedid)
         .await
         .map_err(|err| match err {
             IngestError::Quarantined { .. } => Error::Unprocessable(err.to_string()),

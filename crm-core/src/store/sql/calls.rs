@@ -57,9 +57,10 @@ pub(crate) const LEGS_OF_CALLS: &str = "SELECT call_id, extension, result, ring_
     rang_at_ms FROM call_legs WHERE call_id IN (";
 pub(crate) const TOUCH_INTERACTION: &str = "UPDATE contacts SET last_interaction_at_ms = $2 \
     WHERE id = $1 AND (last_interaction_at_ms IS NULL OR last_interaction_at_ms < $2)";
-/// Recordings that arrived before their call.
-pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1 \
-    WHERE call_id IS NULL AND pbx = $2 AND linkedid = $3";
+/// Recordings that arrived before their call: by Linkedid, or by the Uniqueid of the
+/// MixMonitor file the tracker saw (`$4`, possibly NULL).
+pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1, linkedid = $3 \
+    WHERE call_id IS NULL AND pbx = $2 AND (linkedid = $3 OR uniqueid = $4)";
 pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
     wrapup_resolved = $3, wrapup_note = $4, wrapup_ms = $5, wrapup_at_ms = $6 WHERE id = $1";
 
@@ -271,6 +272,11 @@ macro_rules! impl_call_store {
                         .bind(id)
                         .bind(call.pbx.as_str())
                         .bind(call.linkedid.as_str())
+                        .bind(
+                            call.recording_file
+                                .as_deref()
+                                .and_then(crate::domain::recording::recording_uniqueid),
+                        )
                         .execute(&mut *tx)
                         .await?;
                 }

@@ -27,6 +27,10 @@ pub(crate) const CALL_BY_LINKEDID: &str = "SELECT id FROM calls WHERE pbx = $1 A
 pub(crate) const INSERT_RECORDING: &str = "INSERT INTO recordings (call_id, pbx, linkedid, \
     uniqueid, sha256, path, bytes, duration_ms, sample_rate, channels, status, peaks, \
     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
+/// `$2` the Uniqueid, `$3` a LIKE pattern for a path ending in `/<uniqueid>.wav`.
+pub(crate) const CALL_OF_RECORDING: &str = "SELECT id FROM calls WHERE pbx = $1 \
+    AND (linkedid = $2 OR recording_file = $2 || '.wav' OR recording_file LIKE $3 ESCAPE '\\') \
+    ORDER BY CASE WHEN linkedid = $2 THEN 0 ELSE 1 END, id DESC LIMIT 1";
 pub(crate) const RECORDINGS_OLDER_THAN: &str = concat!(
     "SELECT ",
     recording_columns!(),
@@ -118,6 +122,23 @@ macro_rules! impl_recording_store {
                     .iter()
                     .map(crate::store::rows::recording)
                     .collect()
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(pbx, uniqueid))]
+            async fn call_of_recording(
+                &self,
+                pbx: &str,
+                uniqueid: &str,
+            ) -> crate::StoreResult<Option<crate::CallId>> {
+                let pattern = format!("%/{}.wav", crate::store::rows::escape_like(uniqueid));
+                let id: Option<i64> =
+                    sqlx::query_scalar(crate::store::sql::recordings::CALL_OF_RECORDING)
+                        .bind(pbx)
+                        .bind(uniqueid)
+                        .bind(pattern)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(id.map(crate::CallId))
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(before_ms))]
