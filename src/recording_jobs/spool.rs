@@ -117,21 +117,27 @@ impl SpoolWatcher {
             return Ok(());
         }
         let max = self.desk.settings.limits.max_bytes;
-        let read =
-            |file: Option<&recordings::SpoolFile>| -> anyhow::Result<Option<(String, Vec<u8>)>> {
-                let Some(file) = file else { return Ok(None) };
-                let bytes = match read_bounded(&file.path, max) {
-                    Ok(bytes) => bytes,
-                    // Too large to read is still a file to keep: quarantined by the ingest.
-                    Err(recordings::RecordingError::TooLarge { .. }) => Vec::new(),
-                    Err(err) => return Err(err.into()),
-                };
-                Ok(Some((file.name.file_name(), bytes)))
-            };
-        let files = ReceivedFiles {
-            mixed: read(Some(mixed))?,
-            rx: read(group.rx.as_ref())?,
-            tx: read(group.tx.as_ref())?,
+        let read = |file: Option<&recordings::SpoolFile>| match file {
+            Some(file) => {
+                read_bounded(&file.path, max).map(|bytes| Some((file.name.file_name(), bytes)))
+            }
+            None => Ok(None),
+        };
+        let files = match (
+            read(Some(mixed)),
+            read(group.rx.as_ref()),
+            read(group.tx.as_ref()),
+        ) {
+            (Ok(mixed), Ok(rx), Ok(tx)) => ReceivedFiles { mixed, rx, tx },
+            (Err(err @ recordings::RecordingError::TooLarge { .. }), _, _)
+            | (_, Err(err @ recordings::RecordingError::TooLarge { .. }), _)
+            | (_, _, Err(err @ recordings::RecordingError::TooLarge { .. })) => {
+                // Left where it is (never deleted) for an operator to look at.
+                tracing::error!(%uniqueid, error = %err, "spool recording too large: left in the spool folder");
+                self.store.take_spool_file(&file_key).await?;
+                return Ok(());
+            }
+            (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return Err(err.into()),
         };
         match self.desk.take(&self.store, files, None).await {
             Ok(recording) => {

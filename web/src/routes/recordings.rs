@@ -111,11 +111,24 @@ async fn upload(
             "give the call's linkedid and/or the recorded channel's uniqueid".into(),
         ));
     }
-    // A file sent without a MixMonitor name is named after the Uniqueid given.
+    // Files sent without MixMonitor names are named after the Uniqueid given.
     if let (Some((name, _)), Some(id)) = (&mut files.mixed, uniqueid.as_ref().or(linkedid.as_ref()))
         && recordings::RecordingName::parse(name).is_err()
     {
         *name = format!("{id}.wav");
+    }
+    if let Some(mixed) = files
+        .mixed
+        .as_ref()
+        .and_then(|(name, _)| recordings::RecordingName::parse(name).ok())
+    {
+        for (leg, suffix) in [(&mut files.rx, "rx"), (&mut files.tx, "tx")] {
+            if let Some((name, _)) = leg
+                && recordings::RecordingName::parse(name).is_err()
+            {
+                *name = format!("{}-{suffix}.wav", mixed.uniqueid);
+            }
+        }
     }
     let recording = desk
         .take(&state.store, files, linkedid)
