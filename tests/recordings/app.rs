@@ -58,6 +58,7 @@ pub struct RecApp {
     pub client: reqwest::Client,
     server: Child,
     database_url: String,
+    settle_s: u64,
     _dir: tempfile::TempDir,
 }
 
@@ -70,6 +71,11 @@ impl Drop for RecApp {
 
 impl RecApp {
     pub async fn spawn() -> RecApp {
+        Self::spawn_with_settle(1).await
+    }
+
+    /// A server whose spool files are stable after `settle_s` seconds.
+    pub async fn spawn_with_settle(settle_s: u64) -> RecApp {
         let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite:{}", dir.path().join("tamas.db").display());
         let store = crm_core::connect(&database_url, PhoneNormalizer::new("IR"))
@@ -98,7 +104,7 @@ impl RecApp {
         let data = dir.path().join("recordings");
         let spool = dir.path().join("spool");
         std::fs::create_dir_all(&spool).unwrap();
-        let server = start_server(&database_url, &data, &spool);
+        let server = start_server(&database_url, &data, &spool, settle_s);
         let app = RecApp {
             url: server.0,
             store,
@@ -107,6 +113,7 @@ impl RecApp {
             client: reqwest::Client::new(),
             server: server.1,
             database_url,
+            settle_s,
             _dir: dir,
         };
         app.wait_until_up().await;
@@ -117,7 +124,8 @@ impl RecApp {
     pub async fn restart(&mut self) {
         let _ = self.server.kill();
         let _ = self.server.wait();
-        let (url, server) = start_server(&self.database_url, &self.data, &self.spool);
+        let (url, server) =
+            start_server(&self.database_url, &self.data, &self.spool, self.settle_s);
         self.url = url;
         self.server = server;
         self.wait_until_up().await;
@@ -330,7 +338,7 @@ impl RecApp {
     }
 }
 
-fn start_server(database_url: &str, data: &Path, spool: &Path) -> (String, Child) {
+fn start_server(database_url: &str, data: &Path, spool: &Path, settle_s: u64) -> (String, Child) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -342,7 +350,7 @@ fn start_server(database_url: &str, data: &Path, spool: &Path) -> (String, Child
         .env("TAMAS_RECORDINGS__DATA_DIR", data)
         .env("TAMAS_RECORDINGS__SPOOL_DIRS", spool)
         .env("TAMAS_RECORDINGS__SCAN_INTERVAL_S", "1")
-        .env("TAMAS_RECORDINGS__STABLE_SIZE_S", "1")
+        .env("TAMAS_RECORDINGS__STABLE_SIZE_S", settle_s.to_string())
         .env_remove("TAMAS_CONFIG")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())

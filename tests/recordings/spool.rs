@@ -93,3 +93,41 @@ async fn a_bad_spool_file_is_quarantined_once() {
     assert!(app.store.recordings_of_call(call).await.unwrap().is_empty());
     assert!(app.spool.join("1795349999.1.wav").exists());
 }
+
+#[tokio::test]
+async fn a_file_still_growing_is_not_taken() {
+    // Files are stable after 5 s without change; this one grows every 300 ms.
+    let app = RecApp::spawn_with_settle(5).await;
+    // MixMonitor writes a header with size fields 0, then audio as the call goes on.
+    let full = crate::app::fixture("1795342979.0.wav");
+    let mut header = full[..44].to_vec();
+    header[4..8].copy_from_slice(&0u32.to_le_bytes());
+    header[40..44].copy_from_slice(&0u32.to_le_bytes());
+    let path = app.spool.join("1795342979.0.wav");
+    std::fs::write(&path, &header).unwrap();
+    let audio = &full[44..];
+    let step = 8000; // half a second of audio per append
+    for chunk in audio.chunks(step) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, chunk).unwrap();
+        drop(file);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.stored_files(), 0, "taken while still growing");
+    }
+    // Complete now: taken once its size stopped changing, with every sample (the call,
+    // written later, adopts it).
+    for _ in 0..300 {
+        if app.stored_files() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.stored_files(), 1);
+    let call = app.call("1795342979.0", "inbound", "1001").await;
+    let recording = app.recordings_of(call, 1).await.remove(0);
+    assert_eq!(recording.duration_ms, Some(8280));
+    assert_eq!(recording.channels, Some(1));
+}
