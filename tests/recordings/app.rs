@@ -57,7 +57,7 @@ pub struct RecApp {
     pub spool: PathBuf,
     pub client: reqwest::Client,
     server: Child,
-    database_url: String,
+    pub database_url: String,
     settle_s: u64,
     _dir: tempfile::TempDir,
 }

@@ -75,6 +75,10 @@ async fn the_contact_page_and_the_call_page_play_the_recording() {
         .await
         .unwrap();
     assert!(call_page.contains(&format!("/api/recordings/{id}")));
+    assert!(call_page.contains(&format!(
+        r#"<a href="/contacts/{}"><bdi>Ali Rezaei</bdi></a>"#,
+        contact.id
+    )));
     assert!(
         !call_page.contains("/keep"),
         "agents cannot mark calls keep"

@@ -101,7 +101,8 @@ pub struct Recording {
     pub uniqueid: Option<String>,
     /// SHA-256 of the file.
     pub sha256: String,
-    /// Where the recordings store keeps it.
+    /// Where the recordings store keeps it (a server path: never sent to clients).
+    #[serde(skip)]
     pub path: String,
     /// Size in bytes.
     pub bytes: i64,

@@ -30,6 +30,7 @@ struct CallPage {
     page: Page,
     call: CallRow,
     number: String,
+    contact_name: String,
     recordings: Vec<PlayerView>,
     kept: bool,
     can_keep: bool,
@@ -81,7 +82,12 @@ async fn call_page(
         .iter()
         .map(PlayerView::of)
         .collect();
+    let contact_name = match call.contact {
+        Some(contact) => store.get_contact(contact).await?.name,
+        None => String::new(),
+    };
     Ok(render(&CallPage {
+        contact_name,
         number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),
         kept: store.call_kept(id).await?,
         can_keep: user.require(Role::Supervisor).is_ok(),
