@@ -147,6 +147,20 @@ async fn bad_files_are_refused_clearly_and_quarantined() {
     assert_eq!(resp.status(), 400, "no linkedid nor uniqueid");
     let resp = app.upload(&token, &[], &[("linkedid", "1.1")]).await;
     assert_eq!(resp.status(), 400, "no file");
+    let resp = app
+        .client
+        .post(format!("{}/api/recordings", app.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"linkedid": "1.1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "not multipart");
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("multipart"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::header::{
     ACCEPT_RANGES, AUTHORIZATION, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH,
@@ -65,9 +66,15 @@ async fn uploader(headers: &HeaderMap, state: &AppState) -> Result<crm_core::Use
 async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     let actor = uploader(&headers, &state).await?;
+    let mut multipart = multipart.map_err(|e| {
+        Error::BadRequest(format!(
+            "expected a multipart/form-data body with the file: {}",
+            e.body_text()
+        ))
+    })?;
     let desk = state
         .recordings
         .clone()
