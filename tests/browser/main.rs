@@ -12,3 +12,14 @@ mod support;
 mod harness;
 mod login;
 mod recording_player;
+
+// The screen-pop tests' server (real `tamas serve` + the simulated PBX in this process);
+// not every helper of it is used here.
+#[allow(dead_code)]
+#[path = "../screen_pop/app.rs"]
+mod pbx_app;
+#[allow(dead_code)]
+#[path = "../screen_pop/socket.rs"]
+mod socket;
+
+mod agent_console;
