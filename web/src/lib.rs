@@ -73,6 +73,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt as _;
+    // Popups are small frames: without TCP_NODELAY, Nagle's algorithm holds a frame back
+    // until the client acknowledges the previous one (tens of ms behind delayed ACKs).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %err, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(
         listener,
         // The peer address is what the sign-in rate limit counts per client.
