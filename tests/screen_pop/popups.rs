@@ -103,3 +103,32 @@ async fn the_popup_reaches_the_ringing_agent_only_with_their_contact() {
     assert_eq!(last_calls[0]["disposition"], "answered");
     assert_eq!(last_calls[0]["agent_extension"], "1001");
 }
+
+#[tokio::test]
+async fn a_call_dialled_from_the_desk_phone_pops_the_contact_being_called() {
+    let app = spawn_app().await;
+    let ali = app.contact("Ali Rezaei", &["0912 123 4567"]).await;
+    let (mut reza, _) = app.socket("reza").await;
+    let (mut sara, _) = app.socket("sara").await;
+
+    let call = app
+        .sim
+        .place(
+            cti::sim::CallSpec::new(cti::sim::Scenario::Outbound)
+                .customer("09121234567", "")
+                .agent("1002")
+                .extra_talk(Duration::ZERO),
+        )
+        .unwrap();
+    let popup = reza.next_for_call("call.ringing", &call.linkedid).await;
+    assert_eq!(popup["direction"], "outbound", "{popup}");
+    assert_eq!(popup["extension"], "1002");
+    assert_eq!(popup["number_e164"], "+989121234567");
+    assert_eq!(popup["click_id"], Value::Null, "not a click-to-call");
+    assert_eq!(popup["contacts"][0]["id"], ali.id.0, "{popup}");
+    let ended = reza.next_for_call("call.ended", &call.linkedid).await;
+    assert_eq!(ended["wrapup"], true, "reza made the call");
+
+    let sara_got = sara.drain(Duration::from_millis(500)).await;
+    assert!(sara_got.is_empty(), "not sara's call: {sara_got:?}");
+}
