@@ -11,6 +11,8 @@
 //! - [`live`]: the calls in progress, kept from the tracker's events (`/api/calls/active`).
 //! - [`replay`]: captured AMI traffic through the same decoder and tracker, for tests, the
 //!   `tamas replay` command and benchmarks.
+//! - [`sip`]: SIP URIs from PJSIP's events (`ContactStatus`), parsed with `rsip` behind a
+//!   small adapter so nothing else depends on it.
 //! - [`sim`]: a simulated Asterisk speaking AMI over TCP (generated calls modelled on the
 //!   captures, or replayed captures), for the demo and the end-to-end and load tests.
 
@@ -18,4 +20,5 @@ pub mod ami;
 pub mod live;
 pub mod replay;
 pub mod sim;
+pub mod sip;
 pub mod tracker;

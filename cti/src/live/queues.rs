@@ -6,12 +6,17 @@
 //! (each carrying the action's ActionID) and ends with `QueueStatusComplete`. The items of
 //! one answer replace the whole board when the `Complete` arrives, so callers and members
 //! that vanished while Tamas was away do not linger.
+//!
+//! A member whose phone is not registered or not reachable shows as unavailable: PJSIP's
+//! `ContactStatus` (through [`crate::sip`]) and `DeviceStateChange` say so per endpoint,
+//! and a member's endpoint is its extension (`PJSIP/1001`, `Local/1001@queue-agents/n`).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::ami::Message;
+use crate::sip::{self, Reachability};
 
 /// What a queue member is doing, from its device state and pause flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,6 +51,8 @@ pub struct MemberView {
     pub calls_taken: u64,
     /// PBX time of the last change seen, ms since the epoch (`None`: known from a resync).
     pub since_ms: Option<i64>,
+    /// Where the phone registered from (`10.0.0.7:5060`), when PJSIP said.
+    pub registered_from: Option<String>,
 }
 
 /// One caller waiting in a queue (caller ID from the outside world: show it as text).
@@ -83,12 +90,22 @@ struct Queue {
     ringing: BTreeMap<String, String>,
 }
 
+/// What PJSIP last said about one phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Device {
+    reachable: bool,
+    since_ms: i64,
+    registered_from: Option<String>,
+}
+
 /// The live queues.
 #[derive(Clone, Debug, Default)]
 pub struct QueueBoard {
     queues: BTreeMap<String, Queue>,
     /// The answer to a `QueueStatus` being collected.
     incoming: Option<BTreeMap<String, Queue>>,
+    /// Phones' reachability by endpoint (the extension), from PJSIP's events.
+    devices: BTreeMap<String, Device>,
     clock_ms: i64,
 }
 
@@ -148,6 +165,8 @@ impl QueueBoard {
             "QueueStatusComplete" => match self.incoming.take() {
                 Some(queues) => {
                     self.queues = queues;
+                    // The members' fresh statuses say who is unavailable now.
+                    self.devices.clear();
                     true
                 }
                 None => {
@@ -233,8 +252,64 @@ impl QueueBoard {
                 };
                 self.queue(queue).members.remove(interface).is_some()
             }
+            "ContactStatus" => {
+                let Some(status) = sip::contact_status(msg) else {
+                    return false;
+                };
+                let reachable = status.reachability == Reachability::Reachable;
+                let registered_from = status.contact.map(|c| c.to_string());
+                self.set_device(&status.endpoint, reachable, registered_from, now)
+            }
+            "DeviceStateChange" => {
+                let (Some(device), Some(state)) = (msg.get("Device"), msg.get("State")) else {
+                    return false;
+                };
+                let Some(endpoint) = endpoint_of(device) else {
+                    return false;
+                };
+                let reachable = !matches!(state.trim(), "UNAVAILABLE" | "INVALID");
+                let registered_from = self
+                    .devices
+                    .get(endpoint)
+                    .and_then(|d| d.registered_from.clone());
+                let endpoint = endpoint.to_owned();
+                self.set_device(&endpoint, reachable, registered_from, now)
+            }
             _ => false,
         }
+    }
+
+    /// Records a phone's reachability; returns whether a member's view changed.
+    fn set_device(
+        &mut self,
+        endpoint: &str,
+        reachable: bool,
+        registered_from: Option<String>,
+        now: i64,
+    ) -> bool {
+        let old = self.devices.get(endpoint);
+        if old.is_some_and(|d| d.reachable == reachable && d.registered_from == registered_from)
+            || (old.is_none() && reachable && registered_from.is_none())
+        {
+            return false;
+        }
+        let since_ms = match old {
+            Some(d) if d.reachable == reachable => d.since_ms,
+            _ => now,
+        };
+        self.devices.insert(
+            endpoint.to_owned(),
+            Device {
+                reachable,
+                since_ms,
+                registered_from,
+            },
+        );
+        self.queues.values().any(|q| {
+            q.members
+                .keys()
+                .any(|interface| endpoint_of(interface) == Some(endpoint))
+        })
     }
 
     fn queue(&mut self, name: &str) -> &mut Queue {
@@ -257,6 +332,15 @@ impl QueueBoard {
                             !matches!(member.state, MemberState::Paused | MemberState::Unavailable);
                         if can_ring && queue.ringing.contains_key(&member.interface) {
                             member.state = MemberState::Ringing;
+                        }
+                        let device = endpoint_of(&member.interface)
+                            .and_then(|endpoint| self.devices.get(endpoint));
+                        if let Some(device) = device {
+                            member.registered_from.clone_from(&device.registered_from);
+                            if !device.reachable {
+                                member.state = MemberState::Unavailable;
+                                member.since_ms = Some(device.since_ms);
+                            }
                         }
                         member
                     })
@@ -320,7 +404,20 @@ fn member_from(msg: &Message, since_ms: Option<i64>) -> Option<MemberView> {
         },
         calls_taken: number(msg, "CallsTaken").unwrap_or(0),
         since_ms,
+        registered_from: None,
     })
+}
+
+/// The endpoint behind a device or member interface: `PJSIP/1001` and
+/// `Local/1001@queue-agents/n` are `1001`; `PJSIP/trunk` is `trunk`.
+fn endpoint_of(interface: &str) -> Option<&str> {
+    let (tech, rest) = interface.split_once('/')?;
+    let endpoint = if tech.eq_ignore_ascii_case("local") {
+        rest.split_once('@').map_or(rest, |(exten, _)| exten)
+    } else {
+        rest
+    };
+    (!endpoint.is_empty()).then_some(endpoint)
 }
 
 #[cfg(test)]
@@ -432,5 +529,69 @@ mod tests {
             Some(1_795_342_979_722)
         );
         assert_eq!(parse_timestamp_ms("1795342979"), Some(1_795_342_979_000));
+    }
+
+    fn message(text: &str) -> Message {
+        let bytes = format!("{}\r\n\r\n", text.replace('\n', "\r\n"));
+        match Frames::new(bytes.into_bytes()).next() {
+            Some(Ok(Frame::Message(m))) => m,
+            other => panic!("not a message: {other:?}"),
+        }
+    }
+
+    fn member_state(board: &QueueBoard, queue: &str, interface: &str) -> MemberView {
+        board
+            .snapshot()
+            .into_iter()
+            .find(|q| q.name == queue)
+            .and_then(|q| q.members.into_iter().find(|m| m.interface == interface))
+            .expect("member on the board")
+    }
+
+    #[test]
+    fn an_unreachable_or_unregistered_phone_makes_its_member_unavailable() {
+        let mut board = QueueBoard::new();
+        for msg in capture("11-reconnect-resync.ami") {
+            board.handle(&msg);
+        }
+        assert_eq!(
+            member_state(&board, "support", "PJSIP/1001").state,
+            MemberState::Available
+        );
+        let changed = board.handle(&message(
+            "Event: ContactStatus\nTimestamp: 1795343500.000100\nURI: sip:1001@10.0.0.5:5060;ob\nContactStatus: Unreachable\nAOR: 1001\nEndpointName: 1001",
+        ));
+        assert!(changed);
+        let member = member_state(&board, "support", "PJSIP/1001");
+        assert_eq!(member.state, MemberState::Unavailable);
+        assert_eq!(member.since_ms, Some(1_795_343_500_000));
+        assert_eq!(member.registered_from.as_deref(), Some("10.0.0.5:5060"));
+
+        board.handle(&message(
+            "Event: ContactStatus\nURI: sip:1001@10.0.0.5:5060\nContactStatus: Reachable\nAOR: 1001\nEndpointName: 1001",
+        ));
+        assert_eq!(
+            member_state(&board, "support", "PJSIP/1001").state,
+            MemberState::Available
+        );
+
+        // A Local-channel member follows its extension's phone.
+        board.handle(&message(
+            "Event: DeviceStateChange\nDevice: PJSIP/1002\nState: UNAVAILABLE",
+        ));
+        assert_eq!(
+            member_state(&board, "sales", "Local/1002@queue-agents/n").state,
+            MemberState::Unavailable
+        );
+        assert!(!board.handle(&message(
+            "Event: DeviceStateChange\nDevice: PJSIP/trunk\nState: INUSE"
+        )));
+        board.handle(&message(
+            "Event: DeviceStateChange\nDevice: PJSIP/1002\nState: NOT_INUSE",
+        ));
+        assert_eq!(
+            member_state(&board, "sales", "Local/1002@queue-agents/n").state,
+            MemberState::Available
+        );
     }
 }
