@@ -169,6 +169,8 @@ pub struct MetricsSettings {
     /// Local time for hour/day/month buckets and report dates, minutes east of UTC
     /// (Iran: 210).
     pub utc_offset_minutes: i32,
+    /// The service level aimed for, percent.
+    pub service_level_target_percent: u8,
 }
 
 impl Default for MetricsSettings {
@@ -178,6 +180,7 @@ impl Default for MetricsSettings {
             short_abandon_s: 5,
             fcr_window_days: 7,
             utc_offset_minutes: 210,
+            service_level_target_percent: 80,
         }
     }
 }
@@ -190,6 +193,7 @@ impl MetricsSettings {
             short_abandon_ms: self.short_abandon_s * 1000,
             fcr_window_ms: self.fcr_window_days * 86_400_000,
             utc_offset_minutes: self.utc_offset_minutes,
+            service_level_target_percent: self.service_level_target_percent.min(100),
         }
     }
 }

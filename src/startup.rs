@@ -56,6 +56,15 @@ impl Application {
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
             );
+            web::wallboard::feed::spawn(
+                state.clone(),
+                web::wallboard::feed::Feed {
+                    board: Arc::clone(&pbx.queues),
+                    board_changed: Arc::clone(&pbx.board_changed),
+                    calls: pbx.events.subscribe(),
+                    calls_written: pbx.calls_written.clone(),
+                },
+            );
         }
         Ok(Self {
             listener,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crm_core::{Store, StoreError};
 use cti::tracker::CallRecord;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// Finished calls waiting to be written.
 const QUEUE: usize = 1024;
@@ -20,14 +20,21 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct CallLogWriter {
     tx: mpsc::Sender<CallRecord>,
+    written: watch::Receiver<u64>,
 }
 
 impl CallLogWriter {
     /// Starts the writer over `store`.
     pub fn start(store: Arc<dyn Store>) -> CallLogWriter {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_calls(store, rx));
-        CallLogWriter { tx }
+        let (written_tx, written) = watch::channel(0);
+        tokio::spawn(write_calls(store, rx, written_tx));
+        CallLogWriter { tx, written }
+    }
+
+    /// How many calls were written so far; changes after each write lands.
+    pub fn written(&self) -> watch::Receiver<u64> {
+        self.written.clone()
     }
 
     /// Where finished calls are sent.
@@ -36,13 +43,20 @@ impl CallLogWriter {
     }
 }
 
-async fn write_calls(store: Arc<dyn Store>, mut rx: mpsc::Receiver<CallRecord>) {
+async fn write_calls(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<CallRecord>,
+    written: watch::Sender<u64>,
+) {
     while let Some(record) = rx.recv().await {
         let input = super::call_record_input(&record);
         let mut backoff = Duration::from_millis(100);
         loop {
             match store.record_call(&input).await {
-                Ok(_) => break,
+                Ok(_) => {
+                    written.send_modify(|count| *count += 1);
+                    break;
+                }
                 Err(StoreError::Invalid(reason)) => {
                     // Retrying cannot help; keep the record in the log so it can be replayed.
                     tracing::error!(linkedid = %record.linkedid, %reason, record = ?record, "call record rejected by the call log");

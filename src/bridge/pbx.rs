@@ -14,7 +14,7 @@ use cti::live::LiveCalls;
 use cti::live::queues::QueueBoard;
 use cti::tracker::{CallEvent, CallEventKind, CallTracker, TrackerSettings};
 use secrecy::ExposeSecret as _;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 use super::call_log::CallLogWriter;
 use super::pauses::{AgentPause, agent_pause};
@@ -39,6 +39,10 @@ pub struct PbxLink {
     pub events: broadcast::Sender<CallEvent>,
     /// Queue pauses reported by the PBX, for the agents' states.
     pub pauses: broadcast::Sender<AgentPause>,
+    /// Notified whenever the queue board changed (the wallboard follows it).
+    pub board_changed: Arc<Notify>,
+    /// How many finished calls the call log has written.
+    pub calls_written: watch::Receiver<u64>,
 }
 
 impl PbxLink {
@@ -63,6 +67,8 @@ impl PbxLink {
         let queues = Arc::new(RwLock::new(QueueBoard::new()));
         let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
         let (pauses, _) = broadcast::channel(PAUSE_BUFFER);
+        let board_changed = Arc::new(Notify::new());
+        let calls_written = call_log.written();
         let address = format!("{}:{}", pbx.host, pbx.port);
         tokio::spawn(track(
             address,
@@ -72,6 +78,7 @@ impl PbxLink {
                 live: Arc::clone(&live),
                 queues: Arc::clone(&queues),
                 pauses: pauses.clone(),
+                board_changed: Arc::clone(&board_changed),
             },
             events.clone(),
             call_log.sender(),
@@ -82,6 +89,8 @@ impl PbxLink {
             queues,
             events,
             pauses,
+            board_changed,
+            calls_written,
         }
     }
 }
@@ -91,6 +100,7 @@ struct View {
     live: Arc<RwLock<LiveCalls>>,
     queues: Arc<RwLock<QueueBoard>>,
     pauses: broadcast::Sender<AgentPause>,
+    board_changed: Arc<Notify>,
 }
 
 /// The tracking loop: runs until the AMI client shuts down.
@@ -109,8 +119,12 @@ async fn track(
                 tracing::info!(pbx = %address, %banner, "connected to the PBX");
             }
             AmiEvent::Message(message) => {
-                if let Ok(mut queues) = view.queues.write() {
-                    queues.handle(&message);
+                let changed = view
+                    .queues
+                    .write()
+                    .is_ok_and(|mut queues| queues.handle(&message));
+                if changed {
+                    view.board_changed.notify_one();
                 }
                 if let Some(pause) = agent_pause(&message) {
                     let _ = view.pauses.send(pause);

@@ -11,6 +11,7 @@ const APP_CSS: &str = include_str!("../static/app.css");
 const CONSOLE_JS: &str = include_str!("../static/console.js");
 const CONTACT_JS: &str = include_str!("../static/contact.js");
 const RECORDINGS_JS: &str = include_str!("../static/recordings.js");
+const WALLBOARD_JS: &str = include_str!("../static/wallboard.js");
 
 /// `/static/…`.
 pub fn router() -> Router<AppState> {
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/console.js", get(|| script(CONSOLE_JS)))
         .route("/static/contact.js", get(|| script(CONTACT_JS)))
         .route("/static/recordings.js", get(|| script(RECORDINGS_JS)))
+        .route("/static/wallboard.js", get(|| script(WALLBOARD_JS)))
 }
 
 async fn app_css() -> impl IntoResponse {

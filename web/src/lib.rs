@@ -29,6 +29,7 @@ pub mod security;
 pub mod session;
 pub mod sign_in_limit;
 pub mod state;
+pub mod wallboard;
 
 use std::future::Future;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::audit::router())
         .merge(routes::recordings::router())
         .merge(routes::call_page::router())
+        .merge(routes::wallboard::router())
         .merge(assets::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -29,6 +29,8 @@ pub struct AppState {
     pub dialer: Arc<crate::routes::click_to_call::Dialer>,
     /// Where recordings are stored and how they are ingested, when configured.
     pub recordings: Option<Arc<crate::recording_desk::RecordingDesk>>,
+    /// Agents in wrap-up, for the wallboard.
+    pub wrapups: Arc<crate::wallboard::WrapUps>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             pbx: None,
             dialer: Arc::default(),
             recordings: None,
+            wrapups: Arc::default(),
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct MetricsSettings {
     pub fcr_window_ms: i64,
     /// Offset of local time from UTC, for hour/day/month buckets (Iran: +210 minutes).
     pub utc_offset_minutes: i32,
+    /// The service level the centre aims for, percent (default 80): the wallboard, the
+    /// reports and the alerts compare against it.
+    pub service_level_target_percent: u8,
 }
 
 impl Default for MetricsSettings {
@@ -34,6 +37,7 @@ impl Default for MetricsSettings {
             short_abandon_ms: 5_000,
             fcr_window_ms: 7 * 24 * 3_600_000,
             utc_offset_minutes: 0,
+            service_level_target_percent: 80,
         }
     }
 }

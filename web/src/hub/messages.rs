@@ -152,8 +152,8 @@ pub(crate) enum Reply<'a> {
         to_seq: u64,
         complete: bool,
     },
-    /// After `subscribe`.
-    Subscribed { all_calls: bool },
+    /// After `subscribe`: what the socket now receives.
+    Subscribed { all_calls: bool, queues: bool },
     /// After `ping`.
     Pong,
     /// A client message was not understood or not allowed.
@@ -166,8 +166,15 @@ pub(crate) enum Reply<'a> {
 pub(crate) enum ClientMessage {
     /// Send what came after `last_seq` (still in the backlog).
     Resume { last_seq: u64 },
-    /// Supervisors and admins: receive every agent's calls, or stop.
-    Subscribe { all_calls: bool },
+    /// Supervisors and admins: receive every agent's calls (all the user's sockets) and
+    /// the wallboard's `queue.snapshot` (this socket), or stop; an absent field is left
+    /// as it was.
+    Subscribe {
+        #[serde(default)]
+        all_calls: Option<bool>,
+        #[serde(default)]
+        queues: Option<bool>,
+    },
     /// Answered with `pong`.
     Ping,
 }

@@ -6,6 +6,9 @@
 //!   the user's sockets.
 //! - `registry`: the users known (seq, backlog, sockets, all-calls subscription);
 //!   `backlog`: the last messages per user, for `resume`.
+//! - The wallboard's `queue.snapshot`: state, not an event, so it is neither numbered nor
+//!   kept; [`Hub::publish_board`] keeps only the latest, and each socket subscribed to the
+//!   queues gets it at once and then every change (a slow socket skips to the newest).
 //! - [`messages`]: the protocol's messages; [`popup`]: the `call.ringing` payload.
 //! - `endpoint`: the `/ws` route (Origin check, authentication, upgrade);
 //!   `socket`: one connection's task (hello, replay, keep-alive, bounded queue).
@@ -25,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crm_core::UserId;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub use backlog::{Frame, Replay};
@@ -125,6 +129,8 @@ pub struct Hub {
 struct Shared {
     settings: HubSettings,
     registry: Mutex<Registry>,
+    /// The latest wallboard snapshot (a whole `queue.snapshot` message).
+    board: watch::Sender<Option<Frame>>,
 }
 
 impl Default for Hub {
@@ -139,6 +145,7 @@ impl Hub {
         Hub {
             shared: Arc::new(Shared {
                 registry: Mutex::new(Registry::new(settings.clone())),
+                board: watch::Sender::new(None),
                 settings,
             }),
         }
@@ -180,6 +187,28 @@ impl Hub {
             .into_iter()
             .filter(|user| registry.deliver(*user, &body, now))
             .count()
+    }
+
+    /// Replaces the wallboard snapshot (a JSON `queue.snapshot` message) sent to sockets
+    /// subscribed to the queues; returns false when it is the same as the last one.
+    pub fn publish_board(&self, body: String) -> bool {
+        self.shared.board.send_if_modified(|current| {
+            if current.as_ref().is_some_and(|c| c.as_str() == body) {
+                return false;
+            }
+            *current = Some(Frame::from(body));
+            true
+        })
+    }
+
+    /// The wallboard snapshots, starting from the latest.
+    pub(crate) fn board(&self) -> watch::Receiver<Option<Frame>> {
+        self.shared.board.subscribe()
+    }
+
+    /// Whether `user` receives every agent's calls.
+    pub(crate) fn all_calls(&self, user: UserId) -> bool {
+        self.registry().all_calls(user)
     }
 
     /// Users, sockets and kept frames right now.

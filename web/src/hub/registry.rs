@@ -151,6 +151,11 @@ impl Registry {
         }
     }
 
+    /// Whether `user` receives every agent's calls.
+    pub(crate) fn all_calls(&self, user: UserId) -> bool {
+        self.users.get(&user).is_some_and(|e| e.all_calls)
+    }
+
     /// The known users watching every call.
     pub(crate) fn watchers(&self) -> impl Iterator<Item = UserId> + '_ {
         self.users

@@ -13,11 +13,11 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use crm_core::{Role, User};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 
 use super::Hub;
-use super::backlog::Replay;
+use super::backlog::{Frame, Replay};
 use super::messages::{ClientMessage, HelloUser, Reply};
 
 /// WebSocket close code for a policy violation: here, not reading.
@@ -172,6 +172,7 @@ async fn serve(
         tokio::time::interval_at(Instant::now() + settings.ping_every, settings.ping_every);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heard = Instant::now();
+    let mut board: Option<watch::Receiver<Option<Frame>>> = None;
     loop {
         let step = tokio::select! {
             biased;
@@ -180,10 +181,14 @@ async fn serve(
                 Some(frame) => connection.write(Message::Text(frame)).await,
                 None => Err(Stop::Released),
             },
+            snapshot = next_snapshot(&mut board) => match snapshot {
+                Some(frame) => connection.write(Message::Text(frame)).await,
+                None => Ok(()),
+            },
             incoming = stream.next() => match incoming {
                 Some(Ok(message)) => {
                     heard = Instant::now();
-                    handle(connection, message, hub, user, hello_seq).await
+                    handle(connection, message, hub, user, hello_seq, &mut board).await
                 }
                 Some(Err(_)) | None => Err(Stop::Gone),
             },
@@ -201,6 +206,19 @@ async fn serve(
     }
 }
 
+/// The next wallboard snapshot for a socket subscribed to the queues (never, otherwise):
+/// the newest one, so a socket that falls behind skips what it missed.
+async fn next_snapshot(board: &mut Option<watch::Receiver<Option<Frame>>>) -> Option<Frame> {
+    let Some(receiver) = board else {
+        return std::future::pending().await;
+    };
+    if receiver.changed().await.is_err() {
+        *board = None;
+        return None;
+    }
+    receiver.borrow_and_update().clone()
+}
+
 /// Answers one client message.
 async fn handle(
     connection: &mut Connection,
@@ -208,6 +226,7 @@ async fn handle(
     hub: &Hub,
     user: &User,
     hello_seq: u64,
+    board: &mut Option<watch::Receiver<Option<Frame>>>,
 ) -> Result<(), Stop> {
     let text = match message {
         Message::Text(text) => text,
@@ -238,16 +257,33 @@ async fn handle(
             let replay = hub.replay(user.id, last_seq, hello_seq);
             connection.send_replay(replay).await
         }
-        ClientMessage::Subscribe { all_calls } => {
-            if all_calls && user.role < Role::Supervisor {
+        ClientMessage::Subscribe { all_calls, queues } => {
+            let wants_more = all_calls == Some(true) || queues == Some(true);
+            if wants_more && user.role < Role::Supervisor {
                 return connection
                     .reply(&Reply::Error {
-                        message: "only supervisors and admins may subscribe to all calls".into(),
+                        message: "only supervisors and admins may subscribe to all calls or the queues".into(),
                     })
                     .await;
             }
-            hub.set_all_calls(user.id, all_calls);
-            connection.reply(&Reply::Subscribed { all_calls }).await
+            if let Some(on) = all_calls {
+                hub.set_all_calls(user.id, on);
+            }
+            match queues {
+                Some(true) if board.is_none() => {
+                    let mut receiver = hub.board();
+                    // The latest snapshot goes out at once.
+                    receiver.mark_changed();
+                    *board = Some(receiver);
+                }
+                Some(false) => *board = None,
+                _ => {}
+            }
+            let reply = Reply::Subscribed {
+                all_calls: hub.all_calls(user.id),
+                queues: board.is_some(),
+            };
+            connection.reply(&reply).await
         }
     }
 }

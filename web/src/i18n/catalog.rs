@@ -1,7 +1,7 @@
 //! The message catalogues: Fluent files embedded at build time, one bundle per language.
 //!
 //! Each language has the same files (`main.ftl` for the layout, sign-in and shared words,
-//! `console.ftl`, `contacts.ftl`) and the same message ids; a test checks that both are
+//! `console.ftl`, `contacts.ftl`, `recordings.ftl`, `wallboard.ftl`) and the same message ids; a test checks that both are
 //! complete and parse without error. A missing message shows its id (and is logged), never
 //! an empty string.
 
@@ -13,7 +13,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// The catalogue files of a language: (file name, contents).
-pub type Sources = [(&'static str, &'static str); 4];
+pub type Sources = [(&'static str, &'static str); 5];
 
 /// English messages.
 pub const ENGLISH: Sources = [
@@ -26,6 +26,10 @@ pub const ENGLISH: Sources = [
     (
         "recordings.ftl",
         include_str!("../../locales/en/recordings.ftl"),
+    ),
+    (
+        "wallboard.ftl",
+        include_str!("../../locales/en/wallboard.ftl"),
     ),
 ];
 
@@ -40,6 +44,10 @@ pub const PERSIAN: Sources = [
     (
         "recordings.ftl",
         include_str!("../../locales/fa/recordings.ftl"),
+    ),
+    (
+        "wallboard.ftl",
+        include_str!("../../locales/fa/wallboard.ftl"),
     ),
 ];
 

@@ -29,6 +29,8 @@ pub struct UserBar {
     pub display_name: String,
     /// Whether admin-only links are shown.
     pub is_admin: bool,
+    /// Whether supervisors' links (wallboard, reports) are shown.
+    pub is_supervisor: bool,
 }
 
 /// What every template reads: see the module documentation.
@@ -55,6 +57,7 @@ impl Page {
             user: Some(UserBar {
                 display_name: user.user.display_name.clone(),
                 is_admin: user.user.role >= Role::Admin,
+                is_supervisor: user.user.role >= Role::Supervisor,
             }),
             csrf: user.csrf_token.clone(),
             path: path.to_owned(),

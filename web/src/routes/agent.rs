@@ -1,11 +1,14 @@
 //! `POST /api/agent/pause`: the signed-in agent pauses or unpauses themself in every queue
 //! (AMI `QueuePause` for each of their member interfaces). The PBX confirms with
 //! `QueueMemberPause` events, which come back to the agent's sockets as `agent.state`.
+//! `POST /api/agents/{extension}/pause`: a supervisor does the same for an agent (from the
+//! wallboard); it is audited.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::extract::rejection::JsonRejection;
 use axum::routing::post;
 use axum::{Json, Router};
+use crm_core::{AuditEntry, Role};
 use cti::ami::client::{ClientError, QueuePause};
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +17,9 @@ use crate::{AppState, Error};
 
 /// `POST /api/agent/pause`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/agent/pause", post(pause))
+    Router::new()
+        .route("/api/agent/pause", post(pause))
+        .route("/api/agents/{extension}/pause", post(pause_agent))
 }
 
 /// The extension behind a queue member interface: `PJSIP/1003`, `SIP/1003` or
@@ -61,6 +66,43 @@ async fn pause(
         return Err(Error::Conflict("you have no extension".into()));
     };
     let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    pause_extension(&state, extension, request).await.map(Json)
+}
+
+/// A supervisor pauses or unpauses an agent.
+#[tracing::instrument(skip_all, fields(user = %user.username(), %extension))]
+async fn pause_agent(
+    user: CurrentUser,
+    State(state): State<AppState>,
+    Path(extension): Path<String>,
+    body: Result<Json<PauseRequest>, JsonRejection>,
+) -> Result<Json<PauseAnswer>, Error> {
+    user.require(Role::Supervisor)?;
+    if extension.is_empty() || extension.len() > 20 || !extension.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::BadRequest("the extension must be digits".into()));
+    }
+    let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let paused = request.paused;
+    let answer = pause_extension(&state, extension.clone(), request).await?;
+    state
+        .store
+        .record_audit(&AuditEntry {
+            at_ms: crate::clock::now_ms(),
+            actor: Some(user.user().id),
+            action: if paused { "agent.pause" } else { "agent.unpause" }.into(),
+            subject: format!("extension:{extension}"),
+            detail: serde_json::json!({ "interfaces": answer.interfaces }),
+        })
+        .await?;
+    Ok(Json(answer))
+}
+
+/// Sends `QueuePause` for each of `extension`'s member interfaces.
+async fn pause_extension(
+    state: &AppState,
+    extension: String,
+    request: PauseRequest,
+) -> Result<PauseAnswer, Error> {
     let reason = request
         .reason
         .map(|r| {
@@ -73,7 +115,7 @@ async fn pause(
     let Some(pbx) = state.pbx.clone() else {
         return Err(Error::Unavailable("the PBX"));
     };
-    let mut interfaces = member_interfaces(&state, &extension);
+    let mut interfaces = member_interfaces(state, &extension);
     if interfaces.is_empty() {
         interfaces.push(format!("PJSIP/{extension}"));
     }
@@ -106,11 +148,11 @@ async fn pause(
             ))
         });
     }
-    Ok(Json(PauseAnswer {
+    Ok(PauseAnswer {
         extension,
         paused: request.paused,
         interfaces: changed,
-    }))
+    })
 }
 
 /// The agent's member interfaces in the PBX's queues, from the live queue board.

@@ -399,6 +399,9 @@ async fn store_wrapup(
             .filter(|ms| (0..MAX_WRAPUP_MS).contains(ms)),
     };
     let saved = state.store.save_wrapup(call.id, &wrapup).await?;
+    if let Some(extension) = &user.user.extension {
+        state.wrapups.done(extension.as_str());
+    }
     if let (Some(contact), Some(note)) = (saved.contact, &note) {
         state
             .store

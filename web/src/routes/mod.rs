@@ -13,3 +13,4 @@ pub mod locale;
 pub mod login;
 pub mod queues;
 pub mod recordings;
+pub mod wallboard;

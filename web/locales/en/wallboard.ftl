@@ -1,0 +1,23 @@
+# The supervisors' wallboard.
+nav-wallboard = Wallboard
+wallboard-title = Wallboard
+wallboard-queues = Queues
+wallboard-no-pbx = No PBX is connected: the wallboard stays empty.
+wallboard-waiting = Waiting
+wallboard-longest = Longest wait
+wallboard-nobody-waiting = Nobody waiting
+wallboard-offered = Offered
+wallboard-answered = Answered
+wallboard-abandoned = Abandoned
+wallboard-short = short
+wallboard-service-level = Service level
+wallboard-target = target
+wallboard-asa = ASA
+wallboard-abandon-rate = Abandon rate
+wallboard-agents = Agents
+wallboard-agents-free = free
+wallboard-no-queues = The PBX reports no queue yet.
+wallboard-pause = Pause
+wallboard-unpause = Unpause
+wallboard-pause-failed = The PBX did not change the agent's pause.
+wallboard-registered-from = Phone registered from

@@ -1,0 +1,23 @@
+# داشبورد زندهٔ سرپرستان.
+nav-wallboard = داشبورد صف‌ها
+wallboard-title = داشبورد صف‌ها
+wallboard-queues = صف‌ها
+wallboard-no-pbx = هیچ مرکز تلفنی وصل نیست: داشبورد خالی می‌ماند.
+wallboard-waiting = در انتظار
+wallboard-longest = طولانی‌ترین انتظار
+wallboard-nobody-waiting = کسی در انتظار نیست
+wallboard-offered = ورودی
+wallboard-answered = پاسخ‌داده
+wallboard-abandoned = رهاشده
+wallboard-short = کوتاه
+wallboard-service-level = سطح خدمت
+wallboard-target = هدف
+wallboard-asa = میانگین زمان پاسخ
+wallboard-abandon-rate = نرخ رهاشدن
+wallboard-agents = کارشناسان
+wallboard-agents-free = آزاد
+wallboard-no-queues = مرکز تلفن هنوز صفی گزارش نکرده است.
+wallboard-pause = توقف
+wallboard-unpause = ادامه
+wallboard-pause-failed = مرکز تلفن وضعیت توقف کارشناس را تغییر نداد.
+wallboard-registered-from = تلفن ثبت‌شده از

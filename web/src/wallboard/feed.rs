@@ -1,0 +1,227 @@
+//! The wallboard task: waits for a change (the queue board, a call event, a call written
+//! to the log, a wrap-up saved, or a 5-second tick for the day's roll-over), gathers the
+//! inputs and publishes the snapshot to the hub (the tick also keeps the clients' clock
+//! reference, `now_ms`, fresh).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crm_core::metrics::{Bucket, Summary, group};
+use crm_core::{CallFilter, Role};
+use cti::live::queues::{QueueBoard, QueueView};
+use cti::tracker::{CallEvent, CallEventKind};
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::snapshot::{Inputs, build};
+use crate::AppState;
+
+/// Shortest time between two snapshots: changes within it are sent together.
+const COALESCE: Duration = Duration::from_millis(100);
+/// How often the snapshot is rebuilt anyway (wrap-ups expire, days roll over).
+const TICK: Duration = Duration::from_secs(5);
+/// How often agents' names are read again.
+const NAMES_EVERY: Duration = Duration::from_secs(60);
+/// Numbers whose contact names are remembered.
+const NAME_CACHE: usize = 10_000;
+/// The longest a contact lookup may hold the wallboard.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What the wallboard follows.
+pub struct Feed {
+    /// The live queue board.
+    pub board: Arc<RwLock<QueueBoard>>,
+    /// Notified when the board changed.
+    pub board_changed: Arc<Notify>,
+    /// The PBX's call events (for wrap-ups).
+    pub calls: broadcast::Receiver<CallEvent>,
+    /// Counts the calls written to the call log (today's figures are read again).
+    pub calls_written: watch::Receiver<u64>,
+}
+
+/// Starts the wallboard task.
+pub fn spawn(state: AppState, feed: Feed) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(state, feed))
+}
+
+async fn run(state: AppState, feed: Feed) {
+    let Feed {
+        board,
+        board_changed,
+        calls,
+        mut calls_written,
+    } = feed;
+    let mut calls = Some(calls);
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut today = Today::default();
+    let mut names = Names::default();
+    let mut last_sent = Instant::now() - COALESCE;
+    loop {
+        tokio::select! {
+            () = board_changed.notified() => {}
+            () = state.wrapups.changed() => {}
+            event = next_call_event(&mut calls) => {
+                if let Some(event) = event {
+                    follow_wrapups(&state, &event);
+                }
+            }
+            written = calls_written.changed() => {
+                if written.is_ok() {
+                    today.stale = true;
+                }
+            }
+            _ = tick.tick() => {}
+        }
+        // Let a burst of changes land, then send them as one.
+        tokio::time::sleep_until(last_sent + COALESCE).await;
+        last_sent = Instant::now();
+        let now_ms = crate::clock::now_ms();
+        let queues = match board.read() {
+            Ok(board) => board.snapshot(),
+            Err(_) => continue,
+        };
+        today.refresh(&state, now_ms).await;
+        names.refresh(&state, &queues).await;
+        let wrapups = state.wrapups.active(now_ms);
+        let snapshot = build(Inputs {
+            queues: &queues,
+            today: &today.figures,
+            contact_names: &names.contacts,
+            agent_names: &names.agents,
+            wrapups: &wrapups,
+            now_ms,
+            metrics: &state.metrics,
+        });
+        match serde_json::to_string(&snapshot) {
+            Ok(body) => {
+                state.hub.publish_board(body);
+            }
+            Err(err) => tracing::error!(error = %err, "cannot serialise the wallboard"),
+        }
+    }
+}
+
+/// The next call event; never when the PBX link is gone.
+async fn next_call_event(calls: &mut Option<broadcast::Receiver<CallEvent>>) -> Option<CallEvent> {
+    let Some(receiver) = calls else {
+        return std::future::pending().await;
+    };
+    match receiver.recv().await {
+        Ok(event) => Some(event),
+        Err(broadcast::error::RecvError::Lagged(missed)) => {
+            tracing::warn!(missed, "the wallboard missed call events");
+            None
+        }
+        Err(broadcast::error::RecvError::Closed) => {
+            *calls = None;
+            None
+        }
+    }
+}
+
+/// Wrap-up starts when an answered call ends, and stops when the agent rings or answers.
+fn follow_wrapups(state: &AppState, event: &CallEvent) {
+    match &event.kind {
+        CallEventKind::AgentRinging { extension, .. } => state.wrapups.done(extension),
+        CallEventKind::Answered {
+            extension: Some(extension),
+            ..
+        } => state.wrapups.done(extension),
+        CallEventKind::Ended(record) if record.answered_at_ms.is_some() => {
+            if let Some(extension) = &record.agent_extension {
+                state.wrapups.started(extension, event.at_ms);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Today's figures per queue, read from the call log when a call was written or the
+/// local day changed.
+#[derive(Default)]
+struct Today {
+    figures: BTreeMap<String, Summary>,
+    midnight_ms: i64,
+    stale: bool,
+}
+
+impl Today {
+    async fn refresh(&mut self, state: &AppState, now_ms: i64) {
+        let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
+        let midnight = (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms;
+        if !self.stale && midnight == self.midnight_ms {
+            return;
+        }
+        let filter = CallFilter {
+            from_ms: Some(midnight),
+            limit: 1_000_000,
+            ..CallFilter::default()
+        };
+        match state.store.list_calls(&filter).await {
+            Ok(calls) => {
+                self.figures = group(&calls, Bucket::Queue, &state.metrics);
+                self.midnight_ms = midnight;
+                self.stale = false;
+            }
+            // Kept stale: the next change or tick tries again.
+            Err(err) => tracing::warn!(error = %err, "cannot read today's calls for the wallboard"),
+        }
+    }
+}
+
+/// Contact names of waiting callers and agents' names.
+#[derive(Default)]
+struct Names {
+    contacts: HashMap<String, String>,
+    looked_up: HashMap<String, bool>,
+    agents: HashMap<String, String>,
+    agents_read: Option<Instant>,
+}
+
+impl Names {
+    async fn refresh(&mut self, state: &AppState, queues: &[QueueView]) {
+        if self.agents_read.is_none_or(|at| at.elapsed() >= NAMES_EVERY) {
+            match state.store.list_users().await {
+                Ok(users) => {
+                    self.agents = users
+                        .into_iter()
+                        .filter(|u| u.active && u.role >= Role::Agent)
+                        .filter_map(|u| Some((u.extension?.as_str().to_owned(), u.display_name)))
+                        .collect();
+                    self.agents_read = Some(Instant::now());
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot read the agents' names"),
+            }
+        }
+        if self.looked_up.len() > NAME_CACHE {
+            self.looked_up.clear();
+            self.contacts.clear();
+        }
+        let numbers: Vec<String> = queues
+            .iter()
+            .flat_map(|q| &q.waiting)
+            .filter_map(|c| c.number.clone())
+            .filter(|n| !self.looked_up.contains_key(n))
+            .collect();
+        for number in numbers {
+            let lookup = state.store.lookup_number(&number, None);
+            match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
+                Ok(Ok(cards)) => {
+                    if let Some(card) = cards.first() {
+                        let mut name = card.contact.name.clone();
+                        if cards.len() > 1 {
+                            name.push_str(&format!(" (+{})", cards.len() - 1));
+                        }
+                        self.contacts.insert(number.clone(), name);
+                    }
+                    self.looked_up.insert(number, true);
+                }
+                // Not remembered: tried again on the next snapshot.
+                Ok(Err(err)) => tracing::warn!(error = %err, "wallboard contact lookup failed"),
+                Err(_) => tracing::warn!("wallboard contact lookup took too long"),
+            }
+        }
+    }
+}
