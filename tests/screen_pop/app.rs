@@ -46,6 +46,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's standard error.
     pub log: PathBuf,
+    /// The database both use (`sqlite:…`).
+    pub database_url: String,
     server: Child,
     _dir: TempDir,
 }
@@ -147,6 +149,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         tokens,
         client: reqwest::Client::new(),
         log,
+        database_url: database_url.clone(),
         server,
         _dir: dir,
     };

@@ -9,6 +9,8 @@
 //! - `resume`: a tab that was away gets what it missed.
 //! - `click_to_call`: the right `Originate`, the outbound popup, the call on the contact,
 //!   failures, the rate limit, pauses.
+//! - `wallboard`: the supervisors' live queues move with a simulated call and agree with
+//!   `tamas report`; pausing an agent from it.
 //! - `socket_rules`: Origin, credentials, client messages, a client that stops reading.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,3 +22,4 @@ mod resume;
 mod socket;
 mod socket_rules;
 mod unknown;
+mod wallboard;

@@ -318,6 +318,14 @@ impl QueueBoard {
 
     /// Every queue with its waiting callers (by position) and members.
     pub fn snapshot(&self) -> Vec<QueueView> {
+        // A phone that rings for one queue rings in all of them: PJSIP reports it busy,
+        // which every other queue would show as on a call.
+        let ringing: std::collections::BTreeSet<&str> = self
+            .queues
+            .values()
+            .flat_map(|q| q.ringing.keys())
+            .filter_map(|interface| endpoint_of(interface))
+            .collect();
         self.queues
             .iter()
             .map(|(name, queue)| {
@@ -330,7 +338,9 @@ impl QueueBoard {
                         let mut member = member.clone();
                         let can_ring =
                             !matches!(member.state, MemberState::Paused | MemberState::Unavailable);
-                        if can_ring && queue.ringing.contains_key(&member.interface) {
+                        let rings = endpoint_of(&member.interface)
+                            .is_some_and(|endpoint| ringing.contains(endpoint));
+                        if can_ring && rings {
                             member.state = MemberState::Ringing;
                         }
                         let device = endpoint_of(&member.interface)

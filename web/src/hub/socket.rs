@@ -262,7 +262,9 @@ async fn handle(
             if wants_more && user.role < Role::Supervisor {
                 return connection
                     .reply(&Reply::Error {
-                        message: "only supervisors and admins may subscribe to all calls or the queues".into(),
+                        message:
+                            "only supervisors and admins may subscribe to all calls or the queues"
+                                .into(),
                     })
                     .await;
             }

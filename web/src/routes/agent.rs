@@ -4,8 +4,8 @@
 //! `POST /api/agents/{extension}/pause`: a supervisor does the same for an agent (from the
 //! wallboard); it is audited.
 
-use axum::extract::{Path, State};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use crm_core::{AuditEntry, Role};
@@ -78,7 +78,10 @@ async fn pause_agent(
     body: Result<Json<PauseRequest>, JsonRejection>,
 ) -> Result<Json<PauseAnswer>, Error> {
     user.require(Role::Supervisor)?;
-    if extension.is_empty() || extension.len() > 20 || !extension.bytes().all(|b| b.is_ascii_digit()) {
+    if extension.is_empty()
+        || extension.len() > 20
+        || !extension.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(Error::BadRequest("the extension must be digits".into()));
     }
     let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
@@ -89,7 +92,12 @@ async fn pause_agent(
         .record_audit(&AuditEntry {
             at_ms: crate::clock::now_ms(),
             actor: Some(user.user().id),
-            action: if paused { "agent.pause" } else { "agent.unpause" }.into(),
+            action: if paused {
+                "agent.pause"
+            } else {
+                "agent.unpause"
+            }
+            .into(),
             subject: format!("extension:{extension}"),
             detail: serde_json::json!({ "interfaces": answer.interfaces }),
         })

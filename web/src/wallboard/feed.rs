@@ -182,7 +182,10 @@ struct Names {
 
 impl Names {
     async fn refresh(&mut self, state: &AppState, queues: &[QueueView]) {
-        if self.agents_read.is_none_or(|at| at.elapsed() >= NAMES_EVERY) {
+        if self
+            .agents_read
+            .is_none_or(|at| at.elapsed() >= NAMES_EVERY)
+        {
             match state.store.list_users().await {
                 Ok(users) => {
                     self.agents = users

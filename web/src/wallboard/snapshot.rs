@@ -157,7 +157,13 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
         .queues
         .iter()
         .map(|q| q.name.as_str())
-        .chain(inputs.today.keys().map(String::as_str).filter(|q| *q != "-"))
+        .chain(
+            inputs
+                .today
+                .keys()
+                .map(String::as_str)
+                .filter(|q| *q != "-"),
+        )
         .collect();
     let target = f64::from(inputs.metrics.service_level_target_percent) / 100.0;
     let queues = names
@@ -333,8 +339,7 @@ mod tests {
                 ..Summary::default()
             },
         );
-        let contact_names =
-            HashMap::from([("09121234567".to_owned(), "Ali Rezaei".to_owned())]);
+        let contact_names = HashMap::from([("09121234567".to_owned(), "Ali Rezaei".to_owned())]);
         let agent_names = HashMap::from([("1001".to_owned(), "Sara".to_owned())]);
         let wrapups = HashMap::from([("1003".to_owned(), 950)]);
         let metrics = MetricsSettings::default();

@@ -1,0 +1,176 @@
+//! The wallboard end to end: a supervisor subscribed to the queues sees a simulated caller
+//! wait (with the contact's name), be answered, the agent go on the call and into wrap-up,
+//! and today's figures move; they agree with `tamas report` afterwards. A supervisor
+//! pauses an agent from it; agents may do neither.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::app::spawn_app;
+use crate::socket::Socket;
+
+/// The next `queue.snapshot` for which `check` holds.
+async fn snapshot_where(socket: &mut Socket, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..400 {
+        let message = socket.next_of("queue.snapshot").await;
+        if check(&message) {
+            return message;
+        }
+    }
+    panic!("no snapshot where {what}");
+}
+
+fn queue<'a>(snapshot: &'a Value, name: &str) -> &'a Value {
+    snapshot["queues"]
+        .as_array()
+        .and_then(|q| q.iter().find(|q| q["name"] == name))
+        .unwrap_or(&Value::Null)
+}
+
+fn agent<'a>(snapshot: &'a Value, extension: &str) -> &'a Value {
+    snapshot["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["extension"] == extension))
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallboard_follows_a_call_and_agrees_with_the_report() {
+    let app = spawn_app().await;
+    app.contact("Ali Rezaei", &["+989121234567"]).await;
+    let (mut boss, _) = app.socket("boss").await;
+    boss.send(json!({"type": "subscribe", "queues": true}))
+        .await;
+    let subscribed = boss.next_of("subscribed").await;
+    assert_eq!(subscribed["queues"], true);
+    let first = snapshot_where(&mut boss, "support is listed with 1001", |s| {
+        agent(s, "1001")["state"] == "available"
+    })
+    .await;
+    assert_eq!(agent(&first, "1001")["name"], "sara", "the user's name");
+    assert_eq!(queue(&first, "support")["today"]["offered"], 0);
+
+    let call = app.ring("09121234567", "Ali R", "1001");
+    let waiting = snapshot_where(&mut boss, "the caller waits", |s| {
+        queue(s, "support")["waiting"]
+            .as_array()
+            .is_some_and(|w| !w.is_empty())
+    })
+    .await;
+    let caller = &queue(&waiting, "support")["waiting"][0];
+    assert_eq!(caller["number"], "09121234567");
+    assert_eq!(caller["caller_name"], "Ali R");
+    assert_eq!(
+        caller["contact_name"], "Ali Rezaei",
+        "the CRM contact's name"
+    );
+    assert_eq!(caller["position"], 1);
+    let since = queue(&waiting, "support")["longest_waiting_since_ms"]
+        .as_i64()
+        .unwrap();
+    assert!((waiting["now_ms"].as_i64().unwrap() - since).abs() < 60_000);
+
+    let on_call = snapshot_where(&mut boss, "1001 is on the call", |s| {
+        agent(s, "1001")["state"] == "on_call"
+    })
+    .await;
+    assert_eq!(
+        queue(&on_call, "support")["waiting"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "the caller left the queue when answered"
+    );
+
+    call.finished().await;
+    let after = snapshot_where(&mut boss, "the call is counted", |s| {
+        queue(s, "support")["today"]["answered"] == 1
+    })
+    .await;
+    assert_eq!(agent(&after, "1001")["state"], "wrap_up");
+    let today = &queue(&after, "support")["today"];
+    assert_eq!(today["offered"], 1);
+    assert_eq!(today["abandoned"], 0);
+
+    // `tamas report` for today says the same.
+    let local_now = time::OffsetDateTime::now_utc() + time::Duration::minutes(210);
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        local_now.year(),
+        u8::from(local_now.month()),
+        local_now.day()
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tamas"))
+        .args([
+            "report", "--from", &day, "--to", &day, "--queue", "support", "--json",
+        ])
+        .args(["--database-url", &app.database_url])
+        .env_remove("TAMAS_CONFIG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for figure in ["offered", "answered", "abandoned", "asa_ms", "wait_max_ms"] {
+        assert_eq!(
+            report["total"][figure], today[figure],
+            "{figure}: the report and the wallboard agree"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not() {
+    let app = spawn_app().await;
+    let (mut boss, _) = app.socket("boss").await;
+    boss.send(json!({"type": "subscribe", "queues": true}))
+        .await;
+    snapshot_where(&mut boss, "1002 is available", |s| {
+        agent(s, "1002")["state"] == "available"
+    })
+    .await;
+
+    let resp = app
+        .post(
+            "boss",
+            "/api/agents/1002/pause",
+            json!({"paused": true, "reason": "coaching"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let paused = snapshot_where(&mut boss, "1002 is paused", |s| {
+        agent(s, "1002")["state"] == "paused"
+    })
+    .await;
+    assert_eq!(agent(&paused, "1002")["reason"], "coaching");
+    let resp = app
+        .post("boss", "/api/agents/1002/pause", json!({"paused": false}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    snapshot_where(&mut boss, "1002 is back", |s| {
+        agent(s, "1002")["state"] == "available"
+    })
+    .await;
+
+    // Agents: no pausing others, no queue subscription, no queue API.
+    let resp = app
+        .post("sara", "/api/agents/1002/pause", json!({"paused": true}))
+        .await;
+    assert_eq!(resp.status(), 403);
+    let resp = app
+        .post("boss", "/api/agents/10x2/pause", json!({"paused": true}))
+        .await;
+    assert_eq!(resp.status(), 400);
+    let (mut sara, _) = app.socket("sara").await;
+    sara.send(json!({"type": "subscribe", "queues": true}))
+        .await;
+    let error = sara.next_of("error").await;
+    assert!(error["message"].as_str().unwrap().contains("supervisors"));
+    assert!(
+        sara.drain(Duration::from_millis(500))
+            .await
+            .iter()
+            .all(|m| m["type"] != "queue.snapshot"),
+        "an agent never gets the wallboard"
+    );
+}
