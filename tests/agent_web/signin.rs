@@ -186,9 +186,13 @@ async fn an_agent_cannot_open_supervisor_or_admin_routes() {
             .contains("Your role does not allow this.")
     );
     assert_eq!(agent.get("/api/queues").await.status(), 403);
+    assert_eq!(agent.get("/wallboard").await.status(), 403);
+    assert!(!agent.page("/console").await.contains("href=\"/wallboard\""));
 
     let supervisor = app.signed_in("boss").await;
     assert_eq!(supervisor.get("/api/queues").await.status(), 200);
+    let wallboard = supervisor.page("/wallboard").await;
+    assert!(wallboard.contains("/static/wallboard.js"), "{wallboard}");
     assert_eq!(supervisor.get("/admin/audit").await.status(), 403);
 
     let admin = app.signed_in("root").await;

@@ -6,51 +6,10 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use crate::harness::Browser;
-use crate::pbx_app::{TestApp, spawn_app};
-
-const PASSWORD: &str = "a long test password";
-
-/// Polls `script` (which returns a boolean) until it is true.
-async fn wait_for(client: &Client, script: &str, what: &str) {
-    for _ in 0..400 {
-        if client.execute(script, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let html = client.source().await.unwrap_or_default();
-    panic!("timed out waiting for {what}; page:\n{html}");
-}
-
-/// Signs `user` in through the sign-in form and waits for the console's socket.
-async fn sign_in(client: &Client, app: &TestApp, user: &str) {
-    client.goto(&format!("{}/login", app.base)).await.unwrap();
-    let form = client.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("username", user).await.unwrap();
-    form.set_by_name("password", PASSWORD).await.unwrap();
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        client,
-        "return location.pathname === '/console';",
-        "the console after signing in",
-    )
-    .await;
-    wait_for(
-        client,
-        "return document.getElementById('connection').classList.contains('online');",
-        "the console's socket",
-    )
-    .await;
-}
+use crate::harness::{Browser, sign_in, wait_for};
+use crate::pbx_app::spawn_app;
 
 #[tokio::test]
 async fn a_ringing_call_pops_the_callers_card_without_a_reload() {
@@ -60,7 +19,7 @@ async fn a_ringing_call_pops_the_callers_card_without_a_reload() {
     let app = spawn_app().await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let client = &browser.client;
-    sign_in(client, &app, "sara").await;
+    sign_in(client, &app.base, "sara").await;
     client
         .execute("window.sameDocument = true; return true;", vec![])
         .await
@@ -123,7 +82,7 @@ async fn an_unknown_caller_becomes_a_contact_from_the_popup() {
     };
     let app = spawn_app().await;
     let client = &browser.client;
-    sign_in(client, &app, "reza").await;
+    sign_in(client, &app.base, "reza").await;
 
     let call = app.ring("09350001122", "Unknown Caller", "1002");
     let create = format!("#popups article[data-call=\"{}\"] a.button", call.linkedid);
@@ -202,7 +161,7 @@ async fn one_click_on_a_contacts_number_starts_the_call() {
     let app = spawn_app().await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let client = &browser.client;
-    sign_in(client, &app, "sara").await;
+    sign_in(client, &app.base, "sara").await;
     client
         .goto(&format!("{}/contacts/{}", app.base, ali.id))
         .await
@@ -281,7 +240,7 @@ async fn persian_is_right_to_left_with_jalali_dates() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let client = &browser.client;
-    sign_in(client, &app, "sara").await;
+    sign_in(client, &app.base, "sara").await;
     client
         .goto(&format!("{}/contacts/{}", app.base, ali.id))
         .await

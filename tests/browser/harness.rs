@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 
 /// A headless Chromium session; chromedriver is stopped when dropped.
 pub struct Browser {
@@ -89,4 +89,46 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
+}
+
+/// The password of every test user.
+pub const PASSWORD: &str = "a long test password";
+
+/// Polls `script` (which returns a boolean) until it is true.
+pub async fn wait_for(client: &Client, script: &str, what: &str) {
+    for _ in 0..400 {
+        if client.execute(script, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let html = client.source().await.unwrap_or_default();
+    panic!("timed out waiting for {what}; page:\n{html}");
+}
+
+/// Signs `user` in through the sign-in form and waits for the console's socket.
+pub async fn sign_in(client: &Client, base: &str, user: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    let form = client.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("username", user).await.unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "return location.pathname === '/console';",
+        "the console after signing in",
+    )
+    .await;
+    wait_for(
+        client,
+        "return document.getElementById('connection').classList.contains('online');",
+        "the console's socket",
+    )
+    .await;
 }

@@ -23,3 +23,4 @@ mod pbx_app;
 mod socket;
 
 mod agent_console;
+mod wallboard;
