@@ -9,6 +9,8 @@
 //!   `import`, `contacts`, `replay`, `simulate-pbx`).
 //! - [`startup`]: [`startup::Application`], the whole service on a bound listener.
 //! - [`demo`]: the demo's users and contacts.
+//! - [`metrics_job`]: the per-call figures (service level, first contact, FCR) stored
+//!   on each call.
 //! - [`recording_jobs`]: the spool-folder watcher and the daily recording retention.
 //! - [`telemetry`], logging to standard error.
 
@@ -16,6 +18,7 @@ pub mod bridge;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod metrics_job;
 pub mod recording_jobs;
 pub mod settings;
 pub mod startup;

@@ -46,6 +46,7 @@ impl Application {
             &settings.pbx.name,
         ));
         crate::recording_jobs::start(&settings.recordings, &state.store, &desk);
+        crate::metrics_job::start(Arc::clone(&state.store), state.metrics);
         state.recordings = Some(desk);
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());

@@ -41,7 +41,9 @@ pub mod token;
 
 pub use directory::{ContactCard, Directory};
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
-pub use domain::call::{AgentAttemptInput, CallFilter, CallLeg, CallRecordInput, CallRow, WrapUp};
+pub use domain::call::{
+    AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, WrapUp,
+};
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId};
 pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use super::{ContactCard, Directory};
 use crate::StoreResult;
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
-use crate::domain::call::{CallFilter, CallRecordInput, CallRow, WrapUp};
+use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -114,6 +114,10 @@ impl CallStore for Directory {
         let row = self.inner.save_wrapup(call, wrapup).await?;
         self.forget(row.contact, &[]);
         Ok(row)
+    }
+
+    async fn set_call_metrics(&self, call: CallId, metrics: &CallMetrics) -> StoreResult<()> {
+        self.inner.set_call_metrics(call, metrics).await
     }
 }
 

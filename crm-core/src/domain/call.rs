@@ -277,6 +277,24 @@ pub struct CallRow {
     pub wrapup_ms: Option<i64>,
     /// Wrap-up: when it was saved, ms since the epoch.
     pub wrapup_at_ms: Option<i64>,
+    /// The per-call figures, once the metrics job computed them.
+    pub metrics: CallMetrics,
+}
+
+/// The per-call figures stored on a call (ARCHITECTURE.md, "Metrics"); computed by
+/// [`crate::metrics::call_metrics`] and written by the metrics job.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CallMetrics {
+    /// Offered calls: answered within the service-level threshold (`None`: not offered).
+    pub service_level_met: Option<bool>,
+    /// Answered inbound calls: a first contact of the customer (`None`: not answered
+    /// inbound).
+    pub first_contact: Option<bool>,
+    /// Answered inbound calls: `resolved_first_contact`, `repeat_contact`, `unresolved`,
+    /// `pending` (inside the window) or `follow_up`.
+    pub fcr_status: Option<String>,
+    /// When they were computed, ms since the epoch (`None`: not yet).
+    pub computed_at_ms: Option<i64>,
 }
 
 /// Which calls to list (all conditions together).

@@ -30,6 +30,20 @@ pub enum FcrStatus {
     FollowUp,
 }
 
+impl FcrStatus {
+    /// The stored name: `resolved_first_contact`, `repeat_contact`, `unresolved`,
+    /// `pending` or `follow_up`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FcrStatus::ResolvedFirstContact => "resolved_first_contact",
+            FcrStatus::RepeatContact => "repeat_contact",
+            FcrStatus::Unresolved => "unresolved",
+            FcrStatus::Pending => "pending",
+            FcrStatus::FollowUp => "follow_up",
+        }
+    }
+}
+
 /// The FCR figures of a set of calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FcrSummary {
@@ -179,6 +193,7 @@ pub(crate) mod tests {
             wrapup_note: None,
             wrapup_ms: None,
             wrapup_at_ms: None,
+            metrics: crate::domain::call::CallMetrics::default(),
         }
     }
 

@@ -5,12 +5,16 @@
 //!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent.
 //! - [`calendar`]: report dates, ISO or Jalali, to day numbers.
 //! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
+//! - [`per_call`]: the figures stored on each call (service-level flag, first contact,
+//!   FCR status).
 
 pub mod calendar;
 pub mod fcr;
+pub mod per_call;
 pub mod summary;
 
 pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
+pub use per_call::call_metrics;
 pub use summary::{Bucket, Summary, group, summarize};
 
 /// The thresholds the figures depend on; each figure states the one it used.

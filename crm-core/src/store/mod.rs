@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 
 use crate::directory::{ContactCard, Directory};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
-use crate::domain::call::{CallFilter, CallRecordInput, CallRow, WrapUp};
+use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -157,6 +157,8 @@ pub trait CallStore: Send + Sync {
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>>;
     /// Saves the agent's wrap-up of a call (again: replaces it); returns the call.
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow>;
+    /// Stores the per-call figures the metrics job computed.
+    async fn set_call_metrics(&self, call: CallId, metrics: &CallMetrics) -> StoreResult<()>;
 }
 
 /// Recordings' metadata.

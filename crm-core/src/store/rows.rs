@@ -3,7 +3,7 @@
 //! from the column lists in [`sql`](super::sql).
 
 use crate::domain::auth::{TokenInfo, TokenScope};
-use crate::domain::call::{CallLeg, CallRow};
+use crate::domain::call::{CallLeg, CallMetrics, CallRow};
 use crate::domain::contact::{Contact, ContactPhone, Stage};
 use crate::domain::ids::{
     CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -188,6 +188,12 @@ pub(crate) fn call(row: &impl Columns, legs: Vec<CallLeg>) -> StoreResult<CallRo
         wrapup_note: row.opt_text("wrapup_note")?,
         wrapup_ms: row.opt_int("wrapup_ms")?,
         wrapup_at_ms: row.opt_int("wrapup_at_ms")?,
+        metrics: CallMetrics {
+            service_level_met: row.opt_flag("service_level_met")?,
+            first_contact: row.opt_flag("first_contact")?,
+            fcr_status: row.opt_text("fcr_status")?,
+            computed_at_ms: row.opt_int("metrics_at_ms")?,
+        },
     })
 }
 

@@ -162,6 +162,21 @@ async fn wrapup_is_never_overwritten_by_the_pbx(store: Arc<dyn Store>) {
         store.save_wrapup(CallId(9999), &fine).await,
         Err(StoreError::NotFound)
     ));
+
+    // The per-call figures are stored beside the wrap-up, and a replay keeps them.
+    let figures = crm_core::CallMetrics {
+        service_level_met: Some(true),
+        first_contact: Some(true),
+        fcr_status: Some("unresolved".into()),
+        computed_at_ms: Some(1_795_000_000_000),
+    };
+    store.set_call_metrics(id, &figures).await.expect("figures");
+    store.record_call(&exact).await.expect("replayed again");
+    assert_eq!(store.get_call(id).await.expect("row").metrics, figures);
+    assert!(matches!(
+        store.set_call_metrics(CallId(9999), &figures).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn contact_and_agent_are_matched_at_write_time(store: Arc<dyn Store>) {

@@ -10,7 +10,8 @@ macro_rules! call_columns {
          agent_extension, started_at_ms, queued_at_ms, answered_at_ms, ended_at_ms, wait_ms, \
          ring_ms, talk_ms, hold_ms, disposition, hangup_by, hangup_by_extension, hangup_cause, \
          transfers, recording_file, click_id, end_known, wrapup_outcome, wrapup_resolved, \
-         wrapup_note, wrapup_ms, wrapup_at_ms"
+         wrapup_note, wrapup_ms, wrapup_at_ms, service_level_met, first_contact, fcr_status, \
+         metrics_at_ms"
     };
 }
 
@@ -63,6 +64,9 @@ pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1, li
     WHERE call_id IS NULL AND pbx = $2 AND (linkedid = $3 OR uniqueid = $4)";
 pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
     wrapup_resolved = $3, wrapup_note = $4, wrapup_ms = $5, wrapup_at_ms = $6 WHERE id = $1";
+
+pub(crate) const SET_CALL_METRICS: &str = "UPDATE calls SET service_level_met = $2, \
+    first_contact = $3, fcr_status = $4, metrics_at_ms = $5 WHERE id = $1";
 
 /// Legs are read for at most this many calls per query (bind-parameter limits).
 pub(crate) const LEGS_CHUNK: usize = 500;
@@ -335,6 +339,23 @@ macro_rules! impl_call_store {
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())?;
                 self.get_call(id).await
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]
+            async fn set_call_metrics(
+                &self,
+                id: crate::CallId,
+                metrics: &crate::CallMetrics,
+            ) -> crate::StoreResult<()> {
+                let done = sqlx::query(crate::store::sql::calls::SET_CALL_METRICS)
+                    .bind(id.0)
+                    .bind(metrics.service_level_met)
+                    .bind(metrics.first_contact)
+                    .bind(metrics.fcr_status.as_deref())
+                    .bind(metrics.computed_at_ms)
+                    .execute(&self.pool)
+                    .await?;
+                crate::store::sql::one_row(done.rows_affected())
             }
         }
     };
