@@ -31,6 +31,18 @@ pub struct Settings {
     pub dialer: DialerSettings,
     /// Call recordings: where they are kept, the spool folders watched, retention.
     pub recordings: RecordingsSettings,
+    /// The supervisors' wallboard.
+    pub wallboard: WallboardSettings,
+}
+
+/// The supervisors' wallboard (`[wallboard]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WallboardSettings {
+    /// The period of the queues' figures: 0 = today (since local midnight); N = the last
+    /// N hours, rolling (24 for centres open day and night, whose board should not drop
+    /// to zero at midnight).
+    pub rolling_hours: u32,
 }
 
 /// Call recordings (`[recordings]`).

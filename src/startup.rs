@@ -64,6 +64,7 @@ impl Application {
                     board_changed: Arc::clone(&pbx.board_changed),
                     calls: pbx.events.subscribe(),
                     calls_written: pbx.calls_written.clone(),
+                    rolling_hours: settings.wallboard.rolling_hours,
                 },
             );
         }

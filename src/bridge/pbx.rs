@@ -134,6 +134,13 @@ async fn track(
             AmiEvent::Disconnected { reason } => {
                 tracing::warn!(pbx = %address, %reason, "lost the PBX connection; reconnecting");
                 tracker.connection_lost();
+                let changed = view
+                    .queues
+                    .write()
+                    .is_ok_and(|mut queues| queues.connection_lost());
+                if changed {
+                    view.board_changed.notify_one();
+                }
             }
             AmiEvent::LoginFailed { message } => {
                 tracing::error!(

@@ -47,8 +47,10 @@ pub async fn run(
         seed: rand::random(),
         ..SimSettings::lab()
     };
+    let simulator = cti::sim::Simulator::new(sim_settings)?;
+    tokio::spawn(flaky_phone(simulator.handle(), extensions.last().map(|e| (*e).to_owned())));
     tokio::spawn(async move {
-        if let Err(err) = cti::sim::run(sim_listener, sim_settings, shutdown_signal()).await {
+        if let Err(err) = simulator.serve(sim_listener, shutdown_signal()).await {
             tracing::error!(error = %err, "the simulated PBX stopped");
         }
     });
@@ -146,4 +148,18 @@ async fn seed_contacts(store: &dyn Store) -> anyhow::Result<usize> {
             .await?;
     }
     Ok(contacts.len())
+}
+
+/// The demo's last agent's phone drops off the network for a minute every ten, so the
+/// wallboard shows an unavailable agent now and then.
+async fn flaky_phone(sim: cti::sim::SimHandle, extension: Option<String>) {
+    let Some(extension) = extension else {
+        return;
+    };
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(540)).await;
+        sim.set_phone_reachable(&extension, false);
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        sim.set_phone_reachable(&extension, true);
+    }
 }

@@ -174,3 +174,35 @@ async fn a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not() {
         "an agent never gets the wallboard"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_phone_shows_its_agent_unavailable_until_it_is_back() {
+    let app = spawn_app().await;
+    let (mut boss, _) = app.socket("boss").await;
+    boss.send(json!({"type": "subscribe", "queues": true})).await;
+    snapshot_where(&mut boss, "1003 is available", |s| {
+        agent(s, "1003")["state"] == "available"
+    })
+    .await;
+
+    assert_eq!(app.sim.set_phone_reachable("1003", false), 2, "two queues");
+    let down = snapshot_where(&mut boss, "1003 is unavailable", |s| {
+        agent(s, "1003")["state"] == "unavailable"
+    })
+    .await;
+    let tile = agent(&down, "1003");
+    assert!(
+        tile["registered_from"]
+            .as_str()
+            .is_some_and(|from| from.starts_with("10.0.0.") && from.ends_with(":5060")),
+        "the contact URI parsed: {tile}"
+    );
+    assert!(tile["since_ms"].as_i64().is_some());
+    assert_eq!(queue(&down, "support")["agents"]["unavailable"], 1);
+
+    app.sim.set_phone_reachable("1003", true);
+    snapshot_where(&mut boss, "1003 is back", |s| {
+        agent(s, "1003")["state"] == "available"
+    })
+    .await;
+}

@@ -77,6 +77,10 @@ function start(root) {
     longest.title = t('wallboard-longest');
     card.append(longest);
     const today = queue.today;
+    const period = el('p', 'muted period', snapshot.rolling_hours > 0
+      ? t('wallboard-last-hours').replace('{hours}', digits(snapshot.rolling_hours))
+      : t('wallboard-today'));
+    card.append(period);
     const list = el('dl');
     figure(list, t('wallboard-offered'), digits(today.offered), 'offered');
     figure(list, t('wallboard-answered'), digits(today.answered), 'answered');
@@ -158,6 +162,7 @@ function start(root) {
 
   function draw() {
     if (!snapshot) return;
+    document.getElementById('pbx-stale').hidden = snapshot.pbx_synced;
     const cards = snapshot.queues.map((q) => queueCard(q, snapshot.service_level_target_percent));
     if (cards.length === 0) cards.push(el('p', 'muted', t('wallboard-no-queues')));
     queuesBox.replaceChildren(...cards);

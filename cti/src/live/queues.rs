@@ -106,6 +106,9 @@ pub struct QueueBoard {
     incoming: Option<BTreeMap<String, Queue>>,
     /// Phones' reachability by endpoint (the extension), from PJSIP's events.
     devices: BTreeMap<String, Device>,
+    /// Whether the board is current: a `QueueStatus` answer arrived since the last
+    /// connection loss.
+    synced: bool,
     clock_ms: i64,
 }
 
@@ -165,14 +168,16 @@ impl QueueBoard {
             "QueueStatusComplete" => match self.incoming.take() {
                 Some(queues) => {
                     self.queues = queues;
+                    self.synced = true;
                     // The members' fresh statuses say who is unavailable now.
                     self.devices.clear();
                     true
                 }
                 None => {
                     // An empty answer: no queue at all.
-                    let changed = !self.queues.is_empty();
+                    let changed = !self.queues.is_empty() || !self.synced;
                     self.queues.clear();
+                    self.synced = true;
                     changed
                 }
             },
@@ -310,6 +315,19 @@ impl QueueBoard {
                 .keys()
                 .any(|interface| endpoint_of(interface) == Some(endpoint))
         })
+    }
+
+    /// The PBX connection was lost: the board is kept but no longer current until the
+    /// next `QueueStatus` answer; returns whether that changed.
+    pub fn connection_lost(&mut self) -> bool {
+        self.incoming = None;
+        std::mem::replace(&mut self.synced, false)
+    }
+
+    /// Whether the board reflects the PBX now (it answered `QueueStatus` since the last
+    /// connection loss).
+    pub fn is_synced(&self) -> bool {
+        self.synced
     }
 
     fn queue(&mut self, name: &str) -> &mut Queue {
@@ -495,6 +513,13 @@ mod tests {
             vec!["sales", "support"]
         );
         assert!(queues.iter().all(|q| q.waiting.is_empty()));
+        assert!(board.is_synced());
+        assert!(board.connection_lost(), "no longer current");
+        assert!(!board.is_synced() && !board.connection_lost());
+        for msg in capture("11-reconnect-resync.ami") {
+            board.handle(&msg);
+        }
+        assert!(board.is_synced(), "current again after the resync");
         let support = &queues[1];
         assert_eq!(support.members.len(), 3);
         assert!(

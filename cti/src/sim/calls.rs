@@ -363,6 +363,7 @@ fn choose_agents(
         let usable = |a: &SimAgent| {
             !busy.contains(&a.extension)
                 && chosen.iter().all(|(_, c)| c.extension != a.extension)
+                && state.is_reachable(&a.extension)
                 && !(queue_call && state.is_paused(&a.extension))
         };
         // Random probes first (cheap with many agents), then every free agent.

@@ -139,6 +139,63 @@ impl Engine {
         self.lock().actions.push(action);
     }
 
+    /// The phone of `extension` becomes unreachable (qualify fails) or reachable again:
+    /// `ContactStatus`, `DeviceStateChange` and a `QueueMemberStatus` per membership, as
+    /// PJSIP and app_queue report it; an unreachable phone is not rung.
+    pub(crate) fn set_phone_reachable(&self, extension: &str, reachable: bool) -> usize {
+        let at = self.clock.now();
+        let stamp = super::clock::timestamp(at);
+        let host = format!("10.0.0.{}", extension.bytes().map(u32::from).sum::<u32>() % 200 + 20);
+        let mut events = vec![
+            SimEvent::new("Event", "ContactStatus")
+                .with("Privilege", "system,all")
+                .with("Timestamp", stamp.as_str())
+                .with("URI", format!("sip:{extension}@{host}:5060;ob"))
+                .with("ContactStatus", if reachable { "Reachable" } else { "Unreachable" })
+                .with("AOR", extension)
+                .with("EndpointName", extension)
+                .with("RoundtripUsec", if reachable { "1843" } else { "0" }),
+            SimEvent::new("Event", "DeviceStateChange")
+                .with("Privilege", "call,all")
+                .with("Timestamp", stamp.as_str())
+                .with("Device", format!("PJSIP/{extension}"))
+                .with("State", if reachable { "NOT_INUSE" } else { "UNAVAILABLE" }),
+        ];
+        {
+            let inner = self.lock();
+            for q in &inner.state.queues {
+                for m in q.members.iter().filter(|m| m.extension == extension) {
+                    events.push(
+                        SimEvent::new("Event", "QueueMemberStatus")
+                            .with("Privilege", "agent,all")
+                            .with("Timestamp", stamp.as_str())
+                            .with("Queue", q.name.as_str())
+                            .with("MemberName", m.name.as_str())
+                            .with("Interface", m.location.as_str())
+                            .with("StateInterface", m.state_interface.as_str())
+                            .with("Membership", "static")
+                            .with("Penalty", "0")
+                            .with("CallsTaken", m.calls_taken.to_string())
+                            .with("LastCall", m.last_call.to_string())
+                            .with("LastPause", m.last_pause.to_string())
+                            .with("LoginTime", m.login_time.to_string())
+                            .with("InCall", "0")
+                            .with("Status", if reachable { "1" } else { "5" })
+                            .with("Paused", if m.paused { "1" } else { "0" })
+                            .with("PausedReason", m.paused_reason.as_str())
+                            .with("Ringinuse", "0")
+                            .with("Wrapuptime", "0"),
+                    );
+                }
+            }
+        }
+        let memberships = events.len() - 2;
+        for event in events {
+            self.emit(event, at);
+        }
+        memberships
+    }
+
     /// Pauses or unpauses `interface` in `queue` (or in every queue it is a member of),
     /// emitting one `QueueMemberPause` per membership; the number changed.
     pub(crate) fn queue_pause(

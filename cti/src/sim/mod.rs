@@ -177,6 +177,13 @@ impl SimHandle {
         )
     }
 
+    /// Makes the phone of `extension` unreachable (`false`) or reachable again, as PJSIP
+    /// reports it (`ContactStatus`, `DeviceStateChange`, `QueueMemberStatus`); an
+    /// unreachable phone is not rung. Returns how many queue memberships it has.
+    pub fn set_phone_reachable(&self, extension: &str, reachable: bool) -> usize {
+        self.engine.set_phone_reachable(extension, reachable)
+    }
+
     /// Every action received so far, oldest first (`Secret` and `Key` redacted).
     pub fn actions(&self) -> Vec<ReceivedAction> {
         self.engine.lock().actions.clone()

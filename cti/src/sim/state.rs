@@ -90,6 +90,8 @@ pub(crate) struct PbxState {
     pub(crate) queues: Vec<QueueState>,
     /// Extensions paused in at least one queue.
     paused: HashSet<String>,
+    /// Extensions whose phone is unreachable or unregistered.
+    unreachable: HashSet<String>,
     next_seq: u64,
 }
 
@@ -134,6 +136,7 @@ impl PbxState {
             channels: HashMap::new(),
             queues: vec![linear, ringall],
             paused: HashSet::new(),
+            unreachable: HashSet::new(),
             next_seq: 0,
         }
     }
@@ -147,6 +150,11 @@ impl PbxState {
 
     pub(crate) fn queue_mut(&mut self, name: &str) -> Option<&mut QueueState> {
         self.queues.iter_mut().find(|q| q.name == name)
+    }
+
+    /// Whether the phone of the agent with this extension can be rung.
+    pub(crate) fn is_reachable(&self, extension: &str) -> bool {
+        !self.unreachable.contains(extension)
     }
 
     /// Whether the agent with this extension is paused in any queue.
@@ -186,6 +194,15 @@ impl PbxState {
             return;
         };
         self.apply_channel(name, event, at);
+        if name == "ContactStatus"
+            && let Some(ext) = event.get("EndpointName")
+        {
+            if event.get("ContactStatus") == Some("Unreachable") {
+                self.unreachable.insert(ext.to_owned());
+            } else {
+                self.unreachable.remove(ext);
+            }
+        }
         if let Some(queue) = event.get("Queue") {
             let queue = queue.to_owned();
             if let Some(q) = self.queue_mut(&queue) {

@@ -21,3 +21,6 @@ wallboard-pause = Pause
 wallboard-unpause = Unpause
 wallboard-pause-failed = The PBX did not change the agent's pause.
 wallboard-registered-from = Phone registered from
+wallboard-pbx-stale = The PBX connection is down: showing the last state known until it is back.
+wallboard-today = Today
+wallboard-last-hours = Last { "{hours}" } hours

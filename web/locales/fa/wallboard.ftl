@@ -21,3 +21,6 @@ wallboard-pause = توقف
 wallboard-unpause = ادامه
 wallboard-pause-failed = مرکز تلفن وضعیت توقف کارشناس را تغییر نداد.
 wallboard-registered-from = تلفن ثبت‌شده از
+wallboard-pbx-stale = اتصال به مرکز تلفن قطع است: آخرین وضعیت شناخته‌شده نمایش داده می‌شود تا اتصال برقرار شود.
+wallboard-today = امروز
+wallboard-last-hours = { "{hours}" } ساعت گذشته

@@ -20,7 +20,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The words `wallboard.js` shows, handed over as JSON.
-const SCRIPT_MESSAGES: [&str; 27] = [
+const SCRIPT_MESSAGES: [&str; 29] = [
+    "wallboard-today",
+    "wallboard-last-hours",
     "wallboard-waiting",
     "wallboard-longest",
     "wallboard-nobody-waiting",

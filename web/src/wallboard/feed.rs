@@ -38,6 +38,8 @@ pub struct Feed {
     pub calls: broadcast::Receiver<CallEvent>,
     /// Counts the calls written to the call log (today's figures are read again).
     pub calls_written: watch::Receiver<u64>,
+    /// The figures' period: 0 = since local midnight, N = the last N hours.
+    pub rolling_hours: u32,
 }
 
 /// Starts the wallboard task.
@@ -51,11 +53,15 @@ async fn run(state: AppState, feed: Feed) {
         board_changed,
         calls,
         mut calls_written,
+        rolling_hours,
     } = feed;
     let mut calls = Some(calls);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut today = Today::default();
+    let mut today = Today {
+        rolling_hours,
+        ..Today::default()
+    };
     let mut names = Names::default();
     let mut last_sent = Instant::now() - COALESCE;
     loop {
@@ -78,8 +84,8 @@ async fn run(state: AppState, feed: Feed) {
         tokio::time::sleep_until(last_sent + COALESCE).await;
         last_sent = Instant::now();
         let now_ms = crate::clock::now_ms();
-        let queues = match board.read() {
-            Ok(board) => board.snapshot(),
+        let (queues, pbx_synced) = match board.read() {
+            Ok(board) => (board.snapshot(), board.is_synced()),
             Err(_) => continue,
         };
         today.refresh(&state, now_ms).await;
@@ -92,6 +98,8 @@ async fn run(state: AppState, feed: Feed) {
             agent_names: &names.agents,
             wrapups: &wrapups,
             now_ms,
+            pbx_synced,
+            rolling_hours,
             metrics: &state.metrics,
         });
         match serde_json::to_string(&snapshot) {
@@ -138,31 +146,38 @@ fn follow_wrapups(state: &AppState, event: &CallEvent) {
     }
 }
 
-/// Today's figures per queue, read from the call log when a call was written or the
-/// local day changed.
+/// The period's figures per queue, read from the call log when a call was written, the
+/// local day changed or (rolling) a minute passed.
 #[derive(Default)]
 struct Today {
     figures: BTreeMap<String, Summary>,
-    midnight_ms: i64,
+    /// Where the period started at the last read.
+    from_ms: i64,
     stale: bool,
+    rolling_hours: u32,
 }
 
 impl Today {
     async fn refresh(&mut self, state: &AppState, now_ms: i64) {
-        let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
-        let midnight = (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms;
-        if !self.stale && midnight == self.midnight_ms {
+        let from_ms = if self.rolling_hours > 0 {
+            // Moves on a minute at a time.
+            (now_ms - i64::from(self.rolling_hours) * 3_600_000).div_euclid(60_000) * 60_000
+        } else {
+            let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
+            (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms
+        };
+        if !self.stale && from_ms == self.from_ms {
             return;
         }
         let filter = CallFilter {
-            from_ms: Some(midnight),
+            from_ms: Some(from_ms),
             limit: 1_000_000,
             ..CallFilter::default()
         };
         match state.store.list_calls(&filter).await {
             Ok(calls) => {
                 self.figures = group(&calls, Bucket::Queue, &state.metrics);
-                self.midnight_ms = midnight;
+                self.from_ms = from_ms;
                 self.stale = false;
             }
             // Kept stale: the next change or tick tries again.

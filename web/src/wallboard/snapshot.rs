@@ -117,10 +117,15 @@ pub struct AgentTile {
 pub struct Snapshot {
     /// Server time when built, ms since the epoch (clients tick waits from it).
     pub now_ms: i64,
+    /// False while the PBX connection is down (until its queues were read again): the
+    /// board shows the last state known.
+    pub pbx_synced: bool,
     /// Service level: answered within this many seconds.
     pub service_level_threshold_s: i64,
     /// The service level aimed for, percent.
     pub service_level_target_percent: u8,
+    /// The period of the queues' figures: 0 = today, N = the last N hours.
+    pub rolling_hours: u32,
     /// The queues, by name.
     pub queues: Vec<QueueCard>,
     /// The agents, by extension.
@@ -142,6 +147,10 @@ pub struct Inputs<'a> {
     pub wrapups: &'a HashMap<String, i64>,
     /// Server time.
     pub now_ms: i64,
+    /// Whether the board is current.
+    pub pbx_synced: bool,
+    /// The figures' period: 0 = today, N = the last N hours.
+    pub rolling_hours: u32,
     /// Thresholds and target.
     pub metrics: &'a MetricsSettings,
 }
@@ -218,8 +227,10 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
         .collect();
     Snapshot {
         now_ms: inputs.now_ms,
+        pbx_synced: inputs.pbx_synced,
         service_level_threshold_s: inputs.metrics.service_level_threshold_ms / 1000,
         service_level_target_percent: inputs.metrics.service_level_target_percent,
+        rolling_hours: inputs.rolling_hours,
         queues,
         agents,
     }
@@ -350,6 +361,8 @@ mod tests {
             agent_names: &agent_names,
             wrapups: &wrapups,
             now_ms: 1000,
+            pbx_synced: true,
+            rolling_hours: 0,
             metrics: &metrics,
         });
         let by_ext: HashMap<&str, &AgentTile> = snapshot
