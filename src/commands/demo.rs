@@ -48,7 +48,10 @@ pub async fn run(
         ..SimSettings::lab()
     };
     let simulator = cti::sim::Simulator::new(sim_settings)?;
-    tokio::spawn(flaky_phone(simulator.handle(), extensions.last().map(|e| (*e).to_owned())));
+    tokio::spawn(flaky_phone(
+        simulator.handle(),
+        extensions.last().map(|e| (*e).to_owned()),
+    ));
     tokio::spawn(async move {
         if let Err(err) = simulator.serve(sim_listener, shutdown_signal()).await {
             tracing::error!(error = %err, "the simulated PBX stopped");

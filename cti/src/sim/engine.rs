@@ -145,13 +145,23 @@ impl Engine {
     pub(crate) fn set_phone_reachable(&self, extension: &str, reachable: bool) -> usize {
         let at = self.clock.now();
         let stamp = super::clock::timestamp(at);
-        let host = format!("10.0.0.{}", extension.bytes().map(u32::from).sum::<u32>() % 200 + 20);
+        let host = format!(
+            "10.0.0.{}",
+            extension.bytes().map(u32::from).sum::<u32>() % 200 + 20
+        );
         let mut events = vec![
             SimEvent::new("Event", "ContactStatus")
                 .with("Privilege", "system,all")
                 .with("Timestamp", stamp.as_str())
                 .with("URI", format!("sip:{extension}@{host}:5060;ob"))
-                .with("ContactStatus", if reachable { "Reachable" } else { "Unreachable" })
+                .with(
+                    "ContactStatus",
+                    if reachable {
+                        "Reachable"
+                    } else {
+                        "Unreachable"
+                    },
+                )
                 .with("AOR", extension)
                 .with("EndpointName", extension)
                 .with("RoundtripUsec", if reachable { "1843" } else { "0" }),
@@ -159,7 +169,14 @@ impl Engine {
                 .with("Privilege", "call,all")
                 .with("Timestamp", stamp.as_str())
                 .with("Device", format!("PJSIP/{extension}"))
-                .with("State", if reachable { "NOT_INUSE" } else { "UNAVAILABLE" }),
+                .with(
+                    "State",
+                    if reachable {
+                        "NOT_INUSE"
+                    } else {
+                        "UNAVAILABLE"
+                    },
+                ),
         ];
         {
             let inner = self.lock();

@@ -118,6 +118,9 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
     let mut sockets =
         sockets::connect_all(&ws_url, &population.agents, Arc::clone(&received)).await?;
     let connected_in = started.elapsed();
+    let wallboard =
+        sockets::watch_wallboard(&ws_url, &population.supervisor_token, Arc::clone(&received))
+            .await?;
     tokio::time::sleep(SETTLE).await;
     let connected = pid.and_then(rss_bytes);
 
@@ -145,6 +148,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         &received,
     );
     sockets.abort_all();
+    wallboard.abort();
     sim.shutdown();
     if let Some(scratch) = &scratch {
         report.warnings_from_log(&scratch.log());

@@ -57,6 +57,9 @@ pub struct Report {
     frames_received: u64,
     sockets_dropped: u64,
     latency: Option<Latency>,
+    /// A caller's `QueueCallerJoin` written → the caller on a supervisor's wallboard.
+    wallboard_latency: Option<Latency>,
+    wallboard_snapshots: u64,
     memory: Option<Memory>,
     server_warnings: usize,
     server_warning_lines: Vec<String>,
@@ -87,6 +90,16 @@ impl Report {
             }
         }
         latencies.sort_unstable();
+        let mut wallboard: Vec<Duration> = driven
+            .placed
+            .iter()
+            .filter_map(|call| {
+                let joined = rings.joined(&call.linkedid)?;
+                let shown = received.on_wallboard(&call.linkedid)?;
+                Some(shown.saturating_duration_since(joined))
+            })
+            .collect();
+        wallboard.sort_unstable();
         let memory = match memory {
             [Some(before), Some(connected), Some(after_calls)] => Some(Memory {
                 before,
@@ -110,6 +123,8 @@ impl Report {
             frames_received: received.frames.load(Ordering::Relaxed),
             sockets_dropped: received.dropped.load(Ordering::Relaxed),
             latency: latency(&latencies),
+            wallboard_latency: latency(&wallboard),
+            wallboard_snapshots: received.snapshots.load(Ordering::Relaxed),
             memory,
             server_warnings: 0,
             server_warning_lines: Vec::new(),
@@ -184,6 +199,17 @@ impl fmt::Display for Report {
                 l.p50_ms, l.p99_ms, l.max_ms, l.samples
             )?,
             None => writeln!(f, "  popup latency            no popup measured")?,
+        }
+        match &self.wallboard_latency {
+            Some(l) => writeln!(
+                f,
+                "  wallboard latency        p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} callers, {} snapshots; QueueCallerJoin written -> caller on a supervisor's wallboard)",
+                l.p50_ms, l.p99_ms, l.max_ms, l.samples, self.wallboard_snapshots
+            )?,
+            None => writeln!(
+                f,
+                "  wallboard latency        no waiting caller seen on the wallboard"
+            )?,
         }
         match &self.memory {
             Some(m) => writeln!(

@@ -1,12 +1,13 @@
 //! The load test's agents on `/ws`: one WebSocket each, noting when every `call.ringing`
-//! frame arrives and whether it came to the agent whose phone rang.
+//! frame arrives and whether it came to the agent whose phone rang; and a supervisor's
+//! wallboard, noting when each waiting caller first shows on it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use futures_util::StreamExt as _;
+use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -40,6 +41,10 @@ pub struct Received {
     pub misdirected: AtomicU64,
     /// Sockets that ended while the test ran.
     pub dropped: AtomicU64,
+    /// When each waiting caller (by Uniqueid) first showed on the wallboard.
+    wallboard: Mutex<HashMap<String, Instant>>,
+    /// Wallboard snapshots received.
+    pub snapshots: AtomicU64,
 }
 
 impl Received {
@@ -47,6 +52,51 @@ impl Received {
     pub fn popup(&self, call: &str) -> Option<Arrival> {
         self.popups.lock().ok()?.get(call).copied()
     }
+
+    /// When the caller with this Uniqueid first showed on the wallboard.
+    pub fn on_wallboard(&self, uniqueid: &str) -> Option<Instant> {
+        self.wallboard.lock().ok()?.get(uniqueid).copied()
+    }
+}
+
+/// A supervisor's socket subscribed to the queues (`token` is theirs): notes when each
+/// waiting caller first shows in a `queue.snapshot`.
+pub async fn watch_wallboard(
+    ws_url: &str,
+    token: &str,
+    received: Arc<Received>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut socket = open(ws_url, "supervisor", token).await?;
+    socket
+        .send(Message::text(r#"{"type":"subscribe","queues":true}"#))
+        .await
+        .context("cannot subscribe to the queues")?;
+    Ok(tokio::spawn(async move {
+        while let Some(Ok(message)) = socket.next().await {
+            let at = Instant::now();
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let Ok(snapshot) = serde_json::from_str::<serde_json::Value>(text.as_str()) else {
+                continue;
+            };
+            if snapshot["type"] != "queue.snapshot" {
+                continue;
+            }
+            received.snapshots.fetch_add(1, Ordering::Relaxed);
+            let callers = snapshot["queues"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|q| q["waiting"].as_array().into_iter().flatten())
+                .filter_map(|c| c["uniqueid"].as_str());
+            if let Ok(mut seen) = received.wallboard.lock() {
+                for uniqueid in callers {
+                    seen.entry(uniqueid.to_owned()).or_insert(at);
+                }
+            }
+        }
+    }))
 }
 
 #[derive(Deserialize)]
@@ -72,7 +122,7 @@ pub async fn connect_all(
         let url = ws_url.to_owned();
         let agent = agent.clone();
         connecting.spawn(async move {
-            let socket = open(&url, &agent).await;
+            let socket = open(&url, &agent.extension, &agent.token).await;
             drop(permit);
             socket.map(|s| (s, agent))
         });
@@ -89,11 +139,11 @@ pub async fn connect_all(
 type Stream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn open(url: &str, agent: &Agent) -> anyhow::Result<Stream> {
+async fn open(url: &str, who: &str, token: &str) -> anyhow::Result<Stream> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert(
         "authorization",
-        HeaderValue::from_str(&format!("Bearer {}", agent.token))?,
+        HeaderValue::from_str(&format!("Bearer {token}"))?,
     );
     // Small buffers: thousands of these live in the load test's own process.
     let config = WebSocketConfig::default()
@@ -101,10 +151,10 @@ async fn open(url: &str, agent: &Agent) -> anyhow::Result<Stream> {
         .write_buffer_size(0);
     let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
-        .with_context(|| format!("agent {} cannot open a socket", agent.extension))?;
+        .with_context(|| format!("{who} cannot open a socket"))?;
     match socket.next().await {
         Some(Ok(Message::Text(text))) if text.as_str().contains("\"type\":\"hello\"") => Ok(socket),
-        other => anyhow::bail!("agent {}: no hello but {other:?}", agent.extension),
+        other => anyhow::bail!("{who}: no hello but {other:?}",),
     }
 }
 

@@ -1,6 +1,7 @@
 //! A tap on the AMI connection between the simulated PBX and Tamas: it forwards every byte
 //! both ways and notes when the event that rings an agent (`AgentCalled`, or `DialBegin`)
-//! of each call has been written to Tamas — where popup latency starts.
+//! of each call has been written to Tamas — where popup latency starts — and when each
+//! caller's `QueueCallerJoin` was, where the wallboard's latency starts.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use tokio::time::Instant;
 #[derive(Debug, Default)]
 pub struct RingTimes {
     written: Mutex<HashMap<String, Instant>>,
+    joined: Mutex<HashMap<String, Instant>>,
 }
 
 impl RingTimes {
@@ -22,10 +24,17 @@ impl RingTimes {
         self.written.lock().ok()?.get(linkedid).copied()
     }
 
-    fn note(&self, linkedids: Vec<String>, at: Instant) {
-        if let Ok(mut written) = self.written.lock() {
-            for linkedid in linkedids {
-                written.entry(linkedid).or_insert(at);
+    /// When the caller with this Uniqueid joined a queue (its `QueueCallerJoin` written).
+    pub fn joined(&self, uniqueid: &str) -> Option<Instant> {
+        self.joined.lock().ok()?.get(uniqueid).copied()
+    }
+
+    fn note(&self, seen: Seen, at: Instant) {
+        for (map, ids) in [(&self.written, seen.rings), (&self.joined, seen.joins)] {
+            if let Ok(mut map) = map.lock() {
+                for id in ids {
+                    map.entry(id).or_insert(at);
+                }
             }
         }
     }
@@ -68,31 +77,51 @@ async fn relay(
         client_write.write_all(&chunk[..n]).await?;
         let written = Instant::now();
         partial.extend_from_slice(&chunk[..n]);
-        let (rings, consumed) = ringing_calls(&partial);
+        let (seen, consumed) = ringing_calls(&partial);
         partial.drain(..consumed);
-        if !rings.is_empty() {
-            times.note(rings, written);
+        if !seen.rings.is_empty() || !seen.joins.is_empty() {
+            times.note(seen, written);
         }
     }
 }
 
-/// The Linkedids of the ringing events among the complete messages at the start of
+/// What the tap looks for in the PBX's events.
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    /// Linkedids of ringing events.
+    rings: Vec<String>,
+    /// Uniqueids of callers joining a queue.
+    joins: Vec<String>,
+}
+
+/// The ringing events and queue joins among the complete messages at the start of
 /// `bytes`, and how many bytes those messages take.
-fn ringing_calls(bytes: &[u8]) -> (Vec<String>, usize) {
-    let mut rings = Vec::new();
+fn ringing_calls(bytes: &[u8]) -> (Seen, usize) {
+    let mut seen = Seen::default();
     let mut start = 0;
     while let Some(end) = find(&bytes[start..], b"\r\n\r\n") {
         let message = &bytes[start..start + end + 2];
         let ringing = message.starts_with(b"Event: AgentCalled\r\n")
             || message.starts_with(b"Event: DialBegin\r\n");
-        if ringing && let Some(at) = find(message, b"\r\nLinkedid: ") {
-            let value = &message[at + 12..];
-            let value = &value[..find(value, b"\r").unwrap_or(value.len())];
-            rings.push(String::from_utf8_lossy(value).into_owned());
+        if ringing && let Some(linkedid) = header(message, b"\r\nLinkedid: ") {
+            seen.rings.push(linkedid);
+        }
+        if message.starts_with(b"Event: QueueCallerJoin\r\n")
+            && let Some(uniqueid) = header(message, b"\r\nUniqueid: ")
+        {
+            seen.joins.push(uniqueid);
         }
         start += end + 4;
     }
-    (rings, start)
+    (seen, start)
+}
+
+/// The value of the header `\r\nName: ` in `message`.
+fn header(message: &[u8], name: &[u8]) -> Option<String> {
+    let at = find(message, name)?;
+    let value = &message[at + name.len()..];
+    let value = &value[..find(value, b"\r").unwrap_or(value.len())];
+    Some(String::from_utf8_lossy(value).into_owned())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -105,9 +134,10 @@ mod tests {
 
     #[test]
     fn finds_ringing_events_in_a_stream() {
-        let stream = b"Event: Newchannel\r\nLinkedid: 1.1\r\n\r\nEvent: AgentCalled\r\nQueue: support\r\nLinkedid: 1.1\r\n\r\nEvent: DialBegin\r\nLinkedid: 1.2\r\n\r\nEvent: Dial";
-        let (rings, consumed) = ringing_calls(stream);
-        assert_eq!(rings, vec!["1.1".to_owned(), "1.2".to_owned()]);
+        let stream = b"Event: Newchannel\r\nLinkedid: 1.1\r\n\r\nEvent: QueueCallerJoin\r\nUniqueid: 1.1\r\n\r\nEvent: AgentCalled\r\nQueue: support\r\nLinkedid: 1.1\r\n\r\nEvent: DialBegin\r\nLinkedid: 1.2\r\n\r\nEvent: Dial";
+        let (seen, consumed) = ringing_calls(stream);
+        assert_eq!(seen.rings, vec!["1.1".to_owned(), "1.2".to_owned()]);
+        assert_eq!(seen.joins, vec!["1.1".to_owned()]);
         assert_eq!(&stream[consumed..], b"Event: Dial");
     }
 }

@@ -46,6 +46,8 @@ impl WallState {
 /// One caller waiting (caller ID and contact name are outside text: show as text).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WaitingCaller {
+    /// The caller's channel Uniqueid (inbound: the call's id).
+    pub uniqueid: String,
     /// Position in the queue (1 = next).
     pub position: u32,
     /// The number as presented.
@@ -184,6 +186,7 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
                     q.waiting
                         .iter()
                         .map(|c| WaitingCaller {
+                            uniqueid: c.uniqueid.clone(),
                             position: c.position,
                             number: c.number.clone(),
                             caller_name: c.name.clone(),
