@@ -174,6 +174,8 @@ impl DialerSettings {
 pub struct MetricsSettings {
     /// Service level: answered within this many seconds.
     pub service_level_threshold_s: i64,
+    /// The service level aimed at, 0 to 1 (the reports' target line).
+    pub service_level_target: f64,
     /// Abandons shorter than this many seconds are short abandons.
     pub short_abandon_s: i64,
     /// First-call resolution window, days.
@@ -181,18 +183,16 @@ pub struct MetricsSettings {
     /// Local time for hour/day/month buckets and report dates, minutes east of UTC
     /// (Iran: 210).
     pub utc_offset_minutes: i32,
-    /// The service level aimed for, percent.
-    pub service_level_target_percent: u8,
 }
 
 impl Default for MetricsSettings {
     fn default() -> Self {
         Self {
             service_level_threshold_s: 20,
+            service_level_target: 0.8,
             short_abandon_s: 5,
             fcr_window_days: 7,
             utc_offset_minutes: 210,
-            service_level_target_percent: 80,
         }
     }
 }
@@ -202,10 +202,10 @@ impl MetricsSettings {
     pub fn to_core(&self) -> crm_core::metrics::MetricsSettings {
         crm_core::metrics::MetricsSettings {
             service_level_threshold_ms: self.service_level_threshold_s * 1000,
+            service_level_target: self.service_level_target.clamp(0.0, 1.0),
             short_abandon_ms: self.short_abandon_s * 1000,
             fcr_window_ms: self.fcr_window_days * 86_400_000,
             utc_offset_minutes: self.utc_offset_minutes,
-            service_level_target_percent: self.service_level_target_percent.min(100),
         }
     }
 }

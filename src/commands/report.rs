@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use crm_core::CallFilter;
 use crm_core::metrics::calendar::parse_day;
-use crm_core::metrics::{Bucket, Summary, classify_fcr, group, summarize, summarize_fcr};
+use crm_core::metrics::{
+    Bucket, CaseSummary, Scope, Summary, build_cases, classify_fcr, group, summarize,
+    summarize_cases, summarize_fcr,
+};
 use serde_json::json;
 
 use crate::cli::{Report, ReportBucket};
@@ -17,22 +20,24 @@ const MAX_CALLS: u32 = 1_000_000;
 /// Prints the figures; JSON with `--json`.
 pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> {
     let metrics = settings.metrics.to_core();
-    let offset_ms = i64::from(metrics.utc_offset_minutes) * 60_000;
     let from_day = parse_day(&args.from).map_err(|e| anyhow!(e))?;
     let to_day = parse_day(&args.to).map_err(|e| anyhow!(e))?;
     if to_day < from_day {
         return Err(anyhow!("--to is before --from"));
     }
-    // Local midnights, as epoch milliseconds.
-    let from_ms = from_day * 86_400_000 - offset_ms;
-    let to_ms = (to_day + 1) * 86_400_000 - offset_ms;
+    let scope = Scope {
+        queue: args.queue.clone(),
+        agent: args.agent.clone(),
+        ..Scope::days(from_day, to_day, &metrics)
+    };
+    let (from_ms, to_ms) = (scope.from_ms, scope.to_ms);
 
     let store = super::open_store(settings).await?;
     // FCR needs a window of history on both sides of the period.
     let history = store
         .list_calls(&CallFilter {
-            from_ms: Some(from_ms - metrics.fcr_window_ms),
-            to_ms: Some(to_ms + metrics.fcr_window_ms),
+            from_ms: Some(from_ms.saturating_sub(metrics.fcr_window_ms)),
+            to_ms: Some(to_ms.saturating_add(metrics.fcr_window_ms)),
             limit: MAX_CALLS,
             ..CallFilter::default()
         })
@@ -42,27 +47,18 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
             "more than {MAX_CALLS} calls: report a shorter period"
         ));
     }
-    let period: Vec<_> = history
-        .iter()
-        .filter(|c| c.started_at_ms >= from_ms && c.started_at_ms < to_ms)
-        .filter(|c| {
-            args.queue
-                .as_ref()
-                .is_none_or(|q| c.queue.as_ref() == Some(q))
-        })
-        .filter(|c| {
-            args.agent.as_ref().is_none_or(|a| {
-                c.answered_by_extension.as_ref() == Some(a) || c.agent_extension.as_ref() == Some(a)
-            })
-        })
-        .cloned()
-        .collect();
+    let period = scope.select(&history);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let statuses = classify_fcr(&history, now_ms, &metrics);
     let total = summarize(&period, &metrics);
     let fcr = summarize_fcr(&statuses, period.iter().map(|c| c.id), &metrics);
+    let cases = summarize_cases(
+        &build_cases(&history, &statuses, now_ms, &metrics),
+        &scope,
+        &metrics,
+    );
     let buckets = args.by.map(|by| {
         let bucket = match by {
             ReportBucket::Hour => Bucket::Hour,
@@ -82,12 +78,14 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
             "agent": args.agent,
             "settings": {
                 "service_level_threshold_s": settings.metrics.service_level_threshold_s,
+                "service_level_target": metrics.service_level_target,
                 "short_abandon_s": settings.metrics.short_abandon_s,
                 "fcr_window_days": settings.metrics.fcr_window_days,
                 "utc_offset_minutes": settings.metrics.utc_offset_minutes,
             },
             "total": total,
             "fcr": fcr,
+            "cases": cases,
             "buckets": buckets,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -104,6 +102,7 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
             ),
             None => println!("FCR: no settled first contact ({} pending)", fcr.pending),
         }
+        print_cases(&cases);
         for (key, summary) in buckets.iter().flatten() {
             print_summary(key, summary);
         }
@@ -132,4 +131,25 @@ fn print_summary(label: &str, s: &Summary) {
         seconds(s.wait_max_ms),
         seconds(s.aht_ms),
     );
+}
+
+fn print_cases(c: &CaseSummary) {
+    let per_case = match (c.contacts_per_case, c.contacts_per_case_max) {
+        (Some(mean), Some(max)) => format!("{mean:.2} contacts per case (max {max})"),
+        _ => "no contacts per case".to_owned(),
+    };
+    println!(
+        "service requests: opened {} ({} still open), closed {}, {per_case}",
+        c.opened, c.still_open, c.closed
+    );
+    for (label, counts) in [
+        ("opened per day", &c.opened_per_day),
+        ("opened per month", &c.opened_per_month),
+        ("closed per agent", &c.closed_per_agent),
+    ] {
+        if !counts.is_empty() {
+            let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!("  {label}: {}", list.join(", "));
+        }
+    }
 }

@@ -13,4 +13,5 @@ mod support;
 mod app;
 mod contacts;
 mod pages;
+mod reports;
 mod signin;

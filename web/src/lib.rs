@@ -13,6 +13,7 @@
 //! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
 //! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
 //! - [`recording_desk`]: the one way a recording comes in (upload or spool folder).
+//! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
 pub mod assets;
@@ -24,6 +25,7 @@ pub mod hub;
 pub mod i18n;
 pub mod pages;
 pub mod recording_desk;
+pub mod reports;
 pub mod routes;
 pub mod security;
 pub mod session;
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::recordings::router())
         .merge(routes::call_page::router())
         .merge(routes::wallboard::router())
+        .merge(routes::reports::router())
         .merge(assets::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

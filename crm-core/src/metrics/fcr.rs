@@ -60,7 +60,7 @@ pub struct FcrSummary {
 }
 
 /// Who the customer is: the contact, else the E.164 number, else the raw number.
-fn customer(call: &CallRow) -> Option<String> {
+pub(crate) fn customer(call: &CallRow) -> Option<String> {
     call.contact
         .map(|c| format!("contact:{c}"))
         .or_else(|| call.customer_number_e164.clone())

@@ -7,21 +7,31 @@
 //! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
 //! - [`per_call`]: the figures stored on each call (service-level flag, first contact,
 //!   FCR status).
+//! - [`cases`]: service requests derived from the FCR chain (opened, closed, contacts per
+//!   case).
+//! - [`scope`]: a report's period of local days and its queue and agent filters.
 
 pub mod calendar;
+pub mod cases;
 pub mod fcr;
 pub mod per_call;
+pub mod scope;
 pub mod summary;
 
+pub use cases::{Case, CaseSummary, CloseReason, Closure, build_cases, summarize_cases};
 pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
 pub use per_call::call_metrics;
+pub use scope::Scope;
 pub use summary::{Bucket, Summary, group, summarize};
 
 /// The thresholds the figures depend on; each figure states the one it used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MetricsSettings {
     /// Service level: answered within this many ms (default 20 s).
     pub service_level_threshold_ms: i64,
+    /// The service level aimed at, 0 to 1 (default 0.8): the reports' target line, the
+    /// wallboard's colours.
+    pub service_level_target: f64,
     /// Abandons shorter than this are short abandons, left out of the service-level
     /// denominator (default 5 s).
     pub short_abandon_ms: i64,
@@ -29,19 +39,16 @@ pub struct MetricsSettings {
     pub fcr_window_ms: i64,
     /// Offset of local time from UTC, for hour/day/month buckets (Iran: +210 minutes).
     pub utc_offset_minutes: i32,
-    /// The service level the centre aims for, percent (default 80): the wallboard, the
-    /// reports and the alerts compare against it.
-    pub service_level_target_percent: u8,
 }
 
 impl Default for MetricsSettings {
     fn default() -> Self {
         MetricsSettings {
             service_level_threshold_ms: 20_000,
+            service_level_target: 0.8,
             short_abandon_ms: 5_000,
             fcr_window_ms: 7 * 24 * 3_600_000,
             utc_offset_minutes: 0,
-            service_level_target_percent: 80,
         }
     }
 }

@@ -57,6 +57,8 @@ pub enum Bucket {
     Day,
     /// `YYYY-MM` in local time.
     Month,
+    /// The local hour of the day, `00` to `23`, whatever the date.
+    HourOfDay,
     /// The queue's name (`-` for none).
     Queue,
     /// The handling agent's extension (`-` for none).
@@ -141,19 +143,32 @@ pub fn group(
 }
 
 fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> String {
-    let local_ms = call.started_at_ms + i64::from(settings.utc_offset_minutes) * 60_000;
-    let (year, month, day) = civil_from_days(local_ms.div_euclid(86_400_000));
-    let hour = local_ms.rem_euclid(86_400_000) / 3_600_000;
     match bucket {
-        Bucket::Hour => format!("{year:04}-{month:02}-{day:02}T{hour:02}"),
-        Bucket::Day => format!("{year:04}-{month:02}-{day:02}"),
-        Bucket::Month => format!("{year:04}-{month:02}"),
+        Bucket::Hour | Bucket::Day | Bucket::Month | Bucket::HourOfDay => {
+            time_key(call.started_at_ms, bucket, settings)
+        }
         Bucket::Queue => call.queue.clone().unwrap_or_else(|| "-".into()),
         Bucket::Agent => call
             .answered_by_extension
             .clone()
             .or_else(|| call.agent_extension.clone())
             .unwrap_or_else(|| "-".into()),
+    }
+}
+
+/// The local-time key of `at_ms` (ms since the epoch) for a time bucket; the queue and
+/// agent buckets have no time key and give the day.
+pub(crate) fn time_key(at_ms: i64, bucket: Bucket, settings: &MetricsSettings) -> String {
+    let local_ms = at_ms + i64::from(settings.utc_offset_minutes) * 60_000;
+    let (year, month, day) = civil_from_days(local_ms.div_euclid(86_400_000));
+    let hour = local_ms.rem_euclid(86_400_000) / 3_600_000;
+    match bucket {
+        Bucket::Hour => format!("{year:04}-{month:02}-{day:02}T{hour:02}"),
+        Bucket::Month => format!("{year:04}-{month:02}"),
+        Bucket::HourOfDay => format!("{hour:02}"),
+        Bucket::Day | Bucket::Queue | Bucket::Agent => {
+            format!("{year:04}-{month:02}-{day:02}")
+        }
     }
 }
 
@@ -243,6 +258,8 @@ mod tests {
             &MetricsSettings::default(),
         );
         assert_eq!(utc.keys().collect::<Vec<_>>(), vec!["2026-11-22T21"]);
+        let hours = group(std::slice::from_ref(&call), Bucket::HourOfDay, &tehran);
+        assert_eq!(hours.keys().collect::<Vec<_>>(), vec!["00"]);
         let queues = group(&[call], Bucket::Queue, &tehran);
         assert_eq!(queues["sales"].answered, 1);
         assert_eq!(civil_from_days(0), (1970, 1, 1));

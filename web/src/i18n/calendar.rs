@@ -121,6 +121,22 @@ impl LocalClock {
         i64::try_from(nanos / 1_000_000).ok()
     }
 
+    /// A day (days since 1970-01-01) as `YYYY-MM-DD` in the reader's calendar and digits:
+    /// `2026-11-22` / `۱۴۰۵-۰۹-۰۱`, what report forms show and read back.
+    pub fn day_input(&self, day: i64) -> String {
+        let (year, month, day) = self.calendar_date(day);
+        localize_digits(&format!("{year:04}-{month:02}-{day:02}"), self.locale)
+    }
+
+    /// A day (days since 1970-01-01) as (year, month, day) in the reader's calendar.
+    pub fn calendar_date(&self, day: i64) -> (i32, u8, u8) {
+        let date = i32::try_from(day + 2_440_588)
+            .ok()
+            .and_then(|julian| time::Date::from_julian_day(julian).ok())
+            .unwrap_or(time::Date::MIN);
+        calendar_day(self.locale, date)
+    }
+
     /// The start of the local day containing `ms`, in ms since the epoch.
     pub fn start_of_day(&self, ms: i64) -> i64 {
         let offset_ms = i64::from(self.utc_offset_minutes) * 60_000;
@@ -196,6 +212,14 @@ mod tests {
             Some(just_after_midnight)
         );
         assert_eq!(clock.parse_input("tomorrow"), None);
+        // 22 November 2026 is day 20,779 since 1970-01-01.
+        assert_eq!(clock.day_input(20_779), "۱۴۰۵-۰۹-۰۱");
+        let en = LocalClock {
+            locale: Locale::En,
+            ..clock
+        };
+        assert_eq!(en.day_input(20_779), "2026-11-22");
+        assert_eq!(en.day_input(0), "1970-01-01");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The message catalogues: Fluent files embedded at build time, one bundle per language.
 //!
 //! Each language has the same files (`main.ftl` for the layout, sign-in and shared words,
-//! `console.ftl`, `contacts.ftl`, `recordings.ftl`, `wallboard.ftl`) and the same message ids; a test checks that both are
+//! `console.ftl`, `contacts.ftl`, `recordings.ftl`, `wallboard.ftl`, `reports.ftl`) and the
+//! same message ids; a test checks that both are
 //! complete and parse without error. A missing message shows its id (and is logged), never
 //! an empty string.
 
@@ -13,7 +14,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// The catalogue files of a language: (file name, contents).
-pub type Sources = [(&'static str, &'static str); 5];
+pub type Sources = [(&'static str, &'static str); 6];
 
 /// English messages.
 pub const ENGLISH: Sources = [
@@ -31,6 +32,7 @@ pub const ENGLISH: Sources = [
         "wallboard.ftl",
         include_str!("../../locales/en/wallboard.ftl"),
     ),
+    ("reports.ftl", include_str!("../../locales/en/reports.ftl")),
 ];
 
 /// Persian messages.
@@ -49,6 +51,7 @@ pub const PERSIAN: Sources = [
         "wallboard.ftl",
         include_str!("../../locales/fa/wallboard.ftl"),
     ),
+    ("reports.ftl", include_str!("../../locales/fa/reports.ftl")),
 ];
 
 struct Catalog {

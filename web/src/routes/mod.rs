@@ -13,4 +13,5 @@ pub mod locale;
 pub mod login;
 pub mod queues;
 pub mod recordings;
+pub mod reports;
 pub mod wallboard;

@@ -176,7 +176,7 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
                 .filter(|q| *q != "-"),
         )
         .collect();
-    let target = f64::from(inputs.metrics.service_level_target_percent) / 100.0;
+    let target = inputs.metrics.service_level_target;
     let queues = names
         .into_iter()
         .map(|name| {
@@ -232,11 +232,17 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
         now_ms: inputs.now_ms,
         pbx_synced: inputs.pbx_synced,
         service_level_threshold_s: inputs.metrics.service_level_threshold_ms / 1000,
-        service_level_target_percent: inputs.metrics.service_level_target_percent,
+        service_level_target_percent: percent(inputs.metrics.service_level_target),
         rolling_hours: inputs.rolling_hours,
         queues,
         agents,
     }
+}
+
+/// A ratio (0 to 1) as a whole percentage.
+fn percent(ratio: f64) -> u8 {
+    // Clamped to 0..=100 first, so the cast cannot truncate.
+    (ratio.clamp(0.0, 1.0) * 100.0).round() as u8
 }
 
 /// An agent's key: the extension behind the member interface, else the interface.
