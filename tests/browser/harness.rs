@@ -132,3 +132,15 @@ pub async fn sign_in(client: &Client, base: &str, user: &str) {
     )
     .await;
 }
+
+/// Saves a screenshot of the page as `NAME.png` in the folder `TAMAS_TEST_SCREENSHOTS`
+/// names, when it is set (to look at a page a test drove); does nothing otherwise.
+pub async fn screenshot(client: &Client, name: &str) {
+    let Some(dir) = std::env::var_os("TAMAS_TEST_SCREENSHOTS") else {
+        return;
+    };
+    let png = client.screenshot().await.unwrap();
+    let path = PathBuf::from(dir).join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+}

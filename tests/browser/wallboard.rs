@@ -1,7 +1,7 @@
 //! The wallboard in Chromium: a supervisor opens it and sees a simulated caller appear
 //! (a hostile caller-ID name stays text), wait, and leave when an agent answers.
 
-use crate::harness::{Browser, sign_in, wait_for};
+use crate::harness::{Browser, screenshot, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
 
 #[tokio::test]
@@ -49,6 +49,37 @@ async fn a_supervisor_sees_a_waiting_caller_appear_and_leave() {
         shown,
         serde_json::json!([hostile, 0, true]),
         "the name is text"
+    );
+    // A wall screen: 6 queues and 40 agents fit 1920×1080 without scrolling (the
+    // cards and tiles the page drew, cloned to that many).
+    client.set_window_size(1920, 1080).await.unwrap();
+    let chrome = client
+        .execute("return window.outerHeight - window.innerHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    client
+        .set_window_size(1920, 1080 + u32::try_from(chrome).unwrap())
+        .await
+        .unwrap();
+    let fits = client
+        .execute(
+            "const cards = document.getElementById('queues'); \
+             const tiles = document.getElementById('agents'); \
+             while (cards.children.length < 6) cards.append(cards.lastElementChild.cloneNode(true)); \
+             while (tiles.children.length < 40) tiles.append(tiles.lastElementChild.cloneNode(true)); \
+             return [document.documentElement.scrollHeight, window.innerHeight, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(client, "wallboard").await;
+    let (height, window) = (fits[0].as_i64().unwrap(), fits[1].as_i64().unwrap());
+    assert_eq!(fits[2], 1920);
+    assert!(
+        height <= window,
+        "the wallboard scrolls: {height} px > {window} px"
     );
 
     wait_for(

@@ -70,16 +70,18 @@ function start(root) {
     if (queue.under_target) card.classList.add('under-target');
     const title = el('h2');
     title.append(el('span', '', queue.name));
-    title.append(el('span', 'waiting-count', digits(queue.waiting.length)));
-    card.append(title);
-    const longest = el('div', 'big longest');
+    const longest = el('span', 'big longest');
     longest.dataset.since = queue.longest_waiting_since_ms ?? '';
     longest.title = t('wallboard-longest');
-    card.append(longest);
+    title.append(longest);
+    const count = el('span', 'waiting-count', digits(queue.waiting.length));
+    count.title = t('wallboard-waiting');
+    title.append(count);
+    card.append(title);
     const today = queue.today;
-    const period = el('p', 'muted period', snapshot.rolling_hours > 0
+    const period = el('p', 'muted period', t('wallboard-longest') + ' · ' + (snapshot.rolling_hours > 0
       ? t('wallboard-last-hours').replace('{hours}', digits(snapshot.rolling_hours))
-      : t('wallboard-today'));
+      : t('wallboard-today')));
     card.append(period);
     const list = el('dl');
     figure(list, t('wallboard-offered'), digits(today.offered), 'offered');
@@ -175,7 +177,7 @@ function start(root) {
     const at = now();
     for (const node of root.querySelectorAll('[data-since]')) {
       const since = Number(node.dataset.since);
-      node.textContent = node.dataset.since === '' ? '' : duration(at - since);
+      node.textContent = node.dataset.since === '' ? '—' : duration(at - since);
       if (node.classList.contains('longest') && snapshot) {
         node.classList.toggle('alarm', node.dataset.since !== '' && at - since > snapshot.service_level_threshold_s * 1000);
       }
