@@ -114,22 +114,19 @@ async fn track(
 ) {
     let mut out = Vec::new();
     while let Some(event) = ami_events.recv().await {
+        // The queue board learns the message after its call events are on their way: a
+        // wallboard snapshot being read never holds up a popup.
+        let mut for_board = None;
         match event {
             AmiEvent::Connected { banner } => {
                 tracing::info!(pbx = %address, %banner, "connected to the PBX");
             }
             AmiEvent::Message(message) => {
-                let changed = view
-                    .queues
-                    .write()
-                    .is_ok_and(|mut queues| queues.handle(&message));
-                if changed {
-                    view.board_changed.notify_one();
-                }
                 if let Some(pause) = agent_pause(&message) {
                     let _ = view.pauses.send(pause);
                 }
                 tracker.handle(&message, &mut out);
+                for_board = Some(message);
             }
             AmiEvent::Disconnected { reason } => {
                 tracing::warn!(pbx = %address, %reason, "lost the PBX connection; reconnecting");
@@ -164,6 +161,15 @@ async fn track(
             }
             // No subscriber is fine: nobody is watching.
             let _ = events.send(call_event);
+        }
+        if let Some(message) = for_board {
+            let changed = view
+                .queues
+                .write()
+                .is_ok_and(|mut queues| queues.handle(&message));
+            if changed {
+                view.board_changed.notify_one();
+            }
         }
     }
     tracing::info!(pbx = %address, "PBX link stopped");

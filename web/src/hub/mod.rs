@@ -131,6 +131,8 @@ struct Shared {
     registry: Mutex<Registry>,
     /// The latest wallboard snapshot (a whole `queue.snapshot` message).
     board: watch::Sender<Option<Frame>>,
+    /// Notified when a socket subscribes to the wallboard.
+    board_wanted: tokio::sync::Notify,
 }
 
 impl Default for Hub {
@@ -146,6 +148,7 @@ impl Hub {
             shared: Arc::new(Shared {
                 registry: Mutex::new(Registry::new(settings.clone())),
                 board: watch::Sender::new(None),
+                board_wanted: tokio::sync::Notify::new(),
                 settings,
             }),
         }
@@ -203,7 +206,18 @@ impl Hub {
 
     /// The wallboard snapshots, starting from the latest.
     pub(crate) fn board(&self) -> watch::Receiver<Option<Frame>> {
+        self.shared.board_wanted.notify_one();
         self.shared.board.subscribe()
+    }
+
+    /// Whether any socket is subscribed to the wallboard (none: no need to build it).
+    pub fn board_watched(&self) -> bool {
+        self.shared.board.receiver_count() > 0
+    }
+
+    /// Resolves when a socket subscribed to the wallboard (it wants a fresh snapshot).
+    pub async fn board_wanted(&self) {
+        self.shared.board_wanted.notified().await;
     }
 
     /// Whether `user` receives every agent's calls.

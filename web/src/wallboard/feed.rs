@@ -17,10 +17,14 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::snapshot::{Inputs, build};
 use crate::AppState;
 
-/// Shortest time between two snapshots: changes within it are sent together.
-const COALESCE: Duration = Duration::from_millis(100);
+/// Shortest time between two snapshots: changes within it are sent together (a busy
+/// centre changes its board many times a second; each snapshot is the whole board).
+const COALESCE: Duration = Duration::from_millis(200);
 /// How often the snapshot is rebuilt anyway (wrap-ups expire, days roll over).
 const TICK: Duration = Duration::from_secs(5);
+/// Calls written to the log are counted at most this often (a busy centre writes many
+/// a second; each count reads the day's calls).
+const FIGURES_EVERY: Duration = Duration::from_secs(1);
 /// How often agents' names are read again.
 const NAMES_EVERY: Duration = Duration::from_secs(60);
 /// Numbers whose contact names are remembered.
@@ -65,9 +69,12 @@ async fn run(state: AppState, feed: Feed) {
     let mut names = Names::default();
     let mut last_sent = Instant::now() - COALESCE;
     loop {
+        let figures_due = today.due();
         tokio::select! {
+            () = sleep_until_due(figures_due) => {}
             () = board_changed.notified() => {}
             () = state.wrapups.changed() => {}
+            () = state.hub.board_wanted() => {}
             event = next_call_event(&mut calls) => {
                 if let Some(event) = event {
                     follow_wrapups(&state, &event);
@@ -79,6 +86,10 @@ async fn run(state: AppState, feed: Feed) {
                 }
             }
             _ = tick.tick() => {}
+        }
+        if !state.hub.board_watched() {
+            // Nobody looks: build nothing (a subscriber wakes this up).
+            continue;
         }
         // Let a burst of changes land, then send them as one.
         tokio::time::sleep_until(last_sent + COALESCE).await;
@@ -108,6 +119,14 @@ async fn run(state: AppState, feed: Feed) {
             }
             Err(err) => tracing::error!(error = %err, "cannot serialise the wallboard"),
         }
+    }
+}
+
+/// Resolves at `due`; never without one.
+async fn sleep_until_due(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -155,9 +174,17 @@ struct Today {
     from_ms: i64,
     stale: bool,
     rolling_hours: u32,
+    read_at: Option<Instant>,
 }
 
 impl Today {
+    /// When stale figures may be read again.
+    fn due(&self) -> Option<Instant> {
+        self.stale.then(|| {
+            self.read_at
+                .map_or_else(Instant::now, |at| at + FIGURES_EVERY)
+        })
+    }
     async fn refresh(&mut self, state: &AppState, now_ms: i64) {
         let from_ms = if self.rolling_hours > 0 {
             // Moves on a minute at a time.
@@ -166,9 +193,12 @@ impl Today {
             let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
             (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms
         };
-        if !self.stale && from_ms == self.from_ms {
+        let recently = self.read_at.is_some_and(|at| at.elapsed() < FIGURES_EVERY);
+        if from_ms == self.from_ms && (!self.stale || recently) {
             return;
         }
+        // Also after a failed read: the next try waits its turn.
+        self.read_at = Some(Instant::now());
         let filter = CallFilter {
             from_ms: Some(from_ms),
             limit: 1_000_000,

@@ -5,7 +5,7 @@
 //! - [`snapshot`]: the message, built by a pure function from the live queue board,
 //!   today's figures, contact and agent names and who is in wrap-up.
 //! - [`feed`]: the task that gathers those inputs and publishes a new snapshot when
-//!   anything changed (coalesced, at most ten a second).
+//!   anything changed (coalesced, at most five a second, and only while someone watches).
 //! - [`WrapUps`]: agents between the end of a call and their wrap-up.
 
 pub mod feed;
