@@ -1,5 +1,6 @@
 //! The wallboard in Chromium: a supervisor opens it and sees a simulated caller appear
-//! (a hostile caller-ID name stays text), wait, and leave when an agent answers.
+//! (a hostile caller-ID name stays text), wait, and leave when an agent answers; pauses
+//! and unpauses an agent with one click; 6 queues and 40 agents fit a 1920×1080 screen.
 
 use crate::harness::{Browser, screenshot, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
@@ -87,6 +88,35 @@ async fn a_supervisor_sees_a_waiting_caller_appear_and_leave() {
         "return !document.querySelector('li.caller') \
          && !!document.querySelector('.agent-tile[data-extension=\"1001\"][data-state=\"on_call\"]');",
         "the caller answered by 1001",
+    )
+    .await;
+    // One click pauses an agent; another unpauses them.
+    // Clicked in the page in one step: the board may redraw between a find and a click.
+    client
+        .execute(
+            "document.querySelector('.agent-tile[data-extension=\"1002\"] button.pause').click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "return !!document.querySelector('.agent-tile[data-extension=\"1002\"][data-state=\"paused\"]');",
+        "1002 paused from the wallboard",
+    )
+    .await;
+    // Clicked in the page in one step: the board may redraw between a find and a click.
+    client
+        .execute(
+            "document.querySelector('.agent-tile[data-extension=\"1002\"] button.pause').click(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for(
+        client,
+        "return !!document.querySelector('.agent-tile[data-extension=\"1002\"][data-state=\"available\"]');",
+        "1002 available again",
     )
     .await;
     call.finished().await;
