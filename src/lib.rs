@@ -2,6 +2,7 @@
 //! the crates together.
 //!
 //! - [`cli`]: the command line (clap).
+//! - [`alerts`]: alerts and callbacks, the rules and the task that runs them.
 //! - [`bridge`]: the PBX side wired to the CRM core and the web side (tracker, call
 //!   log, live view).
 //! - [`settings`]: the TOML file and `TAMAS_…` environment overrides.
@@ -14,6 +15,7 @@
 //! - [`recording_jobs`]: the spool-folder watcher and the daily recording retention.
 //! - [`telemetry`], logging to standard error.
 
+pub mod alerts;
 pub mod bridge;
 pub mod cli;
 pub mod commands;

@@ -33,6 +33,8 @@ pub struct Settings {
     pub recordings: RecordingsSettings,
     /// The supervisors' wallboard.
     pub wallboard: WallboardSettings,
+    /// Alerts and callbacks: the rules' thresholds.
+    pub alerts: AlertsSettings,
 }
 
 /// The supervisors' wallboard (`[wallboard]`).
@@ -43,6 +45,64 @@ pub struct WallboardSettings {
     /// N hours, rolling (24 for centres open day and night, whose board should not drop
     /// to zero at midnight).
     pub rolling_hours: u32,
+}
+
+/// Alerts and callbacks (`[alerts]`, ARCHITECTURE.md "Alerts").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsSettings {
+    /// A callback not done this many minutes after it was assigned goes to another
+    /// available agent of its queue.
+    pub callback_reassign_minutes: u64,
+    /// A new lead not called within this many hours raises an alert.
+    pub lead_first_contact_hours: u64,
+    /// A lead with fewer call attempts than this…
+    pub lead_min_attempts: u32,
+    /// …in its first this many days raises an alert.
+    pub lead_attempt_window_days: u64,
+    /// A queue whose service level today is under `metrics.service_level_target` raises
+    /// an alert once at least this many calls were offered to it today.
+    pub service_level_min_offered: u64,
+    /// How often the time-based rules run, seconds.
+    pub check_interval_s: u64,
+}
+
+impl Default for AlertsSettings {
+    fn default() -> Self {
+        Self {
+            callback_reassign_minutes: 15,
+            lead_first_contact_hours: 24,
+            lead_min_attempts: 5,
+            lead_attempt_window_days: 14,
+            service_level_min_offered: 10,
+            check_interval_s: 60,
+        }
+    }
+}
+
+impl AlertsSettings {
+    /// The rules' form of these settings, with the centre's service-level target
+    /// (`metrics.service_level_target`), checked: it is between 0 and 1.
+    pub fn to_rules(&self, service_level_target: f64) -> anyhow::Result<crate::alerts::AlertRules> {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&service_level_target),
+            "[metrics] service_level_target {service_level_target} must be between 0 and 1"
+        );
+        let ms = |n: u64, unit: i64| {
+            i64::try_from(n)
+                .unwrap_or(i64::MAX / unit)
+                .saturating_mul(unit)
+        };
+        Ok(crate::alerts::AlertRules {
+            callback_reassign_ms: ms(self.callback_reassign_minutes, 60_000),
+            lead_first_contact_ms: ms(self.lead_first_contact_hours, 3_600_000),
+            lead_min_attempts: usize::try_from(self.lead_min_attempts).unwrap_or(usize::MAX),
+            lead_attempt_window_ms: ms(self.lead_attempt_window_days, 86_400_000),
+            service_level_target,
+            service_level_min_offered: self.service_level_min_offered,
+            check_every: std::time::Duration::from_secs(self.check_interval_s.max(1)),
+        })
+    }
 }
 
 /// Call recordings (`[recordings]`).
@@ -371,5 +431,10 @@ mod tests {
         let debug = format!("{settings:?}");
         assert!(!debug.contains(settings.pbx.secret.expose_secret()));
         assert!(!debug.contains(settings.database.url.expose_secret()));
+        let rules = settings
+            .alerts
+            .to_rules(settings.metrics.service_level_target)
+            .expect("alert rules");
+        assert_eq!(rules, crate::alerts::AlertRules::default());
     }
 }

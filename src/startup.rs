@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use crm_core::Store;
 use tokio::net::TcpListener;
 
+use crate::alerts::AlertEngine;
 use crate::bridge::agent_users::AgentUsers;
 use crate::bridge::call_log::CallLogWriter;
 use crate::bridge::mapping::KnownAgent;
@@ -24,7 +25,7 @@ pub struct Application {
 impl Application {
     /// Binds `listen` (port 0 picks a free port) and prepares the service over `store`,
     /// with the live view of `pbx` when there is one, its AMI client for click-to-call and
-    /// pauses, and the popups fed by its call events.
+    /// pauses, and the popups and the alert engine fed by its call events.
     pub async fn build(
         settings: &Settings,
         store: Arc<dyn Store>,
@@ -68,6 +69,20 @@ impl Application {
                 },
             );
         }
+        // Callbacks for abandoned calls and the other alerts, pushed to supervisors; without
+        // a PBX only the lead and service-level rules have anything to look at.
+        AlertEngine::new(
+            Arc::clone(&state.store),
+            state.hub.clone(),
+            Arc::new(AgentUsers::new(Arc::clone(&state.store))),
+            pbx.as_ref()
+                .map_or_else(Arc::default, |pbx| Arc::clone(&pbx.queues)),
+            settings
+                .alerts
+                .to_rules(settings.metrics.service_level_target)?,
+            state.metrics,
+        )
+        .start(pbx.as_ref().map(|pbx| pbx.events.subscribe()));
         Ok(Self {
             listener,
             state,

@@ -9,7 +9,8 @@
 //! - [`password`] and [`token`]: argon2id password hashes; API tokens and session ids,
 //!   stored as SHA-256.
 //! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
-//!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`]), its SQLite and
+//!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`],
+//!   [`CallbackStore`], [`AlertStore`]), its SQLite and
 //!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
 //!   memory in front of the store.
@@ -40,19 +41,24 @@ pub mod text;
 pub mod token;
 
 pub use directory::{ContactCard, Directory};
+pub use domain::alert::{
+    Alert, AlertFilter, AlertKind, AlertState, Customer, LeadActivity, NewAlert, NewCallback,
+};
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{
     AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, WrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
-pub use domain::ids::{CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId};
+pub use domain::ids::{
+    AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
+};
 pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};
 pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer};
 pub use store::{
-    AuthStore, CallStore, ContactStore, PgStore, RecordingStore, SqliteStore, Store, UserStore,
-    WorkStore, connect,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, PgStore, RecordingStore,
+    SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

@@ -1,5 +1,6 @@
 //! `tamas demo`: the whole product on one machine with no setup — SQLite in a data folder,
-//! demo users and contacts, and the simulated PBX generating calls through the real AMI
+//! demo users and contacts, and the simulated PBX generating calls (a caller abandoning
+//! every two minutes, for the callbacks and alerts) through the real AMI
 //! client over loopback.
 
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use crm_core::{Extension, Locale, NewContact, NewPhone, NewUser, Role, Stage, Store, Username};
-use cti::sim::{SimAgent, SimSettings};
+use cti::sim::{CallSpec, Scenario, SimAgent, SimError, SimHandle, SimSettings, Simulator};
 use secrecy::SecretString;
 
 use super::admin::generate_password;
@@ -18,6 +19,12 @@ use crate::startup::{Application, shutdown_signal, start_pbx_link};
 
 /// Generated calls per minute in the demo.
 const DEMO_CALLS_PER_MINUTE: f64 = 4.0;
+/// How often the demo makes a caller abandon (see [`abandon_now_and_then`])…
+const DEMO_ABANDON_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
+/// …retrying this often while the agents are busy.
+const DEMO_ABANDON_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+/// The most a demo call's talk is longer than captured.
+const DEMO_MAX_EXTRA_TALK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs the demo until Ctrl-C.
 pub async fn run(
@@ -44,14 +51,18 @@ pub async fn run(
         secret: SecretString::from(sim_secret.clone()),
         agents: SimAgent::for_extensions(&extensions),
         calls_per_minute: DEMO_CALLS_PER_MINUTE,
+        // Short enough that all three agents are often free at once: an abandoned call in
+        // the ring-all queue needs them, and the demo's callbacks and alerts come from it.
+        max_extra_talk: DEMO_MAX_EXTRA_TALK,
         seed: rand::random(),
         ..SimSettings::lab()
     };
-    let simulator = cti::sim::Simulator::new(sim_settings)?;
+    let simulator = Simulator::new(sim_settings).context("cannot start the simulated PBX")?;
     tokio::spawn(flaky_phone(
         simulator.handle(),
         extensions.last().map(|e| (*e).to_owned()),
     ));
+    tokio::spawn(abandon_now_and_then(simulator.handle()));
     tokio::spawn(async move {
         if let Err(err) = simulator.serve(sim_listener, shutdown_signal()).await {
             tracing::error!(error = %err, "the simulated PBX stopped");
@@ -84,6 +95,24 @@ pub async fn run(
     println!("Ready. Press Ctrl-C to stop.");
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every few minutes, a caller gives up waiting in the ring-all queue: generated calls
+/// rarely find all its agents free at once, and the demo should show callbacks and alerts.
+async fn abandon_now_and_then(sim: SimHandle) {
+    loop {
+        tokio::time::sleep(DEMO_ABANDON_EVERY).await;
+        loop {
+            match sim.place(CallSpec::new(Scenario::InboundAbandoned)) {
+                Err(SimError::NoFreeAgent(_)) => tokio::time::sleep(DEMO_ABANDON_RETRY).await,
+                Err(err) => {
+                    tracing::debug!(error = %err, "no abandoned call this time");
+                    break;
+                }
+                Ok(_) => break,
+            }
+        }
+    }
 }
 
 type Login = (&'static str, &'static str, Option<&'static str>, String);

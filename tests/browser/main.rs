@@ -23,4 +23,5 @@ mod pbx_app;
 mod socket;
 
 mod agent_console;
+mod alerts_page;
 mod wallboard;

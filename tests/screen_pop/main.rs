@@ -2,6 +2,8 @@
 //! (in this process, so tests can ring agents and read the actions it received), with
 //! agents and supervisors on `/ws`.
 //!
+//! - `alerts`: an abandoned call becomes a callback for an available agent; calling the
+//!   customer back closes it; agents get 403 on the alerts.
 //! - `popups`: the popup reaches the ringing agent (every tab) and the supervisors
 //!   watching, no one else, with the contact, its open tasks and afterwards the call.
 //! - `unknown`: an unknown number offers to create a contact; hostile caller names
@@ -15,6 +17,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
 mod app;
 mod click_to_call;
 mod popups;

@@ -7,6 +7,7 @@ use axum::routing::get;
 
 use crate::AppState;
 
+const ALERTS_JS: &str = include_str!("../static/alerts.js");
 const APP_CSS: &str = include_str!("../static/app.css");
 const CONSOLE_JS: &str = include_str!("../static/console.js");
 const CONTACT_JS: &str = include_str!("../static/contact.js");
@@ -17,6 +18,7 @@ const WALLBOARD_JS: &str = include_str!("../static/wallboard.js");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(app_css))
+        .route("/static/alerts.js", get(|| script(ALERTS_JS)))
         .route("/static/console.js", get(|| script(CONSOLE_JS)))
         .route("/static/contact.js", get(|| script(CONTACT_JS)))
         .route("/static/recordings.js", get(|| script(RECORDINGS_JS)))

@@ -14,8 +14,10 @@
 //! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
 //! - [`recording_desk`]: the one way a recording comes in (upload or spool folder).
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
+//! - [`alert_feed`]: alerts described for people and pushed live to supervisors.
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
+pub mod alert_feed;
 pub mod assets;
 pub mod auth;
 pub mod clock;
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::contact_page::router())
         .merge(routes::locale::router())
         .merge(routes::audit::router())
+        .merge(routes::alerts::router())
         .merge(routes::recordings::router())
         .merge(routes::call_page::router())
         .merge(routes::wallboard::router())

@@ -17,6 +17,9 @@ function start(root) {
   const messages = JSON.parse(root.dataset.i18n || '{}');
   const lang = document.documentElement.lang || 'en';
   const myExtension = root.dataset.extension || '';
+  const myUser = Number(root.dataset.user);
+  const callbackList = document.getElementById('callbacks');
+  const noCallbacks = document.getElementById('callbacks-none');
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrf = csrfMeta ? csrfMeta.content : '';
   const popups = document.getElementById('popups');
@@ -246,6 +249,49 @@ function start(root) {
     return card;
   }
 
+  // A callback assigned to this agent (an `alert` of kind abandoned_callback naming them)
+  // joins the list; one resolved or given to somebody else leaves it.
+  function showCallback(msg) {
+    if (!callbackList || msg.kind !== 'abandoned_callback' || typeof msg.task_id !== 'number') return;
+    const existing = callbackList.querySelector('li[data-task="' + msg.task_id + '"]');
+    const mine = msg.state !== 'resolved' && msg.assignee_id === myUser;
+    if (!mine) {
+      if (existing) existing.remove();
+    } else if (!existing) {
+      const item = document.createElement('li');
+      item.dataset.task = String(msg.task_id);
+      const subject = document.createElement('bdi');
+      subject.textContent = text(msg.subject);
+      if (typeof msg.contact_id === 'number') {
+        const link = document.createElement('a');
+        link.href = '/contacts/' + msg.contact_id;
+        link.appendChild(subject);
+        item.appendChild(link);
+      } else {
+        item.appendChild(subject);
+      }
+      const queue = document.createElement('span');
+      queue.className = 'muted';
+      queue.textContent = ' ' + t('callbacks-queue') + ' ' + text(msg.queue) + ' ';
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = '/tasks/' + msg.task_id + '/done';
+      form.className = 'inline';
+      const token = document.createElement('input');
+      token.type = 'hidden';
+      token.name = 'csrf';
+      token.value = csrf;
+      const done = document.createElement('button');
+      done.type = 'submit';
+      done.className = 'link';
+      done.textContent = t('callbacks-done');
+      form.append(token, done);
+      item.append(queue, form);
+      callbackList.appendChild(item);
+    }
+    if (noCallbacks) noCallbacks.hidden = callbackList.children.length > 0;
+  }
+
   function handle(msg) {
     switch (msg.type) {
       case 'call.ringing':
@@ -263,6 +309,9 @@ function start(root) {
         break;
       case 'agent.state':
         if (text(msg.extension) === myExtension) setAgentState(text(msg.state));
+        break;
+      case 'alert':
+        showCallback(msg);
         break;
       default:
         break;

@@ -5,18 +5,20 @@ use async_trait::async_trait;
 
 use super::{ContactCard, Directory};
 use crate::StoreResult;
+use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
-    CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
+    AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
 use crate::domain::recording::{NewRecording, Recording};
 use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AuthStore, CallStore, ContactStore, RecordingStore, Store, UserStore, WorkStore,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, RecordingStore, Store,
+    UserStore, WorkStore,
 };
 use crate::token::ApiToken;
 
@@ -160,6 +162,59 @@ impl WorkStore for Directory {
     }
     async fn tasks_of_assignee(&self, user: UserId, open_only: bool) -> StoreResult<Vec<Task>> {
         self.inner.tasks_of_assignee(user, open_only).await
+    }
+}
+
+#[async_trait]
+impl CallbackStore for Directory {
+    async fn create_callback(&self, callback: &NewCallback) -> StoreResult<Task> {
+        let task = self.inner.create_callback(callback).await?;
+        self.forget(task.contact, &[]);
+        Ok(task)
+    }
+    async fn open_callback(&self, customer: &Customer) -> StoreResult<Option<Task>> {
+        self.inner.open_callback(customer).await
+    }
+    async fn open_callbacks(&self) -> StoreResult<Vec<Task>> {
+        self.inner.open_callbacks().await
+    }
+    async fn assign_task(&self, id: TaskId, assignee: Option<UserId>) -> StoreResult<Task> {
+        let task = self.inner.assign_task(id, assignee).await?;
+        self.forget(task.contact, &[]);
+        Ok(task)
+    }
+}
+
+#[async_trait]
+impl AlertStore for Directory {
+    async fn raise_alert(&self, alert: &NewAlert) -> StoreResult<(Alert, bool)> {
+        self.inner.raise_alert(alert).await
+    }
+    async fn get_alert(&self, id: AlertId) -> StoreResult<Alert> {
+        self.inner.get_alert(id).await
+    }
+    async fn list_alerts(&self, filter: &AlertFilter) -> StoreResult<Vec<Alert>> {
+        self.inner.list_alerts(filter).await
+    }
+    async fn acknowledge_alert(&self, id: AlertId, by: UserId) -> StoreResult<Alert> {
+        self.inner.acknowledge_alert(id, by).await
+    }
+    async fn resolve_alert(&self, id: AlertId, by: Option<UserId>) -> StoreResult<Alert> {
+        self.inner.resolve_alert(id, by).await
+    }
+    async fn update_alert_detail(
+        &self,
+        id: AlertId,
+        detail: &serde_json::Value,
+    ) -> StoreResult<Alert> {
+        self.inner.update_alert_detail(id, detail).await
+    }
+    async fn leads_since(
+        &self,
+        created_since_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<LeadActivity>> {
+        self.inner.leads_since(created_since_ms, limit).await
     }
 }
 

@@ -34,4 +34,6 @@ id_type!(
     TokenId,
     /// A recording.
     RecordingId,
+    /// An alert.
+    AlertId,
 );

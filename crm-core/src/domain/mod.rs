@@ -7,7 +7,9 @@
 //! - [`call`]: the call log's input, rows, legs and wrap-up.
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
+//! - [`alert`]: alerts ("management by exception") and callbacks.
 
+pub mod alert;
 pub mod auth;
 pub mod call;
 pub mod contact;

@@ -109,6 +109,16 @@ pub struct Task {
     pub created_at_ms: i64,
     /// When it was done or cancelled.
     pub closed_at_ms: Option<i64>,
+    /// Callbacks: the customer's number as the PBX gave it (an unknown caller has no
+    /// contact).
+    pub customer_number_raw: Option<String>,
+    /// Callbacks: that number in E.164, when it parses.
+    pub customer_number_e164: Option<String>,
+    /// Callbacks: the queue the call was abandoned in.
+    pub queue: Option<String>,
+    /// When it was last given to its assignee (callbacks are reassigned when not done in
+    /// time).
+    pub assigned_at_ms: Option<i64>,
 }
 
 /// A task to create.
@@ -131,14 +141,19 @@ pub struct NewTask {
 impl NewTask {
     /// Checks the title (1-500 characters after trimming) and returns it trimmed.
     pub(crate) fn validated_title(&self) -> Result<String, StoreError> {
-        let title = self.title.trim();
-        if title.is_empty() || title.chars().count() > 500 {
-            return Err(StoreError::Invalid(
-                "a task title has 1-500 characters".into(),
-            ));
-        }
-        Ok(title.to_owned())
+        validate_task_title(&self.title)
     }
+}
+
+/// Checks a task's title (1-500 characters after trimming) and returns it trimmed.
+pub(crate) fn validate_task_title(title: &str) -> Result<String, StoreError> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 500 {
+        return Err(StoreError::Invalid(
+            "a task title has 1-500 characters".into(),
+        ));
+    }
+    Ok(title.to_owned())
 }
 
 /// Checks a note's text (1-10 000 characters after trimming) and returns it trimmed.

@@ -2,8 +2,9 @@
 //! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
 //! and puts the [`Directory`] cache in front of it.
 //!
-//! `Store` is the sum of six traits, one per area: [`UserStore`], [`AuthStore`],
-//! [`ContactStore`], [`CallStore`], [`RecordingStore`] and [`WorkStore`]. Their methods can
+//! `Store` is the sum of eight traits, one per area: [`UserStore`], [`AuthStore`],
+//! [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
+//! and [`AlertStore`]. Their methods can
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
 //! Both backends run the same SQL, kept in `const`s beside the code that runs it
@@ -25,11 +26,12 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::directory::{ContactCard, Directory};
+use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
-    CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
+    AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
 use crate::domain::recording::{NewRecording, Recording};
 use crate::domain::user::{Locale, NewUser, User};
@@ -41,7 +43,15 @@ use crate::{StoreError, StoreResult};
 /// Everything the CRM core stores; used as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    UserStore + AuthStore + ContactStore + CallStore + RecordingStore + WorkStore + 'static
+    UserStore
+    + AuthStore
+    + ContactStore
+    + CallStore
+    + RecordingStore
+    + WorkStore
+    + CallbackStore
+    + AlertStore
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -221,6 +231,52 @@ pub trait WorkStore: Send + Sync {
     -> StoreResult<Vec<Task>>;
     /// A user's tasks (only open ones when `open_only`), by due time.
     async fn tasks_of_assignee(&self, user: UserId, open_only: bool) -> StoreResult<Vec<Task>>;
+}
+
+/// Callback tasks: what an abandoned call leaves to do.
+#[async_trait]
+pub trait CallbackStore: Send + Sync {
+    /// Creates an open callback task (assigned now when it has an assignee).
+    async fn create_callback(&self, callback: &NewCallback) -> StoreResult<Task>;
+    /// The customer's open callback, if any (the oldest): by contact, or for an unknown
+    /// caller by number (E.164, else raw) among callbacks without a contact.
+    async fn open_callback(&self, customer: &Customer) -> StoreResult<Option<Task>>;
+    /// Every open callback, oldest first.
+    async fn open_callbacks(&self) -> StoreResult<Vec<Task>>;
+    /// Gives a task to `assignee` (or nobody), now.
+    async fn assign_task(&self, id: TaskId, assignee: Option<UserId>) -> StoreResult<Task>;
+}
+
+/// Alerts, and the leads the lead rules look at.
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Raises an alert, unless one with the same dedupe key is live (open or
+    /// acknowledged) — or, for `once` alerts, exists at all. Returns the alert and
+    /// whether it is new.
+    async fn raise_alert(&self, alert: &NewAlert) -> StoreResult<(Alert, bool)>;
+    /// An alert by id.
+    async fn get_alert(&self, id: AlertId) -> StoreResult<Alert>;
+    /// Alerts matching `filter`, newest first.
+    async fn list_alerts(&self, filter: &AlertFilter) -> StoreResult<Vec<Alert>>;
+    /// Marks an open alert acknowledged by `by` (an acknowledged or resolved one is left
+    /// as it is); returns it.
+    async fn acknowledge_alert(&self, id: AlertId, by: UserId) -> StoreResult<Alert>;
+    /// Resolves a live alert, by a user or (`None`) automatically; a resolved one is left
+    /// as it is. Returns it.
+    async fn resolve_alert(&self, id: AlertId, by: Option<UserId>) -> StoreResult<Alert>;
+    /// Replaces an alert's detail (e.g. a new service level, a new assignee).
+    async fn update_alert_detail(
+        &self,
+        id: AlertId,
+        detail: &serde_json::Value,
+    ) -> StoreResult<Alert>;
+    /// Leads (contacts at stage `lead`) created at or after `created_since_ms`, oldest
+    /// first, at most `limit`, each with the start times of its calls.
+    async fn leads_since(
+        &self,
+        created_since_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<LeadActivity>>;
 }
 
 /// Opens the database named by `url` — `sqlite:PATH` (the file is created when missing;

@@ -6,9 +6,9 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::sql::{
-    auth::impl_auth_store, calls::impl_call_store, contacts::impl_contact_store,
-    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
-    work::impl_work_store,
+    alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
+    calls::impl_call_store, contacts::impl_contact_store, phones::impl_phone_helpers,
+    recordings::impl_recording_store, users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -73,3 +73,5 @@ impl_phone_helpers!(PgStore, sqlx::Postgres);
 impl_call_store!(PgStore);
 impl_recording_store!(PgStore);
 impl_work_store!(PgStore);
+impl_callback_store!(PgStore);
+impl_alert_store!(PgStore);

@@ -2,11 +2,12 @@
 //! columns from a SQLite or a PostgreSQL row, and the functions here build the domain types
 //! from the column lists in [`sql`](super::sql).
 
+use crate::domain::alert::{Alert, AlertKind, AlertState};
 use crate::domain::auth::{TokenInfo, TokenScope};
 use crate::domain::call::{CallLeg, CallMetrics, CallRow};
 use crate::domain::contact::{Contact, ContactPhone, Stage};
 use crate::domain::ids::{
-    CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
+    AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
 use crate::domain::recording::Recording;
 use crate::domain::user::{Extension, Locale, Role, User, Username};
@@ -242,6 +243,31 @@ pub(crate) fn task(row: &impl Columns) -> StoreResult<Task> {
         status: TaskStatus::parse(&row.text("status")?).map_err(corrupt)?,
         created_at_ms: row.int("created_at_ms")?,
         closed_at_ms: row.opt_int("closed_at_ms")?,
+        customer_number_raw: row.opt_text("customer_number_raw")?,
+        customer_number_e164: row.opt_text("customer_number_e164")?,
+        queue: row.opt_text("queue")?,
+        assigned_at_ms: row.opt_int("assigned_at_ms")?,
+    })
+}
+
+/// An alert from the columns of `sql::alerts::alert_columns!`.
+pub(crate) fn alert(row: &impl Columns) -> StoreResult<Alert> {
+    Ok(Alert {
+        id: AlertId(row.int("id")?),
+        kind: AlertKind::parse(&row.text("kind")?).map_err(corrupt)?,
+        dedupe_key: row.text("dedupe_key")?,
+        queue: row.opt_text("queue")?,
+        contact: row.opt_int("contact_id")?.map(ContactId),
+        call: row.opt_int("call_id")?.map(CallId),
+        task: row.opt_int("task_id")?.map(TaskId),
+        detail: json_value(&row.text("detail")?),
+        state: AlertState::parse(&row.text("state")?).map_err(corrupt)?,
+        acknowledged_by: row.opt_int("acknowledged_by")?.map(UserId),
+        acknowledged_at_ms: row.opt_int("acknowledged_at_ms")?,
+        resolved_by: row.opt_int("resolved_by")?.map(UserId),
+        created_at_ms: row.int("created_at_ms")?,
+        updated_at_ms: row.int("updated_at_ms")?,
+        resolved_at_ms: row.opt_int("resolved_at_ms")?,
     })
 }
 

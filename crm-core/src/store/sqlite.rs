@@ -8,9 +8,9 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::sql::{
-    auth::impl_auth_store, calls::impl_call_store, contacts::impl_contact_store,
-    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
-    work::impl_work_store,
+    alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
+    calls::impl_call_store, contacts::impl_contact_store, phones::impl_phone_helpers,
+    recordings::impl_recording_store, users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -90,3 +90,5 @@ impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
 impl_call_store!(SqliteStore);
 impl_recording_store!(SqliteStore);
 impl_work_store!(SqliteStore);
+impl_callback_store!(SqliteStore);
+impl_alert_store!(SqliteStore);

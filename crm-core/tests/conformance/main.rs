@@ -8,6 +8,7 @@
 mod fixtures;
 mod support;
 
+mod alerts;
 mod auth;
 mod calls;
 mod contacts;

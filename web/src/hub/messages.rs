@@ -28,6 +28,39 @@ pub enum Event {
     /// An agent's state changed.
     #[serde(rename = "agent.state")]
     AgentState(AgentStateChange),
+    /// An alert was raised or changed (supervisors and admins; a callback's assignee).
+    #[serde(rename = "alert")]
+    Alert(Box<AlertMessage>),
+}
+
+/// `alert`: an alert as the alerts page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlertMessage {
+    /// The alert.
+    pub id: crm_core::AlertId,
+    /// What it is about.
+    pub kind: crm_core::AlertKind,
+    /// Open, acknowledged or resolved.
+    pub state: crm_core::AlertState,
+    /// Who or what it is about, as people read it: the contact's name, the caller's
+    /// number, or the queue (untrusted text: show it as text).
+    pub subject: String,
+    /// The queue concerned.
+    pub queue: Option<String>,
+    /// The contact concerned.
+    pub contact_id: Option<crm_core::ContactId>,
+    /// The callback task.
+    pub task_id: Option<crm_core::TaskId>,
+    /// The callback's assignee.
+    pub assignee_id: Option<UserId>,
+    /// Their name.
+    pub assignee: Option<String>,
+    /// The rule's facts (numbers, service level, attempts).
+    pub detail: serde_json::Value,
+    /// Raised at, ms since the epoch.
+    pub created_at_ms: i64,
+    /// Last change.
+    pub updated_at_ms: i64,
 }
 
 /// `call.answered`.

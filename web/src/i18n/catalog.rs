@@ -1,10 +1,9 @@
 //! The message catalogues: Fluent files embedded at build time, one bundle per language.
 //!
 //! Each language has the same files (`main.ftl` for the layout, sign-in and shared words,
-//! `console.ftl`, `contacts.ftl`, `recordings.ftl`, `wallboard.ftl`, `reports.ftl`) and the
-//! same message ids; a test checks that both are
-//! complete and parse without error. A missing message shows its id (and is logged), never
-//! an empty string.
+//! `console.ftl`, `contacts.ftl`, `recordings.ftl`, `wallboard.ftl`, `reports.ftl`,
+//! `alerts.ftl`) and the same message ids; a test checks that both are complete and parse
+//! without error. A missing message shows its id (and is logged), never an empty string.
 
 use std::sync::LazyLock;
 
@@ -14,7 +13,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 /// The catalogue files of a language: (file name, contents).
-pub type Sources = [(&'static str, &'static str); 6];
+pub type Sources = [(&'static str, &'static str); 7];
 
 /// English messages.
 pub const ENGLISH: Sources = [
@@ -33,6 +32,7 @@ pub const ENGLISH: Sources = [
         include_str!("../../locales/en/wallboard.ftl"),
     ),
     ("reports.ftl", include_str!("../../locales/en/reports.ftl")),
+    ("alerts.ftl", include_str!("../../locales/en/alerts.ftl")),
 ];
 
 /// Persian messages.
@@ -52,6 +52,7 @@ pub const PERSIAN: Sources = [
         include_str!("../../locales/fa/wallboard.ftl"),
     ),
     ("reports.ftl", include_str!("../../locales/fa/reports.ftl")),
+    ("alerts.ftl", include_str!("../../locales/fa/alerts.ftl")),
 ];
 
 struct Catalog {

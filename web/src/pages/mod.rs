@@ -29,7 +29,7 @@ pub struct UserBar {
     pub display_name: String,
     /// Whether admin-only links are shown.
     pub is_admin: bool,
-    /// Whether supervisors' links (wallboard, reports) are shown.
+    /// Whether supervisors' links (wallboard, reports, alerts) are shown.
     pub is_supervisor: bool,
 }
 

@@ -17,7 +17,7 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use crm_core::{AuditEntry, CallFilter, CallRow, ContactId, NewTask, TaskKind, WrapUp};
+use crm_core::{AuditEntry, CallFilter, CallRow, ContactId, NewTask, TaskId, TaskKind, WrapUp};
 use cti::live::queues::MemberState;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -50,7 +50,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.
-const SCRIPT_MESSAGES: [&str; 44] = [
+const SCRIPT_MESSAGES: [&str; 46] = [
+    "callbacks-done",
+    "callbacks-queue",
     "popup-ringing",
     "popup-answered",
     "popup-ended",
@@ -125,11 +127,25 @@ struct WrapupView {
     error: Option<String>,
 }
 
+/// One of the agent's open callbacks.
+struct CallbackLine {
+    task: TaskId,
+    /// The contact's name, else the number (untrusted text).
+    subject: String,
+    contact: Option<ContactId>,
+    queue: String,
+    created_at_ms: i64,
+}
+
 #[derive(Template)]
 #[template(path = "console.html")]
 struct ConsolePage {
     page: Page,
+    /// The agent's user id: `alert` messages about callbacks name their assignee by it.
+    user_id: i64,
     extension: String,
+    /// The agent's open callbacks (new ones arrive live as `alert`).
+    callbacks: Vec<CallbackLine>,
     /// The agent's state when the page was made (`agent.state` updates it live).
     agent_state: &'static str,
     script_messages: String,
@@ -246,7 +262,10 @@ async fn console_page(
         .iter()
         .map(|id| ((*id).to_owned(), Value::String(page.t(id))))
         .collect();
+    let callbacks = my_callbacks(state, user).await?;
     Ok(render(&ConsolePage {
+        user_id: user.user.id.0,
+        callbacks,
         extension: user
             .user
             .extension
@@ -261,6 +280,38 @@ async fn console_page(
         wrapup,
         saved,
     }))
+}
+
+/// The agent's open callbacks, oldest first.
+async fn my_callbacks(state: &AppState, user: &PageUser) -> Result<Vec<CallbackLine>, Error> {
+    let mut lines = Vec::new();
+    for task in state.store.tasks_of_assignee(user.user.id, true).await? {
+        if task.kind != TaskKind::Callback {
+            continue;
+        }
+        let name = match task.contact {
+            Some(id) => match state.store.get_contact(id).await {
+                Ok(contact) => Some(contact.name),
+                Err(crm_core::StoreError::NotFound) => None,
+                Err(err) => return Err(err.into()),
+            },
+            None => None,
+        };
+        let number = task
+            .customer_number_e164
+            .as_deref()
+            .or(task.customer_number_raw.as_deref())
+            .unwrap_or("");
+        lines.push(CallbackLine {
+            task: task.id,
+            subject: name.unwrap_or_else(|| display_number(state.store.as_ref(), number)),
+            contact: task.contact,
+            queue: task.queue.unwrap_or_default(),
+            created_at_ms: task.created_at_ms,
+        });
+    }
+    lines.sort_by_key(|l| l.created_at_ms);
+    Ok(lines)
 }
 
 /// The agent's state from the PBX's queue members (paused in any queue counts as

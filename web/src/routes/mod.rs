@@ -1,6 +1,7 @@
 //! Route modules, one per resource, each exposing a `router()`.
 
 pub mod agent;
+pub mod alerts;
 pub mod audit;
 pub mod call_page;
 pub mod calls;

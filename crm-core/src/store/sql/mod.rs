@@ -14,7 +14,10 @@ pub(crate) mod contacts;
 pub(crate) mod phones;
 pub(crate) mod recordings;
 pub(crate) mod users;
+#[macro_use]
 pub(crate) mod work;
+pub(crate) mod alerts;
+pub(crate) mod callbacks;
 
 /// `SELECT 1`, for readiness checks.
 pub(crate) const PING: &str = "SELECT 1";

@@ -4,7 +4,7 @@
 macro_rules! task_columns {
     () => {
         "id, kind, title, contact_id, call_id, assignee_id, due_at_ms, status, created_at_ms, \
-         closed_at_ms"
+         closed_at_ms, customer_number_raw, customer_number_e164, queue, assigned_at_ms"
     };
 }
 
@@ -15,8 +15,8 @@ pub(crate) const NOTES_OF_CONTACT: &str = "SELECT id, contact_id, call_id, autho
     created_at_ms FROM notes WHERE contact_id = $1 ORDER BY created_at_ms DESC, id DESC";
 pub(crate) const DELETE_NOTE: &str = "DELETE FROM notes WHERE id = $1";
 pub(crate) const INSERT_TASK: &str = "INSERT INTO tasks \
-    (kind, title, contact_id, call_id, assignee_id, due_at_ms, status, created_at_ms) \
-    VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id";
+    (kind, title, contact_id, call_id, assignee_id, due_at_ms, status, created_at_ms, \
+    assigned_at_ms) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) RETURNING id";
 pub(crate) const TASK_BY_ID: &str =
     concat!("SELECT ", task_columns!(), " FROM tasks WHERE id = $1");
 /// `$2`: whether to list only open tasks.
@@ -92,6 +92,7 @@ macro_rules! impl_work_store {
             #[tracing::instrument(level = "debug", skip_all, fields(kind = task.kind.as_str()))]
             async fn create_task(&self, task: &crate::NewTask) -> crate::StoreResult<crate::Task> {
                 let title = task.validated_title()?;
+                let now = crate::store::now_ms();
                 let id: i64 = sqlx::query_scalar(crate::store::sql::work::INSERT_TASK)
                     .bind(task.kind.as_str())
                     .bind(title)
@@ -99,7 +100,8 @@ macro_rules! impl_work_store {
                     .bind(task.call.map(|c| c.0))
                     .bind(task.assignee.map(|a| a.0))
                     .bind(task.due_at_ms)
-                    .bind(crate::store::now_ms())
+                    .bind(now)
+                    .bind(task.assignee.map(|_| now))
                     .fetch_one(&self.pool)
                     .await?;
                 self.get_task(crate::TaskId(id)).await

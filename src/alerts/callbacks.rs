@@ -1,0 +1,246 @@
+//! Callback decisions, without I/O: which ended call asks for a callback, whether an open
+//! one is reused, when a callback is due for reassignment, and when the customer counts
+//! as reached.
+//!
+//! The customer is followed as first-call resolution follows it: the contact, else the
+//! E.164 number, else the raw number.
+
+use crm_core::{CallId, CallRow, Customer, Task, TaskId};
+
+/// Who the customer of a call is; `None` for a call without a customer number.
+pub fn customer_of(call: &CallRow) -> Option<Customer> {
+    if let Some(contact) = call.contact {
+        return Some(Customer::Contact(contact));
+    }
+    call.customer_number_e164
+        .clone()
+        .or_else(|| call.customer_number_raw.clone())
+        .filter(|n| !n.trim().is_empty())
+        .map(Customer::Number)
+}
+
+/// The customer to call back when `call` is an inbound call abandoned in a queue.
+pub fn needs_callback(call: &CallRow) -> Option<Customer> {
+    let abandoned_in_queue =
+        call.direction == "inbound" && call.disposition == "abandoned" && call.queue.is_some();
+    abandoned_in_queue.then(|| customer_of(call)).flatten()
+}
+
+/// What to do about an abandoned call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackPlan {
+    /// The customer already has an open callback: keep it (no duplicate).
+    Reuse(TaskId),
+    /// Create a callback.
+    Create,
+}
+
+/// Reuse the customer's open callback, or create one.
+pub fn plan_callback(open: Option<&Task>) -> CallbackPlan {
+    open.map_or(CallbackPlan::Create, |task| CallbackPlan::Reuse(task.id))
+}
+
+/// Whether `call` is with the customer of `task`: the same contact, or the same number
+/// (E.164, else raw) — so a caller who became a contact meanwhile still matches.
+pub fn same_customer(task: &Task, call: &CallRow) -> bool {
+    if task.contact.is_some() && task.contact == call.contact {
+        return true;
+    }
+    match (&task.customer_number_e164, &call.customer_number_e164) {
+        (Some(a), Some(b)) => a == b,
+        (None, _) => task
+            .customer_number_raw
+            .as_ref()
+            .is_some_and(|raw| call.customer_number_raw.as_ref() == Some(raw)),
+        (Some(_), None) => false,
+    }
+}
+
+/// The first answered call with the customer of `task`, inbound or outbound, started at
+/// or after `abandoned_at_ms` (the end of the abandoned call): the customer was reached.
+pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallRow]) -> Option<CallId> {
+    calls
+        .iter()
+        .filter(|c| c.disposition == "answered")
+        .filter(|c| c.direction == "inbound" || c.direction == "outbound")
+        .filter(|c| c.started_at_ms >= abandoned_at_ms && task.call != Some(c.id))
+        .filter(|c| same_customer(task, c))
+        .min_by_key(|c| c.started_at_ms)
+        .map(|c| c.id)
+}
+
+/// Whether an open callback has waited `after_ms` with its assignee (or, never assigned,
+/// since it was created) and should go to somebody else.
+pub fn reassign_due(task: &Task, now_ms: i64, after_ms: i64) -> bool {
+    let since = task.assigned_at_ms.unwrap_or(task.created_at_ms);
+    now_ms - since >= after_ms
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crm_core::{ContactId, TaskKind, TaskStatus, UserId};
+
+    /// A call-log row for tests: from `+989121234567`, not linked to a contact.
+    pub(crate) fn call(id: i64, direction: &str, disposition: &str, at: i64) -> CallRow {
+        CallRow {
+            id: CallId(id),
+            pbx: "sim".into(),
+            linkedid: format!("1.{id}"),
+            direction: direction.into(),
+            customer_number_raw: Some("09121234567".into()),
+            customer_number_e164: Some("+989121234567".into()),
+            customer_name: None,
+            contact: None,
+            did: None,
+            queue: Some("sales".into()),
+            agents_rung: Vec::new(),
+            answered_by_extension: None,
+            answered_by_user: None,
+            agent_extension: None,
+            started_at_ms: at,
+            queued_at_ms: None,
+            answered_at_ms: None,
+            ended_at_ms: Some(at + 10_000),
+            wait_ms: Some(6_000),
+            ring_ms: None,
+            talk_ms: None,
+            hold_ms: None,
+            disposition: disposition.into(),
+            hangup_by: None,
+            hangup_by_extension: None,
+            hangup_cause: None,
+            transfers: serde_json::Value::Null,
+            recording_file: None,
+            click_id: None,
+            end_known: true,
+            wrapup_outcome: None,
+            wrapup_resolved: None,
+            wrapup_note: None,
+            wrapup_ms: None,
+            wrapup_at_ms: None,
+            metrics: crm_core::CallMetrics::default(),
+        }
+    }
+
+    /// An open callback for `+989121234567`, from call 1, created at `at`.
+    pub(crate) fn callback(id: i64, at: i64, assignee: Option<i64>) -> Task {
+        Task {
+            id: TaskId(id),
+            kind: TaskKind::Callback,
+            title: "Call back".into(),
+            contact: None,
+            call: Some(CallId(1)),
+            assignee: assignee.map(UserId),
+            due_at_ms: None,
+            status: TaskStatus::Open,
+            created_at_ms: at,
+            closed_at_ms: None,
+            customer_number_raw: Some("09121234567".into()),
+            customer_number_e164: Some("+989121234567".into()),
+            queue: Some("sales".into()),
+            assigned_at_ms: assignee.map(|_| at),
+        }
+    }
+
+    #[test]
+    fn an_abandoned_queue_call_asks_for_a_callback_for_its_customer() {
+        let abandoned = call(1, "inbound", "abandoned", 0);
+        assert_eq!(
+            needs_callback(&abandoned),
+            Some(Customer::Number("+989121234567".into()))
+        );
+        let mut known = abandoned.clone();
+        known.contact = Some(ContactId(7));
+        assert_eq!(
+            needs_callback(&known),
+            Some(Customer::Contact(ContactId(7)))
+        );
+        let mut raw_only = abandoned.clone();
+        raw_only.customer_number_e164 = None;
+        raw_only.customer_number_raw = Some("anonymous".into());
+        assert_eq!(
+            needs_callback(&raw_only),
+            Some(Customer::Number("anonymous".into()))
+        );
+        let mut no_queue = abandoned.clone();
+        no_queue.queue = None;
+        assert_eq!(needs_callback(&no_queue), None);
+        assert_eq!(needs_callback(&call(2, "inbound", "answered", 0)), None);
+        assert_eq!(needs_callback(&call(3, "outbound", "abandoned", 0)), None);
+        let mut hidden = abandoned;
+        hidden.customer_number_e164 = None;
+        hidden.customer_number_raw = Some(" ".into());
+        assert_eq!(needs_callback(&hidden), None);
+    }
+
+    #[test]
+    fn an_open_callback_is_reused_not_duplicated() {
+        assert_eq!(plan_callback(None), CallbackPlan::Create);
+        let open = callback(4, 0, Some(1));
+        assert_eq!(plan_callback(Some(&open)), CallbackPlan::Reuse(TaskId(4)));
+    }
+
+    #[test]
+    fn reassignment_waits_the_configured_time_from_the_last_assignment() {
+        let minute = 60_000;
+        let mut task = callback(1, 0, Some(1));
+        assert!(!reassign_due(&task, 14 * minute, 15 * minute));
+        assert!(reassign_due(&task, 15 * minute, 15 * minute));
+        task.assigned_at_ms = Some(15 * minute);
+        assert!(!reassign_due(&task, 29 * minute, 15 * minute));
+        assert!(reassign_due(&task, 30 * minute, 15 * minute));
+        let unassigned = callback(2, 0, None);
+        assert!(reassign_due(&unassigned, 15 * minute, 15 * minute));
+    }
+
+    #[test]
+    fn an_answered_call_either_way_after_the_abandon_reaches_the_customer() {
+        let task = callback(1, 10_000, Some(1));
+        let abandon_end = 10_000;
+        let before = call(2, "inbound", "answered", 5_000);
+        let unanswered = call(3, "outbound", "no_answer", 20_000);
+        let internal = call(4, "internal", "answered", 20_000);
+        assert_eq!(
+            reached(&task, abandon_end, &[before, unanswered, internal]),
+            None
+        );
+        // The agent called back and the customer picked up.
+        let outbound = call(5, "outbound", "answered", 30_000);
+        assert_eq!(reached(&task, abandon_end, &[outbound]), Some(CallId(5)));
+        // Or the customer called again and was answered.
+        let inbound = call(6, "inbound", "answered", 40_000);
+        assert_eq!(
+            reached(&task, abandon_end, std::slice::from_ref(&inbound)),
+            Some(CallId(6))
+        );
+        // Somebody else answered is not this customer.
+        let mut other = inbound;
+        other.customer_number_e164 = Some("+989350000000".into());
+        other.customer_number_raw = Some("09350000000".into());
+        assert_eq!(reached(&task, abandon_end, &[other]), None);
+    }
+
+    #[test]
+    fn the_customer_matches_by_contact_or_number() {
+        let mut task = callback(1, 0, None);
+        task.contact = Some(ContactId(3));
+        let mut by_contact = call(2, "outbound", "answered", 1);
+        by_contact.customer_number_e164 = Some("+989350000000".into());
+        by_contact.contact = Some(ContactId(3));
+        assert!(same_customer(&task, &by_contact));
+        // A caller who became a contact after the abandon: the number still matches.
+        let unknown = callback(2, 0, None);
+        let mut now_known = call(3, "inbound", "answered", 1);
+        now_known.contact = Some(ContactId(9));
+        assert!(same_customer(&unknown, &now_known));
+        let mut raw = callback(3, 0, None);
+        raw.customer_number_e164 = None;
+        raw.customer_number_raw = Some("anonymous".into());
+        let mut raw_call = call(4, "inbound", "answered", 1);
+        raw_call.customer_number_e164 = None;
+        raw_call.customer_number_raw = Some("anonymous".into());
+        assert!(same_customer(&raw, &raw_call));
+        assert!(!same_customer(&raw, &call(5, "inbound", "answered", 1)));
+    }
+}
