@@ -195,6 +195,30 @@ fn oversize_line_is_an_error_even_before_its_end() {
 }
 
 #[test]
+fn a_line_of_exactly_the_limit_passes_whatever_the_chunks() {
+    let limits = Limits {
+        max_line: 32,
+        max_message: 1024,
+    };
+    // "Key: " + 27 bytes = 32: at the limit, not over it.
+    let text = format!("Event: X\r\nKey: {}\r\n\r\n", "c".repeat(27));
+    let mut codec = AmiCodec::with_limits(limits);
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    for byte in text.as_bytes() {
+        buf.extend_from_slice(&[*byte]);
+        while let Some(frame) = codec.decode(&mut buf).unwrap() {
+            frames.push(frame);
+        }
+    }
+    let whole: Vec<_> = Frames::with_limits(text.into_bytes(), limits)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(frames, whole);
+    assert_eq!(frames.len(), 1);
+}
+
+#[test]
 fn oversize_message_is_an_error() {
     let limits = Limits {
         max_line: 64,

@@ -172,7 +172,12 @@ pub(crate) fn scan_frame(
             found => (None, found),
         };
         let Some(nl) = nl else {
-            let len = buf.len() - start;
+            let mut len = buf.len() - start;
+            // A line end may have arrived in part: its `\r` is not part of the line, so a
+            // line of exactly `max_line` bytes is accepted however the bytes are chunked.
+            if buf.last() == Some(&b'\r') {
+                len -= 1;
+            }
             if len > limits.max_line {
                 return Err(CodecError::LineTooLong {
                     limit: limits.max_line,
