@@ -1,7 +1,9 @@
-//! The metrics job: every minute it computes the per-call figures (service-level flag,
-//! first contact, FCR status) of the calls of the last two FCR windows and stores those
-//! that changed. A first contact stays `pending` until its window has passed, then
-//! settles; a wrap-up marked unresolved or a repeat call changes it on the next run.
+//! The metrics job: computes the per-call figures (service-level flag, first contact, FCR
+//! status) and stores those that changed. At start it goes over the whole call log once
+//! (calls imported with `tamas replay`, or written while Tamas was stopped, get theirs),
+//! then every minute over the calls of the last two FCR windows: a first contact stays
+//! `pending` until its window has passed, then settles; a wrap-up marked unresolved or a
+//! repeat call changes it on the next run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,25 +15,75 @@ use crm_core::{CallFilter, Store, StoreResult};
 /// How often the job runs.
 const EVERY: Duration = Duration::from_secs(60);
 
-/// Computes and stores the figures of the calls started in the last two windows (read
-/// with one more window of history before them); returns how many calls changed.
+/// Computes and stores the figures of the calls started in the last two windows; returns
+/// how many calls changed.
 pub async fn settle(
     store: &dyn Store,
     settings: &MetricsSettings,
     now_ms: i64,
 ) -> StoreResult<usize> {
+    let window = settings.fcr_window_ms.max(1);
+    settle_slice(
+        store,
+        settings,
+        now_ms.saturating_sub(window.saturating_mul(2)),
+        now_ms.saturating_add(1),
+        now_ms,
+    )
+    .await
+}
+
+/// [`settle`] over the whole call log, a window at a time from the newest call back to
+/// the oldest; returns how many calls changed.
+pub async fn settle_all(
+    store: &dyn Store,
+    settings: &MetricsSettings,
+    now_ms: i64,
+) -> StoreResult<usize> {
+    let window = settings.fcr_window_ms.max(1);
+    let mut changed = 0;
+    let mut end = now_ms.saturating_add(1);
+    loop {
+        let start = end.saturating_sub(window);
+        changed += settle_slice(store, settings, start, end, now_ms).await?;
+        let older = store
+            .list_calls(&CallFilter {
+                to_ms: Some(start),
+                limit: 1,
+                ..CallFilter::default()
+            })
+            .await?;
+        if older.is_empty() || start == i64::MIN {
+            return Ok(changed);
+        }
+        end = start;
+    }
+}
+
+/// The figures of the calls started in `[from_ms, to_ms)`, classified with one window
+/// of history on each side.
+async fn settle_slice(
+    store: &dyn Store,
+    settings: &MetricsSettings,
+    from_ms: i64,
+    to_ms: i64,
+    now_ms: i64,
+) -> StoreResult<usize> {
     let window = settings.fcr_window_ms;
     let history = store
         .list_calls(&CallFilter {
-            from_ms: Some(now_ms.saturating_sub(window.saturating_mul(3))),
+            from_ms: Some(from_ms.saturating_sub(window)),
+            to_ms: Some(to_ms.saturating_add(window)),
             limit: u32::MAX,
             ..CallFilter::default()
         })
         .await?;
     let statuses = classify_fcr(&history, now_ms, settings);
-    let recent_from = now_ms.saturating_sub(window.saturating_mul(2));
     let mut changed = 0;
-    for call in history.iter().filter(|c| c.started_at_ms >= recent_from) {
+    for call in history
+        .iter()
+        .filter(|c| (from_ms..to_ms).contains(&c.started_at_ms))
+    {
         let figures = call_metrics(call, statuses.get(&call.id).copied(), settings, now_ms);
         if call.metrics.computed_at_ms.is_none() || !same_figures(&call.metrics, &figures) {
             store.set_call_metrics(call.id, &figures).await?;
@@ -41,18 +93,28 @@ pub async fn settle(
     Ok(changed)
 }
 
-/// Runs [`settle`] every minute in the background; a failed run is logged and retried on
-/// the next.
+/// Runs [`settle_all`] once, then [`settle`] every minute, in the background; a failed
+/// run is logged and tried again on the next.
 pub fn start(store: Arc<dyn Store>, settings: MetricsSettings) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut whole_log_done = false;
         loop {
             every.tick().await;
             let now_ms = web::clock::now_ms();
-            match settle(store.as_ref(), &settings, now_ms).await {
-                Ok(0) => {}
-                Ok(changed) => tracing::debug!(changed, "per-call figures updated"),
+            let run = if whole_log_done {
+                settle(store.as_ref(), &settings, now_ms).await
+            } else {
+                settle_all(store.as_ref(), &settings, now_ms).await
+            };
+            match run {
+                Ok(changed) => {
+                    whole_log_done = true;
+                    if changed > 0 {
+                        tracing::debug!(changed, "per-call figures updated");
+                    }
+                }
                 Err(err) => tracing::warn!(error = %err, "cannot update the per-call figures yet"),
             }
         }

@@ -181,7 +181,7 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
     let settings = MetricsSettings::default();
     let last = calls.iter().map(|c| c.started_at_ms).max().unwrap();
     let later = last + 8 * 86_400_000;
-    let changed = tamas::metrics_job::settle(store.as_ref(), &settings, later)
+    let changed = tamas::metrics_job::settle_all(store.as_ref(), &settings, later)
         .await
         .unwrap();
     assert_eq!(changed, calls.len(), "every call got its figures");

@@ -1,0 +1,184 @@
+//! First-call resolution on a generated history in a real database: repeats inside and
+//! outside the window, one customer across number formats (`0912…`, `+98912…`,
+//! `0098912…`), unknown callers followed by their number, a wrap-up marked unresolved,
+//! an abandon before an answered call, and a first contact still inside its window. The
+//! metrics job's stored statuses and `tamas report` agree with what the definitions say.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+
+use crm_core::metrics::MetricsSettings;
+use crm_core::{
+    CallFilter, CallRecordInput, NewContact, NewPhone, PhoneNormalizer, Stage, Store, WrapUp,
+};
+use support::run_tamas;
+
+const DAY: i64 = 86_400_000;
+/// 2025-01-01T00:00:00Z: long past, so every first contact has settled for the report.
+const BASE: i64 = 1_735_689_600_000;
+
+/// An inbound call to `support` from `raw` at 09:00 on day `day` after [`BASE`].
+fn inbound(store: &dyn Store, id: &str, raw: &str, day: i64, answered: bool) -> CallRecordInput {
+    let at = BASE + day * DAY + 9 * 3_600_000;
+    // As the bridge does: the tracker's number normaliser is the store's.
+    let e164 = store
+        .normalizer()
+        .normalize(raw)
+        .e164
+        .map(|e| e.as_str().to_owned());
+    CallRecordInput {
+        pbx: "asterisk".into(),
+        linkedid: id.into(),
+        direction: "inbound".into(),
+        customer_number_raw: Some(raw.into()),
+        customer_number_e164: e164,
+        customer_name: None,
+        did: None,
+        queue: Some("support".into()),
+        agents_rung: Vec::new(),
+        answered_by_extension: answered.then(|| "1001".to_owned()),
+        agent_extension: answered.then(|| "1001".to_owned()),
+        started_at_ms: at,
+        queued_at_ms: Some(at + 2_000),
+        answered_at_ms: answered.then_some(at + 12_000),
+        ended_at_ms: Some(at + 120_000),
+        wait_ms: Some(10_000),
+        ring_ms: answered.then_some(4_000),
+        talk_ms: answered.then_some(108_000),
+        hold_ms: Some(0),
+        disposition: if answered { "answered" } else { "abandoned" }.into(),
+        hangup_by: Some("customer".into()),
+        hangup_by_extension: None,
+        hangup_cause: Some(16),
+        transfers: serde_json::json!([]),
+        recording_file: None,
+        click_id: None,
+        end_known: true,
+    }
+}
+
+#[tokio::test]
+async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
+    let store = crm_core::connect(&db, PhoneNormalizer::new("IR"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let normalizer = store.normalizer().clone();
+    store
+        .create_contact(&NewContact {
+            name: "Ali Rezaei".into(),
+            stage: Stage::Customer,
+            phones: vec![NewPhone {
+                number: normalizer.normalize("0912 123 4567"),
+                label: "mobile".into(),
+            }],
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+
+    let history = [
+        // Ali, a known contact: a first contact, then a repeat 3 days later in another format.
+        ("ali-1", "09121234567", 0, true),
+        ("ali-2", "+989121234567", 3, true),
+        // An unknown caller, as 0098… then 0935… ten days later: two first contacts.
+        ("u1-1", "00989351112233", 10, true),
+        ("u1-2", "09351112233", 20, true),
+        // An unknown caller whose only call the agent marked unresolved.
+        ("u2-1", "+989357778899", 30, true),
+        // An abandon, then the answered call the next day: the answered one is a first
+        // contact, settled as resolved.
+        ("u3-1", "0912 555 6677", 40, false),
+        ("u3-2", "09125556677", 41, true),
+        // Ali again, 55 days after his last call: a new first contact.
+        ("ali-3", "0098 912 123 4567", 58, true),
+    ];
+    let mut ids = HashMap::new();
+    for (linkedid, raw, day, answered) in history {
+        let id = store
+            .record_call(&inbound(store.as_ref(), linkedid, raw, day, answered))
+            .await
+            .unwrap();
+        ids.insert(linkedid, id);
+    }
+    store
+        .save_wrapup(
+            ids["u2-1"],
+            &WrapUp {
+                outcome: "complaint".into(),
+                resolved: Some(false),
+                ..WrapUp::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // The metrics job on day 60: Ali's last call is two days old, still pending.
+    let settings = MetricsSettings::default();
+    let changed = tamas::metrics_job::settle_all(store.as_ref(), &settings, BASE + 60 * DAY)
+        .await
+        .unwrap();
+    assert_eq!(changed, 8, "every call got its figures");
+    let calls = store
+        .list_calls(&CallFilter {
+            limit: 100,
+            ..CallFilter::default()
+        })
+        .await
+        .unwrap();
+    let status: HashMap<&str, (Option<bool>, Option<&str>)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.linkedid.as_str(),
+                (c.metrics.first_contact, c.metrics.fcr_status.as_deref()),
+            )
+        })
+        .collect();
+    let expected = [
+        ("ali-1", Some(true), Some("repeat_contact")),
+        ("ali-2", Some(false), Some("follow_up")),
+        ("u1-1", Some(true), Some("resolved_first_contact")),
+        ("u1-2", Some(true), Some("resolved_first_contact")),
+        ("u2-1", Some(true), Some("unresolved")),
+        ("u3-1", None, None),
+        ("u3-2", Some(true), Some("resolved_first_contact")),
+        ("ali-3", Some(true), Some("pending")),
+    ];
+    for (linkedid, first, fcr) in expected {
+        assert_eq!(status[linkedid], (first, fcr), "{linkedid}");
+    }
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.metrics.service_level_met == Some(c.disposition == "answered")),
+        "a 10 s wait meets the 20 s service level; an abandon does not"
+    );
+
+    // `tamas report` today: Ali's last call has long settled, as resolved.
+    let report = run_tamas(
+        &db,
+        &[
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-03-31",
+            "--json",
+        ],
+        None,
+    );
+    assert!(report.status.success(), "{report:?}");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let fcr = &report["fcr"];
+    assert_eq!(fcr["settled_first_contacts"], 6, "{fcr}");
+    assert_eq!(fcr["resolved"], 4, "{fcr}");
+    assert_eq!(fcr["pending"], 0, "{fcr}");
+    assert_eq!(report["total"]["offered"], 8);
+    assert_eq!(report["total"]["abandoned"], 1);
+}
