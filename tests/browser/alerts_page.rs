@@ -1,25 +1,11 @@
 //! The supervisor's alerts page in Chromium: an abandoned call's alert appears without a
 //! reload (the contact's hostile name stays text), and acknowledging it is one click.
 
-use std::time::Duration;
-
 use cti::sim::{CallSpec, Scenario};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use crate::harness::Browser;
+use crate::harness::{Browser, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
-
-/// Polls `script` (which returns a boolean) until it is true.
-async fn wait_for(client: &Client, script: &str, what: &str) {
-    for _ in 0..600 {
-        if client.execute(script, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let html = client.source().await.unwrap_or_default();
-    panic!("timed out waiting for {what}; page:\n{html}");
-}
 
 #[tokio::test]
 async fn a_new_alert_appears_live_and_is_acknowledged_in_one_click() {
@@ -30,19 +16,7 @@ async fn a_new_alert_appears_live_and_is_acknowledged_in_one_click() {
     let hostile = "<img src=x onerror=window.pwned=1>";
     app.contact(hostile, &["09121110000"]).await;
     let client = &browser.client;
-    client.goto(&format!("{}/login", app.base)).await.unwrap();
-    let form = client.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("username", "boss").await.unwrap();
-    form.set_by_name("password", "a long test password")
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
-    wait_for(
-        client,
-        "return location.pathname === '/console';",
-        "signed in",
-    )
-    .await;
+    sign_in(client, &app.base, "boss").await;
     client
         .find(Locator::Css("nav a[href='/alerts']"))
         .await

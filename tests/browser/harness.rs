@@ -96,7 +96,7 @@ pub const PASSWORD: &str = "a long test password";
 
 /// Polls `script` (which returns a boolean) until it is true.
 pub async fn wait_for(client: &Client, script: &str, what: &str) {
-    for _ in 0..400 {
+    for _ in 0..600 {
         if client.execute(script, vec![]).await.unwrap() == serde_json::Value::Bool(true) {
             return;
         }
