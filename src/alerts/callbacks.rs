@@ -69,6 +69,30 @@ pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallRow]) -> Option<C
         .map(|c| c.id)
 }
 
+/// The abandons among `calls` (any order) that were never acted on (`handled` says which
+/// Linkedids were) and whose customer was not reached afterwards by an answered call
+/// either way: the ones a lagging engine missed, oldest first.
+pub fn missed_abandons(calls: &[CallRow], handled: impl Fn(&str) -> bool) -> Vec<&CallRow> {
+    let mut missed: Vec<&CallRow> = calls
+        .iter()
+        .filter(|call| !handled(&call.linkedid))
+        .filter(|call| {
+            let Some(customer) = needs_callback(call) else {
+                return false;
+            };
+            let abandoned_at = call.ended_at_ms.unwrap_or(call.started_at_ms);
+            !calls.iter().any(|later| {
+                later.disposition == "answered"
+                    && (later.direction == "inbound" || later.direction == "outbound")
+                    && later.started_at_ms >= abandoned_at
+                    && customer_of(later).as_ref() == Some(&customer)
+            })
+        })
+        .collect();
+    missed.sort_by_key(|call| (call.started_at_ms, call.id));
+    missed
+}
+
 /// Whether an open callback has waited `after_ms` with its assignee (or, never assigned,
 /// since it was created) and should go to somebody else.
 pub fn reassign_due(task: &Task, now_ms: i64, after_ms: i64) -> bool {
@@ -242,5 +266,25 @@ pub(crate) mod tests {
         raw_call.customer_number_raw = Some("anonymous".into());
         assert!(same_customer(&raw, &raw_call));
         assert!(!same_customer(&raw, &call(5, "inbound", "answered", 1)));
+    }
+
+    #[test]
+    fn missed_abandons_are_those_not_handled_nor_reached_afterwards() {
+        let first = call(1, "inbound", "abandoned", 1_000);
+        let answered_later = call(2, "outbound", "answered", 100_000);
+        let mut other = call(3, "inbound", "abandoned", 200_000);
+        other.customer_number_e164 = Some("+989350000000".into());
+        let handled_call = {
+            let mut c = call(4, "inbound", "abandoned", 300_000);
+            c.customer_number_e164 = Some("+989351111111".into());
+            c
+        };
+        let calls = vec![handled_call.clone(), other.clone(), answered_later, first];
+        let missed = missed_abandons(&calls, |linkedid| linkedid == handled_call.linkedid);
+        assert_eq!(
+            missed.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![other.id],
+            "the first abandon's customer was called back; the fourth was handled"
+        );
     }
 }

@@ -19,13 +19,18 @@ use serde_json::json;
 use tokio::sync::broadcast;
 
 use super::callbacks::{
-    CallbackPlan, needs_callback, plan_callback, reached, reassign_due, same_customer,
+    CallbackPlan, missed_abandons, needs_callback, plan_callback, reached, reassign_due,
+    same_customer,
 };
 use super::{AlertRules, assignment, staffing};
 use crate::bridge::agent_users::AgentUsers;
 
 /// At most this many calls read per check.
 pub(super) const MAX_CALLS: u32 = 1_000_000;
+/// Abandons acted on are remembered this long (a catch-up looks back less far).
+const HANDLED_FOR_MS: i64 = 24 * 3_600_000;
+/// A catch-up after lagging starts this long before the last event received.
+const CATCH_UP_SLACK_MS: i64 = 60_000;
 
 /// What the engine works with.
 pub struct AlertEngine {
@@ -35,6 +40,8 @@ pub struct AlertEngine {
     board: Arc<RwLock<QueueBoard>>,
     rules: AlertRules,
     metrics: MetricsSettings,
+    /// Abandoned calls acted on (Linkedid → when), so a catch-up does not act twice.
+    handled: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl AlertEngine {
@@ -54,6 +61,7 @@ impl AlertEngine {
             board,
             rules,
             metrics,
+            handled: std::sync::Mutex::default(),
         }
     }
 
@@ -62,6 +70,7 @@ impl AlertEngine {
     pub fn start(self, events: Option<broadcast::Receiver<CallEvent>>) {
         tokio::spawn(async move {
             let mut events = events;
+            let mut last_event_ms = None;
             let mut tick = tokio::time::interval(self.rules.check_every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -72,14 +81,18 @@ impl AlertEngine {
                 };
                 tokio::select! {
                     event = receiver.recv() => match event {
-                        Ok(CallEvent { kind: CallEventKind::Ended(record), .. }) => {
-                            self.call_ended(&record).await;
+                        Ok(event) => {
+                            last_event_ms = Some(event.at_ms);
+                            if let CallEventKind::Ended(record) = &event.kind {
+                                self.call_ended(record).await;
+                            }
                         }
-                        Ok(_) => {}
                         Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            // The periodic check still closes callbacks; abandons missed
-                            // here get no callback.
-                            tracing::warn!(missed, "the alert engine lagged behind the call events");
+                            // The periodic check closes callbacks of customers reached;
+                            // the abandons among the missed events come from the call log.
+                            tracing::warn!(missed, "the alert engine lagged behind the call events: catching up from the call log");
+                            let since = last_event_ms.unwrap_or_else(|| now_ms() - HANDLED_FOR_MS);
+                            self.catch_up(since - CATCH_UP_SLACK_MS).await;
                         }
                         Err(broadcast::error::RecvError::Closed) => events = None,
                     },
@@ -95,6 +108,64 @@ impl AlertEngine {
         if let Err(err) = self.try_call_ended(record).await {
             tracing::warn!(linkedid = %record.linkedid, error = %err, "alert rules failed on a finished call");
         }
+    }
+
+    /// Acts on the abandoned calls in the call log since `since_ms` that no event brought
+    /// (the engine lagged): each gets its callback unless the customer was reached since.
+    pub async fn catch_up(&self, since_ms: i64) {
+        if let Err(err) = self.try_catch_up(since_ms).await {
+            tracing::warn!(error = %err, "catching up on missed abandons failed");
+        }
+    }
+
+    async fn try_catch_up(&self, since_ms: i64) -> StoreResult<()> {
+        // The call log writer may still hold the last calls: give it a moment.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let calls = self
+            .store
+            .list_calls(&CallFilter {
+                from_ms: Some(since_ms),
+                limit: MAX_CALLS,
+                ..CallFilter::default()
+            })
+            .await?;
+        let missed: Vec<CallRow> = {
+            let handled = self.handled();
+            missed_abandons(&calls, |linkedid| handled.contains_key(linkedid))
+                .into_iter()
+                .cloned()
+                .collect()
+        };
+        for call in &missed {
+            tracing::info!(linkedid = %call.linkedid, "abandon caught up from the call log");
+            self.abandoned(call).await?;
+        }
+        Ok(())
+    }
+
+    /// The abandoned calls acted on, pruned of old ones.
+    fn handled(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        let mut handled = self
+            .handled
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let horizon = now_ms() - HANDLED_FOR_MS;
+        handled.retain(|_, at| *at >= horizon);
+        handled
+    }
+
+    /// An abandoned call: a callback for its customer, new or reused.
+    async fn abandoned(&self, call: &CallRow) -> StoreResult<()> {
+        let Some(customer) = needs_callback(call) else {
+            return Ok(());
+        };
+        let open = self.store.open_callback(&customer).await?;
+        match plan_callback(open.as_ref()) {
+            CallbackPlan::Reuse(task) => self.abandoned_again(task, call).await?,
+            CallbackPlan::Create => self.create_callback(call).await?,
+        }
+        self.handled().insert(call.linkedid.clone(), now_ms());
+        Ok(())
     }
 
     /// Runs the time-based rules once.
@@ -133,13 +204,7 @@ impl AlertEngine {
             .record_call(&crate::bridge::call_record_input(record))
             .await?;
         let call = self.store.get_call(id).await?;
-        if let Some(customer) = needs_callback(&call) {
-            let open = self.store.open_callback(&customer).await?;
-            match plan_callback(open.as_ref()) {
-                CallbackPlan::Reuse(task) => self.abandoned_again(task, &call).await?,
-                CallbackPlan::Create => self.create_callback(&call).await?,
-            }
-        }
+        self.abandoned(&call).await?;
         if answered {
             let candidates: Vec<Task> = open
                 .into_iter()

@@ -269,3 +269,41 @@ async fn lead_and_service_level_alerts_open_and_resolve() {
     assert_eq!(sl.len(), 1);
     assert_eq!(sl[0].state, AlertState::Resolved);
 }
+
+#[tokio::test]
+async fn after_lagging_the_engine_catches_up_on_abandons_from_the_call_log() {
+    let f = fixture(AlertRules::default()).await;
+    let since = now_ms() - 3_600_000;
+    // Two abandons no event brought; the second customer was called back since.
+    f.store
+        .record_call(&call("5.1", "09121234567", "abandoned", 30_000))
+        .await
+        .unwrap();
+    f.store
+        .record_call(&call("5.2", "09350001111", "abandoned", 30_000))
+        .await
+        .unwrap();
+    let mut reached = call("5.3", "09350001111", "answered", 2_000);
+    reached.direction = "outbound".into();
+    reached.queue = None;
+    reached.started_at_ms = now_ms();
+    reached.ended_at_ms = Some(now_ms() + 1_000);
+    f.store.record_call(&reached).await.unwrap();
+
+    f.engine.catch_up(since).await;
+    let open = f.store.open_callbacks().await.unwrap();
+    assert_eq!(
+        open.len(),
+        1,
+        "only the customer not reached since: {open:?}"
+    );
+    assert_eq!(
+        open[0].customer_number_e164.as_deref(),
+        Some("+989121234567")
+    );
+    // Catching up again acts on nothing twice.
+    f.engine.catch_up(since).await;
+    assert_eq!(f.store.open_callbacks().await.unwrap().len(), 1);
+    let alert = &alerts(&f.store, AlertKind::AbandonedCallback).await[0];
+    assert_eq!(alert.detail["abandons"], 1);
+}
