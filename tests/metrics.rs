@@ -1,6 +1,7 @@
 //! The captures replayed into a database agree with Asterisk's own `queue_log`: every
-//! wait and talk time within its ±1 s rule (queue_log subtracts whole epoch seconds), and
-//! the figures computed from the call log count what queue_log counts.
+//! wait and talk time within its ±1 s rule (queue_log subtracts whole epoch seconds), the
+//! captures' millisecond facts exactly, and the figures computed from the call log count
+//! what queue_log counts; the per-call figures stored on each call follow them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -118,6 +119,39 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
             call.linkedid
         );
     }
+    // The millisecond facts of the captures' READMEs, as stored in the call log.
+    let mut facts_checked = 0;
+    for path in std::fs::read_dir(fixtures()).unwrap() {
+        let path = path.unwrap().path();
+        if !path.to_string_lossy().ends_with(".facts.json") {
+            continue;
+        }
+        let facts: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for expected in facts["expected"].as_array().into_iter().flatten() {
+            let Some(call) = calls
+                .iter()
+                .find(|c| expected["linkedid"] == c.linkedid.as_str())
+            else {
+                continue;
+            };
+            for (fact, stored) in [
+                ("wait_ms", call.wait_ms),
+                ("talk_ms", call.talk_ms),
+                ("ring_ms", call.ring_ms),
+            ] {
+                if let Some(ms) = expected[fact].as_i64() {
+                    assert_eq!(stored, Some(ms), "{} {fact}", call.linkedid);
+                    facts_checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        facts_checked >= 13,
+        "{facts_checked} millisecond facts compared"
+    );
+
     // 8 queued calls give 8 waits; 5 COMPLETE lines give talk times (2 calls were
     // abandoned and the killed PBX never wrote one).
     assert_eq!(
