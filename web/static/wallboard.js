@@ -94,7 +94,7 @@ function start(root) {
     );
     figure(
       list,
-      t('wallboard-service-level') + ' (' + digits(today.service_level_threshold_s) + 's, ' + t('wallboard-target') + ' ' + digits(target) + '%)',
+      t('wallboard-service-level') + ' (' + digits(today.service_level_threshold_s) + 's, ' + t('wallboard-target') + ' ' + digits(target) + (lang === 'fa' ? '٪' : '%') + ')',
       percent(today.service_level),
       'sl' + (queue.under_target ? ' bad' : ''),
     );
