@@ -4,21 +4,16 @@
 //! on that server (it sends `Origin` on every POST and does not follow redirects, so that
 //! tests can see them).
 
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::process::Child;
+use std::sync::Arc;
 
-use crm_core::{
-    AgentAttemptInput, CallId, CallRecordInput, Contact, Extension, Locale, NewContact, NewPhone,
-    NewUser, PhoneNormalizer, Role, Store, Username,
-};
+use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Contact, NewContact, NewPhone, Store};
 use reqwest::header::{HeaderMap, ORIGIN};
 use reqwest::redirect::Policy;
 
-use crate::support::tamas_bin;
+use crate::support::{seeded_database, serve, wait_until_up};
 
-/// Every test user's password.
-pub const PASSWORD: &str = "a long password";
+pub use crate::support::PASSWORD;
 
 /// A running server and the database it serves.
 pub struct TestApp {
@@ -37,72 +32,18 @@ impl Drop for TestApp {
     }
 }
 
-/// One argon2 hash of [`PASSWORD`] for every user of the test binary (hashing is slow in
-/// debug builds).
-fn password_hash() -> String {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| crm_core::password::hash_password(PASSWORD).unwrap())
-        .clone()
-}
-
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite:{}", dir.path().join("tamas.db").display());
-        let store = crm_core::connect(&database_url, PhoneNormalizer::new("IR"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
-        for (username, role, extension) in [
-            ("sara", Role::Agent, Some("1001")),
-            ("reza", Role::Agent, Some("1002")),
-            ("boss", Role::Supervisor, None),
-            ("root", Role::Admin, None),
-        ] {
-            store
-                .create_user(&NewUser {
-                    username: Username::parse(username).unwrap(),
-                    display_name: format!("{username} (test)"),
-                    role,
-                    extension: extension.map(|e| Extension::parse(e).unwrap()),
-                    locale: Locale::En,
-                    password_hash: hash.clone(),
-                })
-                .await
-                .unwrap();
-        }
-
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let server = Command::new(tamas_bin())
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("TAMAS_DATABASE_URL", &database_url)
-            .env_remove("TAMAS_CONFIG")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tamas serve starts");
-        let app = TestApp {
-            url: format!("http://127.0.0.1:{port}"),
+        let (database_url, store) = seeded_database(dir.path()).await;
+        let (url, server) = serve(&database_url, &[]);
+        wait_until_up(&url).await;
+        TestApp {
+            url,
             store,
             server,
             _dir: dir,
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if let Ok(resp) = client.get(format!("{}/healthz", app.url)).send().await
-                && resp.status().is_success()
-            {
-                return app;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("tamas serve never answered at {}", app.url);
     }
 
     /// A browser with no cookies yet.

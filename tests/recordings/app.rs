@@ -4,18 +4,17 @@
 //! supervisor `boss`, admin `root`, with bearer tokens, and an ingest-only token of
 //! `root`.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_core::{
-    AgentAttemptInput, CallId, CallRecordInput, Extension, Locale, NewUser, PhoneNormalizer,
-    Recording, Role, Store, TokenScope, Username,
-};
+use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Recording, Store, TokenScope};
 use reqwest::multipart::{Form, Part};
 
-use crate::support::tamas_bin;
+pub use crate::support::PASSWORD;
+use crate::support::{seeded_database, serve, wait_until_up};
 
 /// The fixture recordings.
 pub fn fixtures() -> PathBuf {
@@ -37,16 +36,6 @@ pub fn fixture_ids() -> Vec<String> {
         .collect();
     ids.sort();
     ids
-}
-
-/// Every test user's password.
-pub const PASSWORD: &str = "a long password";
-
-/// One argon2 hash of [`PASSWORD`] for every user (hashing is slow in debug builds).
-fn password_hash() -> String {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| crm_core::password::hash_password(PASSWORD).unwrap())
-        .clone()
 }
 
 /// A running server, its database and folders.
@@ -77,30 +66,7 @@ impl RecApp {
     /// A server whose spool files are stable after `settle_s` seconds.
     pub async fn spawn_with_settle(settle_s: u64) -> RecApp {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite:{}", dir.path().join("tamas.db").display());
-        let store = crm_core::connect(&database_url, PhoneNormalizer::new("IR"))
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
-        for (username, role, extension) in [
-            ("sara", Role::Agent, Some("1001")),
-            ("reza", Role::Agent, Some("1002")),
-            ("boss", Role::Supervisor, None),
-            ("root", Role::Admin, None),
-        ] {
-            store
-                .create_user(&NewUser {
-                    username: Username::parse(username).unwrap(),
-                    display_name: format!("{username} (test)"),
-                    role,
-                    extension: extension.map(|e| Extension::parse(e).unwrap()),
-                    locale: Locale::En,
-                    password_hash: hash.clone(),
-                })
-                .await
-                .unwrap();
-        }
+        let (database_url, store) = seeded_database(dir.path()).await;
         let data = dir.path().join("recordings");
         let spool = dir.path().join("spool");
         std::fs::create_dir_all(&spool).unwrap();
@@ -110,7 +76,12 @@ impl RecApp {
             store,
             data,
             spool,
-            client: reqwest::Client::new(),
+            // No pooled connections: a refused upload whose body the server did not read
+            // closes its connection, and the next request must not pick that one up.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             server: server.1,
             database_url,
             settle_s,
@@ -132,19 +103,7 @@ impl RecApp {
     }
 
     async fn wait_until_up(&self) {
-        for _ in 0..400 {
-            if let Ok(resp) = self
-                .client
-                .get(format!("{}/healthz", self.url))
-                .send()
-                .await
-                && resp.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("tamas serve never answered at {}", self.url);
+        wait_until_up(&self.url).await;
     }
 
     /// A new bearer token of `username` with `scope`.
@@ -339,25 +298,16 @@ impl RecApp {
 }
 
 fn start_server(database_url: &str, data: &Path, spool: &Path, settle_s: u64) -> (String, Child) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = Command::new(tamas_bin())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("TAMAS_DATABASE_URL", database_url)
-        .env("TAMAS_RECORDINGS__DATA_DIR", data)
-        .env("TAMAS_RECORDINGS__SPOOL_DIRS", spool)
-        .env("TAMAS_RECORDINGS__SCAN_INTERVAL_S", "1")
-        .env("TAMAS_RECORDINGS__STABLE_SIZE_S", settle_s.to_string())
-        .env_remove("TAMAS_CONFIG")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tamas serve starts");
-    (format!("http://127.0.0.1:{port}"), server)
+    let settle = settle_s.to_string();
+    serve(
+        database_url,
+        &[
+            ("TAMAS_RECORDINGS__DATA_DIR", data.as_os_str()),
+            ("TAMAS_RECORDINGS__SPOOL_DIRS", spool.as_os_str()),
+            ("TAMAS_RECORDINGS__SCAN_INTERVAL_S", OsStr::new("1")),
+            ("TAMAS_RECORDINGS__STABLE_SIZE_S", OsStr::new(&settle)),
+        ],
+    )
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

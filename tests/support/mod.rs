@@ -125,3 +125,84 @@ pub fn run_tamas(database_url: &str, args: &[&str], stdin: Option<&str>) -> Outp
     drop(pipe);
     child.wait_with_output().expect("tamas finishes")
 }
+
+/// The password of every user of [`seeded_database`].
+pub const PASSWORD: &str = "a long password";
+
+/// The users of [`seeded_database`]: agents `sara` (1001) and `reza` (1002), supervisor
+/// `boss`, admin `root`.
+pub const USERS: [(&str, crm_core::Role, Option<&str>); 4] = [
+    ("sara", crm_core::Role::Agent, Some("1001")),
+    ("reza", crm_core::Role::Agent, Some("1002")),
+    ("boss", crm_core::Role::Supervisor, None),
+    ("root", crm_core::Role::Admin, None),
+];
+
+/// One argon2 hash of [`PASSWORD`] for every user of the test binary (hashing is slow in
+/// debug builds).
+fn password_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crm_core::password::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+/// A fresh, migrated SQLite database in `dir` with the [`USERS`]: its URL and the store.
+pub async fn seeded_database(dir: &Path) -> (String, std::sync::Arc<dyn crm_core::Store>) {
+    let database_url = format!("sqlite:{}", dir.join("tamas.db").display());
+    let store = crm_core::connect(&database_url, crm_core::PhoneNormalizer::new("IR"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
+    for (username, role, extension) in USERS {
+        store
+            .create_user(&crm_core::NewUser {
+                username: crm_core::Username::parse(username).unwrap(),
+                display_name: format!("{username} (test)"),
+                role,
+                extension: extension.map(|e| crm_core::Extension::parse(e).unwrap()),
+                locale: crm_core::Locale::En,
+                password_hash: hash.clone(),
+            })
+            .await
+            .unwrap();
+    }
+    (database_url, store)
+}
+
+/// Starts `tamas serve` on a free port over `database_url`, with `env` added (e.g.
+/// `TAMAS_RECORDINGS__DATA_DIR`); returns its base URL and the process.
+pub fn serve(database_url: &str, env: &[(&str, &std::ffi::OsStr)]) -> (String, Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = Command::new(tamas_bin());
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TAMAS_DATABASE_URL", database_url)
+        .env_remove("TAMAS_CONFIG")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let server = command.spawn().expect("tamas serve starts");
+    (format!("http://127.0.0.1:{port}"), server)
+}
+
+/// Waits until the server at `url` answers `/healthz` (10 s at most).
+pub async fn wait_until_up(url: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if let Ok(resp) = client.get(format!("{url}/healthz")).send().await
+            && resp.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("tamas serve never answered at {url}");
+}
