@@ -22,8 +22,7 @@ use super::addressing::{Addressed, Job, job, publish_in_order, state_message};
 use super::agent_states::AgentStates;
 use super::agent_users::AgentUsers;
 use super::pauses::AgentPause;
-use super::ring::{Prefetcher, build_popup};
-use web::hub::popup::Ring;
+use super::ring::{Prefetcher, RingRequest, build_popup};
 
 /// Jobs waiting to be published (the loop waits when the publisher is this far behind).
 const JOB_QUEUE: usize = 1024;
@@ -162,7 +161,7 @@ impl Popups {
                 match (direction, agent_extension) {
                     (Direction::Outbound, Some(extension)) => {
                         view.popped.push(extension.clone());
-                        ring = Some(Ring {
+                        ring = Some(RingRequest {
                             call_id: linkedid.clone(),
                             direction,
                             number: view.number.clone(),
@@ -203,7 +202,7 @@ impl Popups {
                         .ringing(&extension, &linkedid, at_ms)
                         .map(state_message),
                 );
-                ring = Some(Ring {
+                ring = Some(RingRequest {
                     call_id: linkedid.clone(),
                     direction: view.direction.unwrap_or(Direction::Inbound),
                     number: caller_number,

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout};
 use web::hub::Audience;
 use web::hub::messages::Event;
-use web::hub::popup::{Popup, PopupContact, Ring, create_contact_url};
+use web::hub::popup::{Popup, PopupContact, create_contact_url};
 
 use super::agent_users::AgentUsers;
 
@@ -23,8 +23,35 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
 /// Cache-warming lookups in flight at most (more are skipped, never queued).
 const PREFETCH_IN_FLIGHT: usize = 32;
 
+/// What the tracker said about the ring (and the call so far).
+#[derive(Clone, Debug)]
+pub struct RingRequest {
+    /// The call's Linkedid.
+    pub call_id: String,
+    /// Inbound, outbound or internal.
+    pub direction: Direction,
+    /// The customer's number as presented (internal: the calling extension).
+    pub number: Option<String>,
+    /// The same in E.164.
+    pub number_e164: Option<String>,
+    /// The caller-ID name.
+    pub caller_name: Option<String>,
+    /// The queue.
+    pub queue: Option<String>,
+    /// The number dialled (inbound).
+    pub did: Option<String>,
+    /// Wait so far.
+    pub waited_ms: u64,
+    /// The agent whose phone rings (outbound: who calls).
+    pub extension: String,
+    /// Click-to-call request id.
+    pub click_id: Option<String>,
+    /// PBX time.
+    pub at_ms: i64,
+}
+
 /// The popup for `request`, addressed to the agent's user (if any) and to the watchers.
-pub async fn build_popup(users: &AgentUsers, request: Ring) -> (Audience, Event) {
+pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience, Event) {
     let user = users.user(&request.extension).await;
     let internal = request.direction == Direction::Internal;
     let lookup = if internal {
@@ -56,7 +83,17 @@ pub async fn build_popup(users: &AgentUsers, request: Ring) -> (Audience, Event)
         _ => None,
     };
     let popup = Popup {
-        ring: request,
+        call_id: request.call_id,
+        direction: request.direction,
+        number: request.number,
+        number_e164: request.number_e164,
+        caller_name: request.caller_name,
+        queue: request.queue,
+        did: request.did,
+        waited_ms: request.waited_ms,
+        extension: request.extension,
+        click_id: request.click_id,
+        at_ms: request.at_ms,
         contacts,
         create_contact_url,
         lookup_failed,

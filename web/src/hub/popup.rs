@@ -8,24 +8,9 @@ use crm_core::{ContactCard, ContactId, PhoneId, Stage, TaskId, TaskKind, UserId}
 use cti::tracker::Direction;
 use serde::Serialize;
 
-/// `call.ringing`: the popup — the ring as the tracker saw it, and the contacts.
+/// `call.ringing`: the popup.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Popup {
-    /// The call and the ringing agent.
-    #[serde(flatten)]
-    pub ring: Ring,
-    /// Every contact with this number, the agent's own first; empty when none matched.
-    pub contacts: Vec<PopupContact>,
-    /// Where to create a contact prefilled with the number and linked to this call, when
-    /// none matched (and the call is not internal).
-    pub create_contact_url: Option<String>,
-    /// The contact lookup failed or took too long: `contacts` may be incomplete.
-    pub lookup_failed: bool,
-}
-
-/// A ring: which call rings which agent's phone, as the tracker saw it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Ring {
     /// The call (the PBX's Linkedid).
     pub call_id: String,
     /// Inbound, outbound (the agent calls the customer) or internal.
@@ -48,6 +33,13 @@ pub struct Ring {
     pub click_id: Option<String>,
     /// PBX time of the ring, ms since the epoch.
     pub at_ms: i64,
+    /// Every contact with this number, the agent's own first; empty when none matched.
+    pub contacts: Vec<PopupContact>,
+    /// Where to create a contact prefilled with the number and linked to this call, when
+    /// none matched (and the call is not internal).
+    pub create_contact_url: Option<String>,
+    /// The contact lookup failed or took too long: `contacts` may be incomplete.
+    pub lookup_failed: bool,
 }
 
 /// One matching contact.
