@@ -7,23 +7,13 @@
 
 use crm_core::{CallId, CallRow, Customer, Task, TaskId};
 
-/// Who the customer of a call is; `None` for a call without a customer number.
-pub fn customer_of(call: &CallRow) -> Option<Customer> {
-    if let Some(contact) = call.contact {
-        return Some(Customer::Contact(contact));
-    }
-    call.customer_number_e164
-        .clone()
-        .or_else(|| call.customer_number_raw.clone())
-        .filter(|n| !n.trim().is_empty())
-        .map(Customer::Number)
-}
-
 /// The customer to call back when `call` is an inbound call abandoned in a queue.
 pub fn needs_callback(call: &CallRow) -> Option<Customer> {
     let abandoned_in_queue =
         call.direction == "inbound" && call.disposition == "abandoned" && call.queue.is_some();
-    abandoned_in_queue.then(|| customer_of(call)).flatten()
+    abandoned_in_queue
+        .then(|| Customer::of_call(call))
+        .flatten()
 }
 
 /// What to do about an abandoned call.
@@ -85,7 +75,7 @@ pub fn missed_abandons(calls: &[CallRow], handled: impl Fn(&str) -> bool) -> Vec
                 later.disposition == "answered"
                     && (later.direction == "inbound" || later.direction == "outbound")
                     && later.started_at_ms >= abandoned_at
-                    && customer_of(later).as_ref() == Some(&customer)
+                    && Customer::of_call(later).as_ref() == Some(&customer)
             })
         })
         .collect();

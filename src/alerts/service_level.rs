@@ -43,14 +43,6 @@ pub fn verdicts(
         .collect()
 }
 
-/// Local midnight (ms since the epoch) of the day containing `now_ms`, and that day's
-/// number since 1970-01-01 (local).
-pub fn local_day(now_ms: i64, utc_offset_minutes: i32) -> (i64, i64) {
-    let offset = i64::from(utc_offset_minutes) * 60_000;
-    let day = (now_ms + offset).div_euclid(86_400_000);
-    (day * 86_400_000 - offset, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,15 +80,5 @@ mod tests {
         // Outbound calls are no queue's.
         let outbound = verdicts(&[call(1, "outbound", "answered", 0)], &metrics, &rules);
         assert!(outbound.values().all(|v| *v == Verdict::TooFewCalls));
-    }
-
-    #[test]
-    fn the_day_is_the_local_calendar_day() {
-        // 2026-12-04 00:10 in Tehran (+03:30) is 2026-12-03 20:40 UTC.
-        let now = 1_796_330_400_000; // 2026-12-03T20:40:00Z
-        let (midnight, day) = local_day(now, 210);
-        assert_eq!(midnight, now - 10 * 60_000);
-        assert_eq!(local_day(midnight, 210).1, day);
-        assert_eq!(local_day(midnight - 1, 210).1, day - 1);
     }
 }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::call::CallRow;
 use super::ids::{AlertId, CallId, ContactId, TaskId, UserId};
 use crate::StoreError;
 
@@ -178,6 +179,21 @@ pub enum Customer {
     Contact(ContactId),
     /// An unknown caller's number.
     Number(String),
+}
+
+impl Customer {
+    /// Who the customer of `call` is: its contact, else its E.164 number, else its raw
+    /// number; `None` for a call without a customer number.
+    pub fn of_call(call: &CallRow) -> Option<Customer> {
+        if let Some(contact) = call.contact {
+            return Some(Customer::Contact(contact));
+        }
+        call.customer_number_e164
+            .clone()
+            .or_else(|| call.customer_number_raw.clone())
+            .filter(|n| !n.trim().is_empty())
+            .map(Customer::Number)
+    }
 }
 
 /// A callback task to create for an abandoned call.

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::summary::time_key;
 use super::{Bucket, FcrStatus, MetricsSettings, Scope};
+use crate::domain::alert::Customer;
 use crate::domain::call::CallRow;
 use crate::domain::ids::CallId;
 
@@ -96,9 +97,9 @@ pub fn build_cases(
     now_ms: i64,
     settings: &MetricsSettings,
 ) -> Vec<Case> {
-    let mut by_customer: HashMap<String, Vec<&CallRow>> = HashMap::new();
+    let mut by_customer: HashMap<Customer, Vec<&CallRow>> = HashMap::new();
     for call in history.iter().filter(|c| statuses.contains_key(&c.id)) {
-        if let Some(key) = super::fcr::customer(call) {
+        if let Some(key) = Customer::of_call(call) {
             by_customer.entry(key).or_default().push(call);
         }
     }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::MetricsSettings;
+use crate::domain::alert::Customer;
 use crate::domain::call::CallRow;
 use crate::domain::ids::CallId;
 
@@ -59,18 +60,6 @@ pub struct FcrSummary {
     pub window_days: f64,
 }
 
-/// Who the customer is: the contact, else the E.164 number, else the raw number.
-pub(crate) fn customer(call: &CallRow) -> Option<String> {
-    call.contact
-        .map(|c| format!("contact:{c}"))
-        .or_else(|| call.customer_number_e164.clone())
-        .or_else(|| {
-            call.customer_number_raw
-                .clone()
-                .filter(|raw| !raw.is_empty())
-        })
-}
-
 /// Classifies every answered inbound call of `history` (any order; it should reach one
 /// window before and after the period reported) at time `now_ms`.
 pub fn classify_fcr(
@@ -78,9 +67,9 @@ pub fn classify_fcr(
     now_ms: i64,
     settings: &MetricsSettings,
 ) -> HashMap<CallId, FcrStatus> {
-    let mut by_customer: HashMap<String, Vec<&CallRow>> = HashMap::new();
+    let mut by_customer: HashMap<Customer, Vec<&CallRow>> = HashMap::new();
     for call in history.iter().filter(|c| c.direction == "inbound") {
-        if let Some(key) = customer(call) {
+        if let Some(key) = Customer::of_call(call) {
             by_customer.entry(key).or_default().push(call);
         }
     }

@@ -41,6 +41,25 @@ pub struct MetricsSettings {
     pub utc_offset_minutes: i32,
 }
 
+impl MetricsSettings {
+    /// The local day containing `ms` (ms since the epoch), as days since 1970-01-01.
+    pub fn local_day(&self, ms: i64) -> i64 {
+        (ms + self.utc_offset_ms()).div_euclid(DAY_MS)
+    }
+
+    /// Local midnight (ms since the epoch) starting the day containing `ms`.
+    pub fn local_midnight(&self, ms: i64) -> i64 {
+        self.local_day(ms) * DAY_MS - self.utc_offset_ms()
+    }
+
+    fn utc_offset_ms(&self) -> i64 {
+        i64::from(self.utc_offset_minutes) * 60_000
+    }
+}
+
+/// A day, in ms.
+const DAY_MS: i64 = 86_400_000;
+
 impl Default for MetricsSettings {
     fn default() -> Self {
         MetricsSettings {
@@ -50,5 +69,24 @@ impl Default for MetricsSettings {
             fcr_window_ms: 7 * 24 * 3_600_000,
             utc_offset_minutes: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MetricsSettings;
+
+    #[test]
+    fn the_day_is_the_local_calendar_day() {
+        let iran = MetricsSettings {
+            utc_offset_minutes: 210,
+            ..MetricsSettings::default()
+        };
+        // 2026-12-04 00:10 in Tehran (+03:30) is 2026-12-03 20:40 UTC.
+        let now = 1_796_330_400_000; // 2026-12-03T20:40:00Z
+        let (midnight, day) = (iran.local_midnight(now), iran.local_day(now));
+        assert_eq!(midnight, now - 10 * 60_000);
+        assert_eq!(iran.local_day(midnight), day);
+        assert_eq!(iran.local_day(midnight - 1), day - 1);
     }
 }

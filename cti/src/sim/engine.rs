@@ -22,6 +22,7 @@ use super::event::{ClassMask, SimEvent};
 use super::replay::{self, ReplayItem};
 use super::scenarios::Catalog;
 use super::settings::SimSettings;
+use super::state::Member;
 use super::state::PbxState;
 
 /// How many distinct customers call the simulated contact center.
@@ -182,27 +183,10 @@ impl Engine {
             let inner = self.lock();
             for q in &inner.state.queues {
                 for m in q.members.iter().filter(|m| m.extension == extension) {
-                    events.push(
-                        SimEvent::new("Event", "QueueMemberStatus")
-                            .with("Privilege", "agent,all")
-                            .with("Timestamp", stamp.as_str())
-                            .with("Queue", q.name.as_str())
-                            .with("MemberName", m.name.as_str())
-                            .with("Interface", m.location.as_str())
-                            .with("StateInterface", m.state_interface.as_str())
-                            .with("Membership", "static")
-                            .with("Penalty", "0")
-                            .with("CallsTaken", m.calls_taken.to_string())
-                            .with("LastCall", m.last_call.to_string())
-                            .with("LastPause", m.last_pause.to_string())
-                            .with("LoginTime", m.login_time.to_string())
-                            .with("InCall", "0")
-                            .with("Status", if reachable { "1" } else { "5" })
-                            .with("Paused", if m.paused { "1" } else { "0" })
-                            .with("PausedReason", m.paused_reason.as_str())
-                            .with("Ringinuse", "0")
-                            .with("Wrapuptime", "0"),
-                    );
+                    let mut member = m.clone();
+                    member.status = if reachable { 1 } else { 5 };
+                    member.in_call = false;
+                    events.push(member_event("QueueMemberStatus", &q.name, &member, at));
                 }
             }
         }
@@ -237,27 +221,15 @@ impl Engine {
                     } else {
                         m.last_pause
                     };
-                    Some(
-                        SimEvent::new("Event", "QueueMemberPause")
-                            .with("Privilege", "agent,all")
-                            .with("Timestamp", super::clock::timestamp(at))
-                            .with("Queue", q.name.as_str())
-                            .with("MemberName", m.name.as_str())
-                            .with("Interface", m.location.as_str())
-                            .with("StateInterface", m.state_interface.as_str())
-                            .with("Membership", "static")
-                            .with("Penalty", "0")
-                            .with("CallsTaken", m.calls_taken.to_string())
-                            .with("LastCall", m.last_call.to_string())
-                            .with("LastPause", last_pause.to_string())
-                            .with("LoginTime", m.login_time.to_string())
-                            .with("InCall", if m.in_call { "1" } else { "0" })
-                            .with("Status", m.status.to_string())
-                            .with("Paused", if paused { "1" } else { "0" })
-                            .with("PausedReason", if paused { reason } else { "" })
-                            .with("Ringinuse", "0")
-                            .with("Wrapuptime", "0"),
-                    )
+                    let mut member = m.clone();
+                    member.last_pause = last_pause;
+                    member.paused = paused;
+                    member.paused_reason = if paused {
+                        reason.to_owned()
+                    } else {
+                        String::new()
+                    };
+                    Some(member_event("QueueMemberPause", &q.name, &member, at))
                 })
                 .collect()
         };
@@ -267,4 +239,29 @@ impl Engine {
         }
         changed
     }
+}
+
+/// A queue member event (`QueueMemberStatus`, `QueueMemberPause`) as app_queue writes it,
+/// from the member's state.
+fn member_event(name: &str, queue: &str, m: &Member, at: EpochMicros) -> SimEvent {
+    let flag = |on: bool| if on { "1" } else { "0" };
+    SimEvent::new("Event", name)
+        .with("Privilege", "agent,all")
+        .with("Timestamp", super::clock::timestamp(at))
+        .with("Queue", queue)
+        .with("MemberName", m.name.as_str())
+        .with("Interface", m.location.as_str())
+        .with("StateInterface", m.state_interface.as_str())
+        .with("Membership", "static")
+        .with("Penalty", "0")
+        .with("CallsTaken", m.calls_taken.to_string())
+        .with("LastCall", m.last_call.to_string())
+        .with("LastPause", m.last_pause.to_string())
+        .with("LoginTime", m.login_time.to_string())
+        .with("InCall", flag(m.in_call))
+        .with("Status", m.status.to_string())
+        .with("Paused", flag(m.paused))
+        .with("PausedReason", m.paused_reason.as_str())
+        .with("Ringinuse", "0")
+        .with("Wrapuptime", "0")
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{AlertEngine, MAX_CALLS};
 use crate::alerts::leads::{Contacted, contacted, too_few_attempts};
-use crate::alerts::service_level::{Verdict, local_day, verdicts};
+use crate::alerts::service_level::{Verdict, verdicts};
 
 /// Leads looked at by the lead rules: those created within this many attempt windows (or
 /// first-contact times, whichever is longer)…
@@ -74,7 +74,10 @@ impl AlertEngine {
 
     /// The service-level rule over today's calls.
     pub(super) async fn check_service_level(&self, now: i64) -> StoreResult<()> {
-        let (midnight, day) = local_day(now, self.metrics.utc_offset_minutes);
+        let (midnight, day) = (
+            self.metrics.local_midnight(now),
+            self.metrics.local_day(now),
+        );
         let today = self
             .store
             .list_calls(&CallFilter {

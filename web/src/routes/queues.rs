@@ -46,11 +46,7 @@ async fn today(
     State(state): State<AppState>,
 ) -> Result<Json<BTreeMap<String, Summary>>, Error> {
     user.require(Role::Supervisor)?;
-    let offset_ms = i64::from(state.metrics.utc_offset_minutes) * 60_000;
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let midnight = (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms;
+    let midnight = state.metrics.local_midnight(crate::clock::now_ms());
     let calls = state
         .store
         .list_calls(&CallFilter {

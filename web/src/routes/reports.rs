@@ -85,8 +85,7 @@ fn parse_query(raw: Option<&str>) -> ReportQuery {
 }
 
 fn today(settings: &MetricsSettings) -> i64 {
-    let offset_ms = i64::from(settings.utc_offset_minutes) * 60_000;
-    (crate::clock::now_ms() + offset_ms).div_euclid(86_400_000)
+    settings.local_day(crate::clock::now_ms())
 }
 
 /// Agent users' extensions and names, by extension.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crm_core::metrics::{Bucket, Summary, group};
+use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
 use crm_core::{CallFilter, Role};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
@@ -186,7 +186,7 @@ impl Today {
         })
     }
     async fn refresh(&mut self, state: &AppState, now_ms: i64) {
-        let from_ms = period_start(now_ms, self.rolling_hours, state.metrics.utc_offset_minutes);
+        let from_ms = period_start(now_ms, self.rolling_hours, &state.metrics);
         let recently = self.read_at.is_some_and(|at| at.elapsed() < FIGURES_EVERY);
         if from_ms == self.from_ms && (!self.stale || recently) {
             return;
@@ -212,12 +212,11 @@ impl Today {
 
 /// Where the figures' period starts at `now_ms`: local midnight (`rolling_hours` 0), or
 /// `rolling_hours` before now, moving on a minute at a time.
-fn period_start(now_ms: i64, rolling_hours: u32, utc_offset_minutes: i32) -> i64 {
+fn period_start(now_ms: i64, rolling_hours: u32, metrics: &MetricsSettings) -> i64 {
     if rolling_hours > 0 {
         (now_ms - i64::from(rolling_hours) * 3_600_000).div_euclid(60_000) * 60_000
     } else {
-        let offset_ms = i64::from(utc_offset_minutes) * 60_000;
-        (now_ms + offset_ms).div_euclid(86_400_000) * 86_400_000 - offset_ms
+        metrics.local_midnight(now_ms)
     }
 }
 
@@ -282,15 +281,20 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::period_start;
+    use crm_core::metrics::MetricsSettings;
 
     #[test]
     fn the_period_is_the_local_day_or_rolling_hours() {
         // 2026-12-04 00:10 in Tehran (+03:30) is 2026-12-03 20:40 UTC.
         let now = 1_796_330_400_000;
         let tehran_midnight = now - 10 * 60_000;
-        assert_eq!(period_start(now, 0, 210), tehran_midnight);
+        let iran = MetricsSettings {
+            utc_offset_minutes: 210,
+            ..MetricsSettings::default()
+        };
+        assert_eq!(period_start(now, 0, &iran), tehran_midnight);
         // A 24-hour centre's board keeps the last day, through midnight.
-        assert_eq!(period_start(now, 24, 210), now - 24 * 3_600_000);
-        assert_eq!(period_start(now + 59_999, 24, 210), now - 24 * 3_600_000);
+        assert_eq!(period_start(now, 24, &iran), now - 24 * 3_600_000);
+        assert_eq!(period_start(now + 59_999, 24, &iran), now - 24 * 3_600_000);
     }
 }
