@@ -64,7 +64,7 @@ impl Application {
                     board: Arc::clone(&pbx.queues),
                     board_changed: Arc::clone(&pbx.board_changed),
                     calls: pbx.events.subscribe(),
-                    calls_written: pbx.calls_written.clone(),
+                    calls_written: pbx.call_log.written(),
                     rolling_hours: settings.wallboard.rolling_hours,
                 },
             );
@@ -82,7 +82,7 @@ impl Application {
                 .to_rules(settings.metrics.service_level_target)?,
             state.metrics,
         )
-        .start(pbx.as_ref().map(|pbx| pbx.events.subscribe()));
+        .start(pbx.as_ref().map(|pbx| pbx.call_log.written()));
         Ok(Self {
             listener,
             state,

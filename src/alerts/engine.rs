@@ -1,5 +1,5 @@
-//! The alert engine: one task that feeds the rules from the PBX link's call events and a
-//! periodic check, writes callbacks and alerts to the store, and pushes every new or
+//! The alert engine: one task that feeds the rules from the calls the call log wrote and
+//! a periodic check, writes callbacks and alerts to the store, and pushes every new or
 //! changed alert to the supervisors (and a callback to its assignee) through the hub.
 //!
 //! Errors are logged and the work is retried at the next check: the rules are written so
@@ -10,11 +10,11 @@ use std::sync::{Arc, RwLock};
 
 use crm_core::metrics::MetricsSettings;
 use crm_core::{
-    Alert, AlertFilter, AlertKind, AuditEntry, CallFilter, CallRow, NewAlert, NewCallback, Store,
-    StoreResult, Task, TaskId, TaskStatus, UserId,
+    Alert, AlertFilter, AlertKind, AuditEntry, CallFilter, CallId, CallRow, NewAlert, NewCallback,
+    Store, StoreResult, Task, TaskId, TaskStatus, UserId,
 };
 use cti::live::queues::QueueBoard;
-use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction, Disposition};
+use cti::tracker::{CallRecord, Direction, Disposition};
 use serde_json::json;
 use tokio::sync::broadcast;
 
@@ -24,6 +24,7 @@ use super::callbacks::{
 };
 use super::{AlertRules, assignment, staffing};
 use crate::bridge::agent_users::AgentUsers;
+use crate::bridge::call_log::WrittenCall;
 
 /// At most this many calls read per check.
 pub(super) const MAX_CALLS: u32 = 1_000_000;
@@ -65,11 +66,11 @@ impl AlertEngine {
         }
     }
 
-    /// Runs the engine in the background on the PBX link's `events`; without them (no
-    /// PBX) only the periodic checks run.
-    pub fn start(self, events: Option<broadcast::Receiver<CallEvent>>) {
+    /// Runs the engine in the background on the calls the call log writes (`written`);
+    /// without them (no PBX) only the periodic checks run.
+    pub fn start(self, written: Option<broadcast::Receiver<WrittenCall>>) {
         tokio::spawn(async move {
-            let mut events = events;
+            let mut events = written;
             let mut last_event_ms = None;
             let mut tick = tokio::time::interval(self.rules.check_every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -81,16 +82,14 @@ impl AlertEngine {
                 };
                 tokio::select! {
                     event = receiver.recv() => match event {
-                        Ok(event) => {
-                            last_event_ms = Some(event.at_ms);
-                            if let CallEventKind::Ended(record) = &event.kind {
-                                self.call_ended(record).await;
-                            }
+                        Ok((id, record)) => {
+                            last_event_ms = Some(record.started_at_ms);
+                            self.call_ended(id, &record).await;
                         }
                         Err(broadcast::error::RecvError::Lagged(missed)) => {
                             // The periodic check closes callbacks of customers reached;
-                            // the abandons among the missed events come from the call log.
-                            tracing::warn!(missed, "the alert engine lagged behind the call events: catching up from the call log");
+                            // the abandons among the missed calls come from the call log.
+                            tracing::warn!(missed, "the alert engine lagged behind the call log: catching up");
                             let since = last_event_ms.unwrap_or_else(|| now_ms() - HANDLED_FOR_MS);
                             self.catch_up(since - CATCH_UP_SLACK_MS).await;
                         }
@@ -102,10 +101,10 @@ impl AlertEngine {
         });
     }
 
-    /// A call ended: an abandoned one creates (or reuses) a callback, an answered one may
-    /// close the customer's callback.
-    pub async fn call_ended(&self, record: &CallRecord) {
-        if let Err(err) = self.try_call_ended(record).await {
+    /// A call ended and is in the log as `id`: an abandoned one creates (or reuses) a
+    /// callback, an answered one may close the customer's callback.
+    pub async fn call_ended(&self, id: CallId, record: &CallRecord) {
+        if let Err(err) = self.try_call_ended(id, record).await {
             tracing::warn!(linkedid = %record.linkedid, error = %err, "alert rules failed on a finished call");
         }
     }
@@ -119,8 +118,6 @@ impl AlertEngine {
     }
 
     async fn try_catch_up(&self, since_ms: i64) -> StoreResult<()> {
-        // The call log writer may still hold the last calls: give it a moment.
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         let calls = self
             .store
             .list_calls(&CallFilter {
@@ -159,6 +156,9 @@ impl AlertEngine {
         let Some(customer) = needs_callback(call) else {
             return Ok(());
         };
+        if self.handled().contains_key(&call.linkedid) {
+            return Ok(());
+        }
         let open = self.store.open_callback(&customer).await?;
         match plan_callback(open.as_ref()) {
             CallbackPlan::Reuse(task) => self.abandoned_again(task, call).await?,
@@ -182,7 +182,7 @@ impl AlertEngine {
         }
     }
 
-    async fn try_call_ended(&self, record: &CallRecord) -> StoreResult<()> {
+    async fn try_call_ended(&self, id: CallId, record: &CallRecord) -> StoreResult<()> {
         let abandoned = record.direction == Direction::Inbound
             && record.disposition == Disposition::Abandoned
             && record.queue.is_some();
@@ -197,12 +197,7 @@ impl AlertEngine {
             // Nothing to create and nothing to close: no store work on the hot path.
             return Ok(());
         }
-        // The call log writes the same record: the upsert is idempotent, and this way the
-        // call (and its contact) is known before the rules look at it.
-        let id = self
-            .store
-            .record_call(&crate::bridge::call_record_input(record))
-            .await?;
+        // As the log has it, with its contact.
         let call = self.store.get_call(id).await?;
         self.abandoned(&call).await?;
         if answered {

@@ -3,38 +3,46 @@
 //! A call is never lost: the queue in front of the writer is bounded (the tracker waits
 //! when it is full) and a failed write is retried with a capped backoff until it lands.
 //! Writes are idempotent upserts on (pbx, linkedid), so a retry never duplicates a call.
+//! Each call written is announced ([`CallLogWriter::written`]) with its row id, for those
+//! that act on finished calls (the wallboard's figures, the alert engine) without writing
+//! or polling the log themselves.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_core::{Store, StoreError};
+use crm_core::{CallId, Store, StoreError};
 use cti::tracker::CallRecord;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 
 /// Finished calls waiting to be written.
 const QUEUE: usize = 1024;
 /// Longest wait between two attempts at a write.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Written calls a slow listener may lag behind before it is told it lagged.
+const WRITTEN_BUFFER: usize = 1024;
 
-/// The writer task's input.
+/// A call as written to the call log: its row and the tracker's record.
+pub type WrittenCall = (CallId, Arc<CallRecord>);
+
+/// The writer task's input, and the announcements of what it wrote.
 #[derive(Clone)]
 pub struct CallLogWriter {
     tx: mpsc::Sender<CallRecord>,
-    written: watch::Receiver<u64>,
+    written: broadcast::Sender<WrittenCall>,
 }
 
 impl CallLogWriter {
     /// Starts the writer over `store`.
     pub fn start(store: Arc<dyn Store>) -> CallLogWriter {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let (written_tx, written) = watch::channel(0);
-        tokio::spawn(write_calls(store, rx, written_tx));
+        let (written, _) = broadcast::channel(WRITTEN_BUFFER);
+        tokio::spawn(write_calls(store, rx, written.clone()));
         CallLogWriter { tx, written }
     }
 
-    /// How many calls were written so far; changes after each write lands.
-    pub fn written(&self) -> watch::Receiver<u64> {
-        self.written.clone()
+    /// Every call written from now on, once it is in the log.
+    pub fn written(&self) -> broadcast::Receiver<WrittenCall> {
+        self.written.subscribe()
     }
 
     /// Where finished calls are sent.
@@ -46,15 +54,16 @@ impl CallLogWriter {
 async fn write_calls(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<CallRecord>,
-    written: watch::Sender<u64>,
+    written: broadcast::Sender<WrittenCall>,
 ) {
     while let Some(record) = rx.recv().await {
         let input = super::call_record_input(&record);
         let mut backoff = Duration::from_millis(100);
         loop {
             match store.record_call(&input).await {
-                Ok(_) => {
-                    written.send_modify(|count| *count += 1);
+                Ok(id) => {
+                    // Nobody listening is fine.
+                    let _ = written.send((id, Arc::new(record)));
                     break;
                 }
                 Err(StoreError::Invalid(reason)) => {

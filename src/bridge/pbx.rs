@@ -14,7 +14,7 @@ use cti::live::LiveCalls;
 use cti::live::queues::QueueBoard;
 use cti::tracker::{CallEvent, CallEventKind, CallTracker, TrackerSettings};
 use secrecy::ExposeSecret as _;
-use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::call_log::CallLogWriter;
 use super::pauses::{AgentPause, agent_pause};
@@ -41,8 +41,8 @@ pub struct PbxLink {
     pub pauses: broadcast::Sender<AgentPause>,
     /// Notified whenever the queue board changed (the wallboard follows it).
     pub board_changed: Arc<Notify>,
-    /// How many finished calls the call log has written.
-    pub calls_written: watch::Receiver<u64>,
+    /// The call log's writer: it announces each finished call written.
+    pub call_log: CallLogWriter,
 }
 
 impl PbxLink {
@@ -68,7 +68,6 @@ impl PbxLink {
         let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
         let (pauses, _) = broadcast::channel(PAUSE_BUFFER);
         let board_changed = Arc::new(Notify::new());
-        let calls_written = call_log.written();
         let address = format!("{}:{}", pbx.host, pbx.port);
         tokio::spawn(track(
             address,
@@ -90,7 +89,7 @@ impl PbxLink {
             events,
             pauses,
             board_changed,
-            calls_written,
+            call_log,
         }
     }
 }

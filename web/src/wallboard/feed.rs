@@ -11,7 +11,7 @@ use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
 use crm_core::{CallFilter, Role};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::snapshot::{Inputs, build};
@@ -40,8 +40,9 @@ pub struct Feed {
     pub board_changed: Arc<Notify>,
     /// The PBX's call events (for wrap-ups).
     pub calls: broadcast::Receiver<CallEvent>,
-    /// Counts the calls written to the call log (today's figures are read again).
-    pub calls_written: watch::Receiver<u64>,
+    /// The calls written to the call log (today's figures are read again).
+    pub calls_written:
+        broadcast::Receiver<(crm_core::CallId, std::sync::Arc<cti::tracker::CallRecord>)>,
     /// The figures' period: 0 = since local midnight, N = the last N hours.
     pub rolling_hours: u32,
 }
@@ -56,10 +57,11 @@ async fn run(state: AppState, feed: Feed) {
         board,
         board_changed,
         calls,
-        mut calls_written,
+        calls_written,
         rolling_hours,
     } = feed;
     let mut calls = Some(calls);
+    let mut calls_written = Some(calls_written);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut today = Today {
@@ -75,16 +77,13 @@ async fn run(state: AppState, feed: Feed) {
             () = board_changed.notified() => {}
             () = state.wrapups.changed() => {}
             () = state.hub.board_wanted() => {}
-            event = next_call_event(&mut calls) => {
+            event = next(&mut calls, "call events") => {
                 if let Some(event) = event {
                     follow_wrapups(&state, &event);
                 }
             }
-            written = calls_written.changed() => {
-                if written.is_ok() {
-                    today.stale = true;
-                }
-            }
+            // A call written, or some missed: the figures are read again either way.
+            _ = next(&mut calls_written, "written calls") => today.stale = true,
             _ = tick.tick() => {}
         }
         if !state.hub.board_watched() {
@@ -130,20 +129,20 @@ async fn sleep_until_due(due: Option<Instant>) {
     }
 }
 
-/// The next call event; never when the PBX link is gone.
-async fn next_call_event(calls: &mut Option<broadcast::Receiver<CallEvent>>) -> Option<CallEvent> {
-    let Some(receiver) = calls else {
+/// The next message of `receiver` (`None` when some were missed); never once it closed.
+async fn next<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>, what: &str) -> Option<T> {
+    let Some(open) = receiver else {
         return std::future::pending().await;
     };
-    match receiver.recv().await {
-        Ok(event) => Some(event),
+    match open.recv().await {
+        Ok(message) => Some(message),
         Err(broadcast::error::RecvError::Lagged(missed)) => {
-            tracing::warn!(missed, "the wallboard missed call events");
+            tracing::warn!(missed, "the wallboard missed {what}");
             None
         }
         Err(broadcast::error::RecvError::Closed) => {
-            *calls = None;
-            None
+            *receiver = None;
+            std::future::pending().await
         }
     }
 }
