@@ -56,6 +56,9 @@ pub struct LiveCall {
     pub queued_at_ms: Option<i64>,
     /// PBX time it was answered.
     pub answered_at_ms: Option<i64>,
+    /// Uniqueid of the channel MixMonitor records (the spool files' name), once it started.
+    #[serde(skip)]
+    pub recording_uniqueid: Option<String>,
 }
 
 /// The calls in progress, keyed by Linkedid.
@@ -93,6 +96,7 @@ impl LiveCalls {
                 started_at_ms: event.at_ms,
                 queued_at_ms: None,
                 answered_at_ms: None,
+                recording_uniqueid: None,
             });
         if call.click_id.is_none() {
             call.click_id.clone_from(&event.click_id);
@@ -154,7 +158,10 @@ impl LiveCalls {
                     call.agent_extension.clone_from(&transfer.to_extension);
                 }
             }
-            CallEventKind::RecordingStarted(_) | CallEventKind::Ended(_) => {}
+            CallEventKind::RecordingStarted(recording) => {
+                call.recording_uniqueid = Some(recording.channel_uniqueid.clone());
+            }
+            CallEventKind::Ended(_) => {}
         }
     }
 
@@ -167,6 +174,17 @@ impl LiveCalls {
                 .then_with(|| a.linkedid.cmp(&b.linkedid))
         });
         calls
+    }
+
+    /// Whether a call in progress owns the recording named after the channel `uniqueid`
+    /// (MixMonitor's `${UNIQUEID}.wav`): its recording started on that channel, or the call's
+    /// Linkedid is that Uniqueid (the recorded channel of an inbound call is the first one).
+    pub fn is_recording(&self, uniqueid: &str) -> bool {
+        self.calls.contains_key(uniqueid)
+            || self
+                .calls
+                .values()
+                .any(|c| c.recording_uniqueid.as_deref() == Some(uniqueid))
     }
 
     /// How many calls are in progress.
