@@ -117,9 +117,14 @@ pub struct RecordingsSettings {
     /// Delete a file from the spool folder once it is stored (never by default: the
     /// PBX's folder is the PBX's).
     pub delete_from_spool: bool,
-    /// A file whose call is not known to have ended is taken once its size has not
-    /// changed for this many seconds.
+    /// A spool file whose call Tamas never saw (not in progress, not in the call log) and
+    /// that holds audio is taken once it has not changed for this many seconds.
     pub stable_size_s: u64,
+    /// The same for a file holding only a WAV header (MixMonitor's option `b` writes
+    /// nothing more until the caller is bridged): it becomes an empty recording once it has
+    /// not changed for this many seconds — longer than any wait in a queue. At least
+    /// `stable_size_s`.
+    pub stable_empty_s: u64,
     /// How often the spool folders are scanned, seconds.
     pub scan_interval_s: u64,
     /// Recordings older than this many days are deleted (file and metadata) by a daily
@@ -134,9 +139,28 @@ impl Default for RecordingsSettings {
             spool_dirs: Vec::new(),
             delete_from_spool: false,
             stable_size_s: 10,
+            stable_empty_s: 3600,
             scan_interval_s: 5,
             retain_days: 0,
         }
+    }
+}
+
+impl RecordingsSettings {
+    /// How long the files of a call Tamas never saw rest before the spool watcher takes
+    /// them; refuses a `stable_empty_s` shorter than `stable_size_s`.
+    pub fn spool_timing(&self) -> anyhow::Result<recordings::SpoolTiming> {
+        anyhow::ensure!(
+            self.stable_empty_s >= self.stable_size_s,
+            "[recordings] stable_empty_s ({}) must be at least stable_size_s ({}): a header-only \
+             file may still get audio once the caller is bridged",
+            self.stable_empty_s,
+            self.stable_size_s
+        );
+        Ok(recordings::SpoolTiming {
+            settle: std::time::Duration::from_secs(self.stable_size_s),
+            header_only: std::time::Duration::from_secs(self.stable_empty_s),
+        })
     }
 }
 

@@ -46,7 +46,12 @@ impl Application {
             &settings.recordings,
             &settings.pbx.name,
         ));
-        crate::recording_jobs::start(&settings.recordings, &state.store, &desk);
+        crate::recording_jobs::start(
+            &settings.recordings,
+            &state.store,
+            &desk,
+            pbx.as_ref().map(|pbx| Arc::clone(&pbx.live)),
+        )?;
         crate::metrics_job::start(Arc::clone(&state.store), state.metrics);
         state.recordings = Some(desk);
         if let Some(pbx) = &pbx {

@@ -13,7 +13,8 @@
 //! - [`names`] — parse MixMonitor file names (`[system-]1795342979.0[-rx|-tx].wav`);
 //! - [`store`] — the content-addressed store (`root/ab/cd/<sha256>.wav`) and quarantine;
 //! - [`range`] — HTTP `Range` header parsing (RFC 9110) and ranged reads;
-//! - [`spool`] — scan a MixMonitor folder, group files by Uniqueid, decide completeness;
+//! - [`spool`] — scan a MixMonitor folder, group files by Uniqueid, decide when a group
+//!   can be taken (from what is known of its call, and whether it holds audio);
 //! - [`mod@ingest`] — one call from bytes to stored recording (or quarantine);
 //! - [`error`] — [`RecordingError`], the crate's one error type.
 
@@ -37,6 +38,9 @@ pub use merge::{CustomerLeg, merge_legs, merge_stereo};
 pub use names::{LegKind, RecordingName, Uniqueid};
 pub use peaks::peaks;
 pub use range::{ByteRange, RangeRequest, parse_range, slice_reader};
-pub use spool::{SpoolFile, SpoolGroup, SpoolScan, is_complete, read_bounded, scan_spool};
+pub use spool::{
+    CallState, SpoolFile, SpoolGroup, SpoolScan, SpoolTiming, has_audio, is_ready, read_bounded,
+    scan_spool,
+};
 pub use store::{ContentHash, QuarantinedFile, RecordingStore, StoredFile};
 pub use wav::{Wav, WavInfo, WavLimits, inspect};

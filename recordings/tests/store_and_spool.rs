@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::{RECORDINGS, read};
 use recordings::{
-    ByteRange, ContentHash, LegKind, RangeRequest, RecordingError, RecordingStore, is_complete,
-    parse_range, read_bounded, scan_spool, slice_reader,
+    ByteRange, CallState, ContentHash, LegKind, RangeRequest, RecordingError, RecordingStore,
+    SpoolTiming, has_audio, is_ready, parse_range, read_bounded, scan_spool, slice_reader,
 };
 
 #[test]
@@ -167,41 +167,85 @@ fn the_spool_is_grouped_by_uniqueid_and_left_untouched() {
 }
 
 #[test]
-fn completeness_rule() {
+fn when_a_group_is_ready() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("1795342979.0.wav");
     fs::write(&path, read("1795342979.0.wav")).unwrap();
     let first = scan_spool(dir.path()).unwrap().groups.remove(0);
     let modified = first.mixed.as_ref().unwrap().modified;
-    let settle = Duration::from_secs(10);
+    let timing = SpoolTiming {
+        settle: Duration::from_secs(10),
+        header_only: Duration::from_secs(3600),
+    };
     let later = modified + Duration::from_secs(11);
     let soon = modified + Duration::from_secs(2);
+    let ready = |current, previous, call, audio, now| {
+        is_ready(current, previous, call, audio, now, &timing)
+    };
+    use CallState::{Ended, InProgress, Unknown};
 
-    // The call has ended: complete at once.
-    assert!(is_complete(&first, None, true, soon, settle));
-    // First sighting of a live call: wait for a second scan.
-    assert!(!is_complete(&first, None, false, later, settle));
-    // Same size as before, but modified too recently.
-    assert!(!is_complete(&first, Some(&first), false, soon, settle));
-    // Same size and settled.
-    assert!(is_complete(&first, Some(&first), false, later, settle));
+    // A call in progress: never, however long the files have rested.
+    let much_later = modified + Duration::from_secs(86_400);
+    assert!(!ready(&first, Some(&first), InProgress, true, much_later));
+    assert!(!ready(&first, Some(&first), InProgress, false, much_later));
+    // An ended call: once the files are the same at two scans, however recent.
+    assert!(!ready(&first, None, Ended, true, soon));
+    assert!(ready(&first, Some(&first), Ended, true, soon));
+    assert!(ready(&first, Some(&first), Ended, false, soon));
+    // A call nobody saw, with audio: unchanged and settled.
+    assert!(!ready(&first, None, Unknown, true, later));
+    assert!(!ready(&first, Some(&first), Unknown, true, soon));
+    assert!(ready(&first, Some(&first), Unknown, true, later));
     // A modification time in the future is not settled.
-    assert!(!is_complete(
-        &first,
-        Some(&first),
-        false,
-        modified - Duration::from_secs(5),
-        settle
-    ));
+    let before = modified - Duration::from_secs(5);
+    assert!(!ready(&first, Some(&first), Unknown, true, before));
+    // Without audio, `settle` is not enough: only the long wait is.
+    assert!(!ready(&first, Some(&first), Unknown, false, later));
+    let after_an_hour = modified + Duration::from_secs(3600);
+    assert!(ready(&first, Some(&first), Unknown, false, after_an_hour));
 
-    // The file grew: not complete.
+    // The file grew, or was rewritten with the same size: not ready, even when ended.
     let mut grown = first.clone();
     grown.mixed.as_mut().unwrap().size += 320;
-    assert!(!is_complete(&grown, Some(&first), false, later, settle));
-    // A leg appeared since the previous scan: not complete.
+    assert!(!ready(&grown, Some(&first), Unknown, true, later));
+    assert!(!ready(&grown, Some(&first), Ended, true, later));
+    let mut rewritten = first.clone();
+    rewritten.mixed.as_mut().unwrap().modified += Duration::from_millis(1);
+    assert!(!ready(&rewritten, Some(&first), Ended, true, later));
+    // A leg appeared since the previous scan: not ready.
     let mut with_leg = first.clone();
     with_leg.rx = first.mixed.clone();
-    assert!(!is_complete(&with_leg, Some(&first), false, later, settle));
+    assert!(!ready(&with_leg, Some(&first), Unknown, true, later));
+    assert!(!ready(&with_leg, Some(&first), Ended, true, later));
+}
+
+#[test]
+fn header_only_files_hold_no_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "1795343000.2.wav",
+        "1795343000.2-rx.wav",
+        "1795343000.2-tx.wav",
+        "1795342979.0.wav",
+        "1795343347.0.wav",
+    ] {
+        fs::copy(format!("{RECORDINGS}/{name}"), dir.path().join(name)).unwrap();
+    }
+    let groups = scan_spool(dir.path()).unwrap().groups;
+    let audio: Vec<(&str, bool)> = groups
+        .iter()
+        .map(|g| (g.uniqueid.as_str(), has_audio(g).unwrap()))
+        .collect();
+    assert_eq!(
+        audio,
+        [
+            ("1795342979.0", true),
+            // Abandoned: three 44-byte headers.
+            ("1795343000.2", false),
+            // Killed Asterisk: size fields 0, audio behind them.
+            ("1795343347.0", true),
+        ]
+    );
 }
 
 #[test]

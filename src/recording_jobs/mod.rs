@@ -5,9 +5,10 @@
 pub mod retention;
 pub mod spool;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crm_core::Store;
+use cti::live::LiveCalls;
 use web::recording_desk::RecordingDesk;
 
 use crate::settings::RecordingsSettings;
@@ -21,11 +22,18 @@ pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {
     }
 }
 
-/// Starts the spool watcher (when folders are configured) and the retention job (when
-/// `retain_days` is set); they run until the process ends.
-pub fn start(settings: &RecordingsSettings, store: &Arc<dyn Store>, desk: &Arc<RecordingDesk>) {
+/// Starts the spool watcher (when folders are configured), which never takes the
+/// recording of a call in progress in `live` (the PBX's live view, when there is a PBX),
+/// and the retention job (when `retain_days` is set); they run until the process ends.
+pub fn start(
+    settings: &RecordingsSettings,
+    store: &Arc<dyn Store>,
+    desk: &Arc<RecordingDesk>,
+    live: Option<Arc<RwLock<LiveCalls>>>,
+) -> anyhow::Result<()> {
     if !settings.spool_dirs.is_empty() {
-        let watcher = spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk));
+        let watcher =
+            spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk), live)?;
         tokio::spawn(watcher.run());
     }
     if settings.retain_days > 0 {
@@ -35,4 +43,5 @@ pub fn start(settings: &RecordingsSettings, store: &Arc<dyn Store>, desk: &Arc<R
             Arc::clone(desk),
         ));
     }
+    Ok(())
 }
