@@ -175,6 +175,10 @@ pub struct SimulatePbx {
     /// Seed of the random choices (callers, scenarios, arrival times).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Write each recorded call's MixMonitor files (`<uniqueid>.wav`, `-rx.wav`,
+    /// `-tx.wav`, option `b`) into this folder, like Asterisk's monitor folder.
+    #[arg(long, value_name = "DIR")]
+    pub spool: Option<PathBuf>,
 }
 
 /// `tamas user …`

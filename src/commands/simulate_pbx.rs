@@ -27,6 +27,7 @@ pub async fn run(args: SimulatePbx) -> anyhow::Result<ExitCode> {
             pace: ReplayPace::RealTime,
             restamp: true,
         }),
+        spool: args.spool,
         ..SimSettings::lab()
     };
     println!("Simulated PBX: AMI on {address}");

@@ -19,6 +19,7 @@ use super::SimError;
 use super::callers::Customers;
 use super::clock::{EpochMicros, SimClock};
 use super::event::{ClassMask, SimEvent};
+use super::monitor::Monitor;
 use super::replay::{self, ReplayItem};
 use super::scenarios::Catalog;
 use super::settings::SimSettings;
@@ -75,6 +76,8 @@ pub(crate) struct Engine {
     pub(crate) shutdown: CancellationToken,
     /// The events of the replayed captures (empty unless replaying).
     pub(crate) replay_items: Arc<Vec<ReplayItem>>,
+    /// Writes the MixMonitor files, when a spool folder is set.
+    pub(crate) monitor: Option<Arc<Monitor>>,
     inner: Mutex<Inner>,
     events: broadcast::Sender<Emitted>,
 }
@@ -99,12 +102,16 @@ impl Engine {
             None => Vec::new(),
         };
         let (events, _) = broadcast::channel(settings.client_buffer.max(16));
+        let shutdown = CancellationToken::new();
+        let monitor =
+            (settings.spool.as_deref()).map(|dir| Monitor::new(dir, clock, shutdown.clone()));
         Ok(Arc::new(Engine {
             settings,
             clock,
             catalog,
-            shutdown: CancellationToken::new(),
+            shutdown,
             replay_items: Arc::new(replay_items),
+            monitor,
             inner: Mutex::new(inner),
             events,
         }))
@@ -133,6 +140,9 @@ impl Engine {
             bytes: event.to_bytes(),
             classes,
         });
+        if let Some(monitor) = &self.monitor {
+            monitor.observe(&event, at);
+        }
     }
 
     /// Logs an action received from a client.

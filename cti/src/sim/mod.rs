@@ -15,6 +15,8 @@
 //! - `engine`: the shared core (clock, state, counters, fan-out); `state` and `lists`: the
 //!   live channels and queues the list actions report; `clock`: sim time (Tokio time, so
 //!   tests can pause it); `event`: outgoing messages; `replay`: serving capture files.
+//! - `monitor`: MixMonitor's files (option `b`) written into a spool folder, when
+//!   [`SimSettings::spool`] is set.
 
 mod actions;
 mod callers;
@@ -23,6 +25,7 @@ mod clock;
 mod engine;
 mod event;
 mod lists;
+mod monitor;
 mod render;
 mod replay;
 mod scenarios;

@@ -154,6 +154,9 @@ impl ClientSession {
         if let Some(state) = &mut self.replay_state {
             state.apply(&event, at);
         }
+        if let Some(monitor) = &self.engine.monitor {
+            monitor.observe(&event, at);
+        }
         let classes = ClassMask::of_list(event.get("Privilege").unwrap_or(""));
         if self.mask.admits(classes) && self.send(&[event]).await.is_err() {
             return Flow::Close;

@@ -138,6 +138,9 @@ pub struct SimSettings {
     pub replay: Option<ReplaySettings>,
     /// Events buffered per client before a client too slow to read them is disconnected.
     pub client_buffer: usize,
+    /// Write MixMonitor files (`<uniqueid>.wav`, `-rx.wav`, `-tx.wav`, option `b`) of the
+    /// recorded calls into this folder, as Asterisk's monitor folder; `None` writes none.
+    pub spool: Option<PathBuf>,
 }
 
 impl SimSettings {
@@ -156,6 +159,7 @@ impl SimSettings {
             failed_login_delay: Duration::from_secs(1),
             replay: None,
             client_buffer: 65_536,
+            spool: None,
         }
     }
 }
