@@ -20,7 +20,13 @@ pub async fn run(args: SimulatePbx) -> anyhow::Result<ExitCode> {
         username: args.user,
         secret: SecretString::from(args.secret),
         agents: SimAgent::for_extensions(&args.agents),
-        calls_per_minute: args.calls_per_minute,
+        // Replaying serves the captures instead of generated calls: none are made (they
+        // would reach no client, yet write MixMonitor files with `--spool`).
+        calls_per_minute: if args.replay.is_empty() {
+            args.calls_per_minute
+        } else {
+            0.0
+        },
         seed: args.seed,
         replay: (!args.replay.is_empty()).then_some(ReplaySettings {
             files: args.replay,

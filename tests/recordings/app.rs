@@ -1,10 +1,10 @@
 //! `RecApp`: `tamas serve` on a free port over a fresh SQLite database, with a recordings
 //! data folder and a watched spool folder (scanned every second, files stable after one
-//! second) in a temporary folder. Users: agents `sara` (1001) and `reza` (1002),
-//! supervisor `boss`, admin `root`, with bearer tokens, and an ingest-only token of
-//! `root`.
+//! second) in a temporary folder, optionally connected to a PBX ([`RecOptions`]). Users:
+//! agents `sara` (1001) and `reza` (1002), supervisor `boss`, admin `root`, with bearer
+//! tokens, and an ingest-only token of `root`.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::sync::Arc;
@@ -48,7 +48,19 @@ pub struct RecApp {
     server: Child,
     pub database_url: String,
     settle_s: u64,
+    env: Vec<(String, OsString)>,
     _dir: tempfile::TempDir,
+}
+
+/// How [`RecApp::spawn_with`] starts the server.
+#[derive(Default)]
+pub struct RecOptions {
+    /// Spool files are stable after this many seconds (`stable_size_s`); 1 when 0.
+    pub settle_s: u64,
+    /// The spool folder to watch (the simulated PBX's, say); a fresh one when `None`.
+    pub spool: Option<PathBuf>,
+    /// More `TAMAS_…` variables (`[pbx]`, say).
+    pub env: Vec<(String, OsString)>,
 }
 
 impl Drop for RecApp {
@@ -65,12 +77,23 @@ impl RecApp {
 
     /// A server whose spool files are stable after `settle_s` seconds.
     pub async fn spawn_with_settle(settle_s: u64) -> RecApp {
+        Self::spawn_with(RecOptions {
+            settle_s,
+            ..RecOptions::default()
+        })
+        .await
+    }
+
+    /// A server started with `options`.
+    pub async fn spawn_with(options: RecOptions) -> RecApp {
+        let settle_s = options.settle_s.max(1);
         let dir = tempfile::tempdir().unwrap();
         let (database_url, store) = seeded_database(dir.path()).await;
         let data = dir.path().join("recordings");
-        let spool = dir.path().join("spool");
+        let spool = options.spool.unwrap_or_else(|| dir.path().join("spool"));
         std::fs::create_dir_all(&spool).unwrap();
-        let server = start_server(&database_url, &data, &spool, settle_s);
+        let env = options.env;
+        let server = start_server(&database_url, &data, &spool, settle_s, &env);
         let app = RecApp {
             url: server.0,
             store,
@@ -85,6 +108,7 @@ impl RecApp {
             server: server.1,
             database_url,
             settle_s,
+            env,
             _dir: dir,
         };
         app.wait_until_up().await;
@@ -95,8 +119,13 @@ impl RecApp {
     pub async fn restart(&mut self) {
         let _ = self.server.kill();
         let _ = self.server.wait();
-        let (url, server) =
-            start_server(&self.database_url, &self.data, &self.spool, self.settle_s);
+        let (url, server) = start_server(
+            &self.database_url,
+            &self.data,
+            &self.spool,
+            self.settle_s,
+            &self.env,
+        );
         self.url = url;
         self.server = server;
         self.wait_until_up().await;
@@ -256,6 +285,18 @@ impl RecApp {
 
     /// A finished call `linkedid` of `direction` handled by the agent on `extension`.
     pub async fn call(&self, linkedid: &str, direction: &str, extension: &str) -> CallId {
+        self.call_recorded(linkedid, direction, extension, None)
+            .await
+    }
+
+    /// The same, whose MixMonitor file (as the tracker saw it) is `recording_file`.
+    pub async fn call_recorded(
+        &self,
+        linkedid: &str,
+        direction: &str,
+        extension: &str,
+        recording_file: Option<&str>,
+    ) -> CallId {
         let started_at_ms = 1_795_342_979_000;
         self.store
             .record_call(&CallRecordInput {
@@ -288,7 +329,7 @@ impl RecApp {
                 hangup_by_extension: None,
                 hangup_cause: Some(16),
                 transfers: serde_json::json!([]),
-                recording_file: None,
+                recording_file: recording_file.map(str::to_owned),
                 click_id: None,
                 end_known: true,
             })
@@ -297,17 +338,22 @@ impl RecApp {
     }
 }
 
-fn start_server(database_url: &str, data: &Path, spool: &Path, settle_s: u64) -> (String, Child) {
+fn start_server(
+    database_url: &str,
+    data: &Path,
+    spool: &Path,
+    settle_s: u64,
+    more: &[(String, OsString)],
+) -> (String, Child) {
     let settle = settle_s.to_string();
-    serve(
-        database_url,
-        &[
-            ("TAMAS_RECORDINGS__DATA_DIR", data.as_os_str()),
-            ("TAMAS_RECORDINGS__SPOOL_DIRS", spool.as_os_str()),
-            ("TAMAS_RECORDINGS__SCAN_INTERVAL_S", OsStr::new("1")),
-            ("TAMAS_RECORDINGS__STABLE_SIZE_S", OsStr::new(&settle)),
-        ],
-    )
+    let mut env = vec![
+        ("TAMAS_RECORDINGS__DATA_DIR", data.as_os_str()),
+        ("TAMAS_RECORDINGS__SPOOL_DIRS", spool.as_os_str()),
+        ("TAMAS_RECORDINGS__SCAN_INTERVAL_S", OsStr::new("1")),
+        ("TAMAS_RECORDINGS__STABLE_SIZE_S", OsStr::new(&settle)),
+    ];
+    env.extend(more.iter().map(|(k, v)| (k.as_str(), v.as_os_str())));
+    serve(database_url, &env)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -11,6 +11,7 @@ mod support;
 mod app;
 mod expect;
 mod pages;
+mod pbx_spool;
 mod playback;
 mod retention;
 mod spool;

@@ -1,5 +1,6 @@
 //! The watched spool folder: every fixture recording taken once complete, never twice
-//! (not even after a restart), never deleted from the PBX's folder.
+//! (not even after a restart), never deleted from the PBX's folder; a recording that
+//! arrives after a restart still links to its call.
 
 use std::time::Duration;
 
@@ -130,4 +131,31 @@ async fn a_file_still_growing_is_not_taken() {
     let recording = app.recordings_of(call, 1).await.remove(0);
     assert_eq!(recording.duration_ms, Some(8280));
     assert_eq!(recording.channels, Some(1));
+}
+
+#[tokio::test]
+async fn a_recording_arriving_after_a_restart_links_to_its_call() {
+    let mut app = RecApp::spawn().await;
+    // Recorded on the agent's channel 1795342979.5 (the MixMonitor file the tracker saw),
+    // not the call's first channel; the call ended before the restart.
+    let call = app
+        .call_recorded(
+            "1795342979.1",
+            "inbound",
+            "1001",
+            Some("/var/spool/asterisk/monitor/1795342979.5.wav"),
+        )
+        .await;
+    app.restart().await;
+    for leg in ["", "-rx", "-tx"] {
+        std::fs::write(
+            app.spool.join(format!("1795342979.5{leg}.wav")),
+            crate::app::fixture(&format!("1795342979.0{leg}.wav")),
+        )
+        .unwrap();
+    }
+    let recording = app.recordings_of(call, 1).await.remove(0);
+    assert_eq!(recording.linkedid.as_deref(), Some("1795342979.1"));
+    assert_eq!(recording.uniqueid.as_deref(), Some("1795342979.5"));
+    assert_eq!(recording.duration_ms, Some(8280));
 }

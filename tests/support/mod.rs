@@ -206,3 +206,37 @@ pub async fn wait_until_up(url: &str) {
     }
     panic!("tamas serve never answered at {url}");
 }
+
+/// Starts `tamas simulate-pbx --listen 127.0.0.1:0 ARGS`, waits until it accepts AMI
+/// clients and returns it with its address (`host:port`).
+pub fn simulate_pbx(args: &[&std::ffi::OsStr]) -> (Child, String) {
+    let mut child = Command::new(tamas_bin())
+        .args(["simulate-pbx", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("TAMAS_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tamas simulate-pbx starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines
+        .by_ref()
+        .map(|l| l.expect("utf-8 output"))
+        .find(|l| l.contains("AMI on"))
+        .expect("the simulator prints its address");
+    std::thread::spawn(move || for _ in lines {});
+    let address = line
+        .split_whitespace()
+        .last()
+        .expect("an address")
+        .to_owned();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(&address).is_ok() {
+            return (child, address);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the simulated PBX never listened on {address}");
+}
