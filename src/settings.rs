@@ -460,5 +460,18 @@ mod tests {
             .to_rules(settings.metrics.service_level_target)
             .expect("alert rules");
         assert_eq!(rules, crate::alerts::AlertRules::default());
+        let timing = settings.recordings.spool_timing().expect("spool timing");
+        assert_eq!(timing.header_only, std::time::Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_header_only_file_never_waits_less_than_one_with_audio() {
+        let recordings = RecordingsSettings {
+            stable_size_s: 30,
+            stable_empty_s: 20,
+            ..RecordingsSettings::default()
+        };
+        let err = recordings.spool_timing().expect_err("refused");
+        assert!(err.to_string().contains("stable_empty_s"), "{err}");
     }
 }

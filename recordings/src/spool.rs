@@ -156,10 +156,10 @@ pub struct SpoolTiming {
 /// what is known of its `call`, whether its files hold audio (only looked at for a call
 /// nobody saw) and the time `now`:
 ///
-/// - [`CallState::InProgress`]: never;
-/// - [`CallState::Ended`]: once its files are the same (sizes and modification times) as
-///   at the previous scan, so the last bytes MixMonitor wrote at hangup are in;
-/// - [`CallState::Unknown`]: the same, and no file was modified within
+/// - in progress ([`CallState::InProgress`]), never;
+/// - ended ([`CallState::Ended`]), once its files are the same (sizes and modification
+///   times) as at the previous scan, so the last bytes MixMonitor wrote at hangup are in;
+/// - unknown ([`CallState::Unknown`]), the same, and no file was modified within
 ///   [`SpoolTiming::settle`] (with audio) or [`SpoolTiming::header_only`] (without) before
 ///   `now` — a modification time in the future counts as recent.
 pub fn is_ready(

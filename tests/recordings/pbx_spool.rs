@@ -6,13 +6,12 @@
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crm_core::Recording;
 
 use crate::app::{RecApp, RecOptions};
-use crate::support::simulate_pbx;
+use crate::support::{KillOnDrop, simulate_pbx};
 
 const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/asterisk");
 
@@ -43,17 +42,7 @@ async fn pbx_and_server(capture: &Path, spool: &Path) -> (KillOnDrop, RecApp) {
             .collect(),
     })
     .await;
-    (KillOnDrop(sim), app)
-}
-
-/// A child process killed when dropped.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    (sim, app)
 }
 
 /// Capture 01 with the caller's wait in the queue made `extra` longer: every `Timestamp`

@@ -207,19 +207,31 @@ pub async fn wait_until_up(url: &str) {
     panic!("tamas serve never answered at {url}");
 }
 
+/// A child process killed (and waited for) when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `tamas simulate-pbx --listen 127.0.0.1:0 ARGS`, waits until it accepts AMI
 /// clients and returns it with its address (`host:port`).
-pub fn simulate_pbx(args: &[&std::ffi::OsStr]) -> (Child, String) {
-    let mut child = Command::new(tamas_bin())
-        .args(["simulate-pbx", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env_remove("TAMAS_CONFIG")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tamas simulate-pbx starts");
-    let stdout = child.stdout.take().expect("stdout piped");
+pub fn simulate_pbx(args: &[&std::ffi::OsStr]) -> (KillOnDrop, String) {
+    let mut sim = KillOnDrop(
+        Command::new(tamas_bin())
+            .args(["simulate-pbx", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TAMAS_CONFIG")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tamas simulate-pbx starts"),
+    );
+    let stdout = sim.0.stdout.take().expect("stdout piped");
     let mut lines = BufReader::new(stdout).lines();
     let line = lines
         .by_ref()
@@ -234,7 +246,7 @@ pub fn simulate_pbx(args: &[&std::ffi::OsStr]) -> (Child, String) {
         .to_owned();
     for _ in 0..200 {
         if std::net::TcpStream::connect(&address).is_ok() {
-            return (child, address);
+            return (sim, address);
         }
         std::thread::sleep(Duration::from_millis(25));
     }

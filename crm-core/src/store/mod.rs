@@ -199,9 +199,10 @@ pub trait RecordingStore: Send + Sync {
     async fn set_call_keep(&self, call: CallId, keep: bool) -> StoreResult<()>;
     /// Whether a call is marked "keep".
     async fn call_kept(&self, call: CallId) -> StoreResult<bool>;
-    /// Records that the spool file `file_key` was taken; `false` if it already was.
+    /// Records that the spool recording (or file) known by `file_key` was taken; `false`
+    /// if it already was. The key is the watcher's: the store only compares it.
     async fn take_spool_file(&self, file_key: &str) -> StoreResult<bool>;
-    /// Whether the spool file `file_key` was taken before.
+    /// Whether the spool recording (or file) known by `file_key` was taken before.
     async fn spool_file_taken(&self, file_key: &str) -> StoreResult<bool>;
 }
 
