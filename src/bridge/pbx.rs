@@ -18,6 +18,7 @@ use tokio::sync::{Notify, broadcast, mpsc};
 
 use super::call_log::CallLogWriter;
 use super::pauses::{AgentPause, agent_pause};
+use crate::lifecycle::Stage;
 use crate::settings::{PbxSettings, PhoneSettings};
 
 /// How many call events a slow web subscriber may lag behind before it is told it lagged.
@@ -47,12 +48,15 @@ pub struct PbxLink {
 
 impl PbxLink {
     /// Connects to the PBX in the background and starts tracking its calls; finished calls
-    /// are written by `call_log`.
+    /// are written by `call_log`. The AMI client and the tracking loop are tasks of
+    /// `stage`: when it drains, the client logs off, and the loop ends after handing every
+    /// ended call to the call log.
     pub fn start(
         pbx: &PbxSettings,
         phone: &PhoneSettings,
         tracker_settings: TrackerSettings,
         call_log: CallLogWriter,
+        stage: &Stage,
     ) -> PbxLink {
         let client_settings = AmiClientSettings::new(
             pbx.host.clone(),
@@ -60,7 +64,8 @@ impl PbxLink {
             pbx.username.clone(),
             pbx.secret.expose_secret().into(),
         );
-        let (client, ami_events) = AmiClient::connect(client_settings);
+        let (client, ami_events) =
+            AmiClient::connect_in(client_settings, stage.tasks(), stage.drain_token());
         let tracker = CallTracker::new(tracker_settings)
             .with_number_normalizer(super::number_normalizer(phone));
         let live = Arc::new(RwLock::new(LiveCalls::new()));
@@ -69,7 +74,7 @@ impl PbxLink {
         let (pauses, _) = broadcast::channel(PAUSE_BUFFER);
         let board_changed = Arc::new(Notify::new());
         let address = format!("{}:{}", pbx.host, pbx.port);
-        tokio::spawn(track(
+        stage.spawn(track(
             address,
             ami_events,
             tracker,
@@ -102,7 +107,8 @@ struct View {
     board_changed: Arc<Notify>,
 }
 
-/// The tracking loop: runs until the AMI client shuts down.
+/// The tracking loop: runs until the AMI client has stopped and every event it read was
+/// handled.
 async fn track(
     address: String,
     mut ami_events: AmiEvents,
@@ -136,6 +142,13 @@ async fn track(
                     .is_ok_and(|mut queues| queues.connection_lost());
                 if changed {
                     view.board_changed.notify_one();
+                }
+            }
+            AmiEvent::Stopped { logged_off } => {
+                if logged_off {
+                    tracing::info!(pbx = %address, "logged off the PBX");
+                } else {
+                    tracing::info!(pbx = %address, "left the PBX (no session, or no answer to Logoff)");
                 }
             }
             AmiEvent::LoginFailed { message } => {

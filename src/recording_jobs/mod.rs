@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crm_core::Store;
 use web::recording_desk::RecordingDesk;
 
+use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;
 
 /// The desk for `settings`, recording calls of the PBX named `pbx`.
@@ -22,17 +23,23 @@ pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {
 }
 
 /// Starts the spool watcher (when folders are configured) and the retention job (when
-/// `retain_days` is set); they run until the process ends.
-pub fn start(settings: &RecordingsSettings, store: &Arc<dyn Store>, desk: &Arc<RecordingDesk>) {
+/// `retain_days` is set) as tasks of `stage`; they run until it drains.
+pub fn start(
+    settings: &RecordingsSettings,
+    store: &Arc<dyn Store>,
+    desk: &Arc<RecordingDesk>,
+    stage: &Stage,
+) {
     if !settings.spool_dirs.is_empty() {
         let watcher = spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk));
-        tokio::spawn(watcher.run());
+        stage.spawn(watcher.run(stage.clone()));
     }
     if settings.retain_days > 0 {
-        tokio::spawn(retention::run_daily(
+        stage.spawn(retention::run_daily(
             settings.retain_days,
             Arc::clone(store),
             Arc::clone(desk),
+            stage.clone(),
         ));
     }
 }

@@ -15,6 +15,7 @@ use crm_core::Store;
 use recordings::{SpoolGroup, Uniqueid, is_complete, read_bounded, scan_spool};
 use web::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
 
+use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;
 
 /// Watches the configured spool folders.
@@ -47,18 +48,28 @@ impl SpoolWatcher {
         }
     }
 
-    /// Scans forever.
-    pub async fn run(mut self) {
+    /// Scans until `stage` drains: the ingest in flight then finishes and no other starts
+    /// (unless the shutdown deadline passes first: the ingest is abandoned, and the
+    /// recording taken again at the next start, stored once).
+    pub async fn run(mut self, stage: Stage) {
         let mut ticks = tokio::time::interval(self.interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
-            self.scan_once().await;
+            tokio::select! {
+                () = stage.draining() => return,
+                _ = ticks.tick() => {}
+            }
+            self.scan(Some(&stage)).await;
         }
     }
 
     /// One pass over every folder.
     pub async fn scan_once(&mut self) {
+        self.scan(None).await;
+    }
+
+    /// One pass, stopping early when `stage` drains.
+    async fn scan(&mut self, stage: Option<&Stage>) {
         for dir in self.dirs.clone() {
             let scanned = {
                 let dir = dir.clone();
@@ -77,10 +88,33 @@ impl SpoolWatcher {
             };
             let mut seen = HashMap::new();
             for group in scan.groups {
+                if stage.is_some_and(Stage::is_draining) {
+                    return;
+                }
                 let key = (dir.clone(), group.uniqueid.clone());
                 let previous = self.previous.get(&key);
-                if let Err(err) = self.consider(&group, previous).await {
-                    tracing::warn!(uniqueid = %group.uniqueid, error = %err, "spool recording not taken yet");
+                let considered = match stage {
+                    Some(stage) => tokio::select! {
+                        biased;
+                        () = stage.abandoning() => {
+                            stage.gave_up(1);
+                            tracing::error!(uniqueid = %group.uniqueid, "shutdown deadline passed: spool recording ingest abandoned (taken again at the next start)");
+                            return;
+                        }
+                        considered = self.consider(&group, previous) => considered,
+                    },
+                    None => self.consider(&group, previous).await,
+                };
+                match considered {
+                    Ok(true) => {
+                        if let Some(stage) = stage {
+                            stage.finished_one();
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(err) => {
+                        tracing::warn!(uniqueid = %group.uniqueid, error = %err, "spool recording not taken yet");
+                    }
                 }
                 seen.insert(key, group);
             }
@@ -89,14 +123,15 @@ impl SpoolWatcher {
         }
     }
 
-    /// Ingests `group` if it is complete and was not taken before.
+    /// Ingests `group` if it is complete and was not taken before; true when it was taken
+    /// now (stored, quarantined or refused).
     async fn consider(
         &self,
         group: &SpoolGroup,
         previous: Option<&SpoolGroup>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let Some(mixed) = &group.mixed else {
-            return Ok(()); // legs alone: wait for the mixed file
+            return Ok(false); // legs alone: wait for the mixed file
         };
         let file_key = group
             .files()
@@ -104,7 +139,7 @@ impl SpoolWatcher {
             .collect::<Vec<_>>()
             .join("|");
         if self.store.spool_file_taken(&file_key).await? {
-            return Ok(());
+            return Ok(false);
         }
         let uniqueid = group.uniqueid.to_string();
         // The call log holds a call once the tracker saw it end.
@@ -114,7 +149,7 @@ impl SpoolWatcher {
             .await?
             .is_some();
         if !is_complete(group, previous, call_ended, SystemTime::now(), self.settle) {
-            return Ok(());
+            return Ok(false);
         }
         let max = self.desk.settings.limits.max_bytes;
         let read = |file: Option<&recordings::SpoolFile>| match file {
@@ -135,7 +170,7 @@ impl SpoolWatcher {
                 // Left where it is (never deleted) for an operator to look at.
                 tracing::error!(%uniqueid, error = %err, "spool recording too large: left in the spool folder");
                 self.store.take_spool_file(&file_key).await?;
-                return Ok(());
+                return Ok(true);
             }
             (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return Err(err.into()),
         };
@@ -159,6 +194,6 @@ impl SpoolWatcher {
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 }

@@ -22,6 +22,8 @@ use super::messages::{ClientMessage, HelloUser, Reply};
 
 /// WebSocket close code for a policy violation: here, not reading.
 const POLICY_VIOLATION: u16 = 1008;
+/// WebSocket close code for an endpoint going away (server shutdown, silent peer).
+const GOING_AWAY: u16 = 1001;
 /// How long the closing frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -34,7 +36,7 @@ enum Stop {
     TooSlow,
     /// Nothing heard from the client for the idle timeout.
     Silent,
-    /// The hub let go of the socket (server shutting down).
+    /// The hub let go of the socket or closed (server shutting down).
     Released,
 }
 
@@ -99,7 +101,16 @@ impl Connection {
 /// Serves one upgraded socket of `user` until it ends; `last_seq` asks for a replay first.
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Option<u64>) {
-    let (sink, stream) = socket.split();
+    let _counted = hub.socket_token();
+    let (mut sink, stream) = socket.split();
+    if hub.is_closing() {
+        let frame = CloseFrame {
+            code: GOING_AWAY,
+            reason: Utf8Bytes::from_static("server going away"),
+        };
+        let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        return;
+    }
     let Some(registration) = hub.register(user.id, last_seq) else {
         let (_, overflowed) = oneshot::channel();
         let connection = Connection {
@@ -139,9 +150,9 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
         }
         Stop::Silent => {
             tracing::info!(socket = socket_id, "socket silent: closed");
-            connection.close(1001, "no answer to pings").await;
+            connection.close(GOING_AWAY, "no answer to pings").await;
         }
-        Stop::Released => connection.close(1001, "server going away").await,
+        Stop::Released => connection.close(GOING_AWAY, "server going away").await,
         Stop::Gone => tracing::debug!(socket = socket_id, "socket closed"),
     }
 }
@@ -177,6 +188,7 @@ async fn serve(
         let step = tokio::select! {
             biased;
             dropped = &mut connection.overflowed => Err(dropped_by_hub(dropped)),
+            () = hub.closing() => Err(Stop::Released),
             frame = frames.recv() => match frame {
                 Some(frame) => connection.write(Message::Text(frame)).await,
                 None => Err(Stop::Released),
