@@ -99,6 +99,10 @@ impl Application {
             pbx.as_ref().map(|pbx| pbx.call_log.written()),
             lifecycle.alerts(),
         );
+        // Everyone listens now: the link may tell them where the calls taken back are.
+        if let Some(pbx) = &pbx {
+            pbx.begin();
+        }
         Ok(Self {
             listener,
             state,
@@ -165,7 +169,8 @@ pub async fn open_store(url: &str, region: &str) -> anyhow::Result<Arc<dyn Store
 }
 
 /// Connects to the configured PBX in the background: the tracker knows the configured
-/// agents plus every user with an extension, and finished calls go to the call log. The
+/// agents plus every user with an extension, takes back the calls in progress of the last
+/// run, and finished calls go to the call log. The
 /// link's tasks belong to `lifecycle`'s `pbx` stage, the writer's to its `call log` stage.
 pub async fn start_pbx_link(
     settings: &Settings,
@@ -185,12 +190,15 @@ pub async fn start_pbx_link(
         })
         .collect();
     let tracker = tracker_settings(&settings.pbx, &agents);
-    let call_log = CallLogWriter::start(Arc::clone(store), lifecycle.call_log());
+    let restored = crate::bridge::open_calls::load(store, &settings.pbx.name).await?;
+    let call_log =
+        CallLogWriter::start(Arc::clone(store), &settings.pbx.name, lifecycle.call_log());
     Ok(PbxLink::start(
         &settings.pbx,
         &settings.phone,
         tracker,
         call_log,
+        restored,
         lifecycle.pbx(),
     ))
 }
