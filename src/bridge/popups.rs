@@ -274,9 +274,10 @@ impl Popups {
         let mut jobs = Vec::with_capacity(2);
         if let Some(request) = ring {
             let users = Arc::clone(&self.users);
-            jobs.push(Job::Pending(self.stage.spawn(async move {
-                vec![build_popup(&users, request).await]
-            })));
+            jobs.push(Job::Pending(
+                self.stage
+                    .spawn(async move { vec![build_popup(&users, request).await] }),
+            ));
         }
         if !messages.is_empty() {
             jobs.push(job(&self.users, self.stage.tasks(), messages));

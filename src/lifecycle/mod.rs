@@ -260,7 +260,10 @@ mod tests {
             worker.gave_up(2);
         });
         let deadline = Instant::now() + Duration::from_secs(1);
-        assert!(!stage.finish(deadline).await, "still running at the deadline");
+        assert!(
+            !stage.finish(deadline).await,
+            "still running at the deadline"
+        );
         lifecycle.abandon_all();
         stage.tasks().wait().await;
         assert_eq!(stage.abandoned_count(), 2);
