@@ -169,7 +169,7 @@ async fn track(
             if let CallEventKind::Ended(record) = &call_event.kind
                 && finished.send((**record).clone()).await.is_err()
             {
-                tracing::error!(linkedid = %record.linkedid, "the call log writer stopped");
+                tracing::error!(linkedid = %record.linkedid, record = ?record, "the call log writer stopped: call NOT written");
             }
             // No subscriber is fine: nobody is watching.
             let _ = events.send(call_event);
