@@ -439,6 +439,10 @@ mod tests {
         let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
         let settings = Settings::load(Some(Path::new(sample))).expect("sample config loads");
         assert_eq!(settings.pbx.trunks, vec!["trunk".to_owned()]);
+        assert_eq!(
+            settings.server.shutdown_timeout(),
+            crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
+        );
         assert!(!settings.pbx.secret.expose_secret().is_empty());
         let debug = format!("{settings:?}");
         assert!(!debug.contains(settings.pbx.secret.expose_secret()));

@@ -233,14 +233,14 @@ impl Stage {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_stage_drains_its_tasks_and_counts_what_they_finished() {
         let lifecycle = Lifecycle::new(DEFAULT_SHUTDOWN_TIMEOUT);
         let stage = lifecycle.call_log().clone();
         let worker = stage.clone();
         stage.spawn(async move {
             worker.draining().await;
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
             worker.finished_one();
         });
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(stage.running(), 0);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_stage_past_its_deadline_is_reported_and_can_be_abandoned() {
         let lifecycle = Lifecycle::new(DEFAULT_SHUTDOWN_TIMEOUT);
         let stage = lifecycle.alerts().clone();

@@ -256,9 +256,9 @@ impl Hub {
         self.shared.sockets.wait().await;
     }
 
-    /// Resolves when the hub closes.
-    pub(crate) fn closing(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
-        self.shared.closing.cancelled()
+    /// A token cancelled when the hub closes.
+    pub(crate) fn closing_token(&self) -> CancellationToken {
+        self.shared.closing.clone()
     }
 
     /// Whether the hub has closed.

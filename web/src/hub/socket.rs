@@ -15,6 +15,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, timeout};
+use tokio_util::sync::CancellationToken;
 
 use super::Hub;
 use super::backlog::{Frame, Replay};
@@ -52,6 +53,8 @@ struct Connection {
     sink: SplitSink<WebSocket, Message>,
     overflowed: oneshot::Receiver<()>,
     write_timeout: Duration,
+    /// Cancelled when the hub closes: a write to a client that does not read stops then.
+    closing: CancellationToken,
 }
 
 impl Connection {
@@ -64,6 +67,7 @@ impl Connection {
                 Err(_) => Err(Stop::TooSlow),
             },
             dropped = &mut self.overflowed => Err(dropped_by_hub(dropped)),
+            () = self.closing.cancelled() => Err(Stop::Released),
         }
     }
 
@@ -117,6 +121,7 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
             sink,
             overflowed,
             write_timeout: CLOSE_TIMEOUT,
+            closing: hub.closing_token(),
         };
         connection
             .close(POLICY_VIOLATION, "too many connections")
@@ -129,6 +134,7 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
         sink,
         overflowed: registration.overflowed,
         write_timeout: hub.settings().idle_timeout,
+        closing: hub.closing_token(),
     };
     let stop = serve(
         &mut connection,
@@ -188,7 +194,7 @@ async fn serve(
         let step = tokio::select! {
             biased;
             dropped = &mut connection.overflowed => Err(dropped_by_hub(dropped)),
-            () = hub.closing() => Err(Stop::Released),
+            () = connection.closing.cancelled() => Err(Stop::Released),
             frame = frames.recv() => match frame {
                 Some(frame) => connection.write(Message::Text(frame)).await,
                 None => Err(Stop::Released),
