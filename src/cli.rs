@@ -179,6 +179,32 @@ pub struct SimulatePbx {
     /// `-tx.wav`, option `b`) into this folder, like Asterisk's monitor folder.
     #[arg(long, value_name = "DIR")]
     pub spool: Option<PathBuf>,
+    /// Append one JSON line per finished call to this file: what the PBX really did
+    /// (`tamas replay`'s field names).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// Which calls are generated, with optional weights, e.g.
+    /// `inbound-answered:3,inbound-abandoned,ring-no-answer` (default: every kind but
+    /// click-to-call). Kinds: inbound-answered, inbound-abandoned, ring-no-answer,
+    /// ringall-answered, outbound, internal, hold, blind-transfer, attended-transfer.
+    #[arg(long, value_name = "KIND[:WEIGHT],…", value_parser = parse_scenarios)]
+    pub scenarios: Option<ScenarioMix>,
+    /// How long answered calls' talk lasts, in seconds (`10-40`, or `15`); never shorter
+    /// than captured.
+    #[arg(long, value_name = "MIN-MAX")]
+    pub talk_seconds: Option<cti::sim::SecondsRange>,
+    /// How long queue callers wait before an agent answers (or before hanging up, for
+    /// abandoned calls), in seconds (`5-30`); never shorter than captured.
+    #[arg(long, value_name = "MIN-MAX")]
+    pub wait_seconds: Option<cti::sim::SecondsRange>,
+}
+
+/// The call mix of `simulate-pbx --scenarios`: kinds of calls with their weights.
+#[derive(Clone, Debug)]
+pub struct ScenarioMix(pub Vec<(cti::sim::Scenario, u32)>);
+
+fn parse_scenarios(text: &str) -> Result<ScenarioMix, cti::sim::SimError> {
+    cti::sim::parse_mix(text).map(ScenarioMix)
 }
 
 /// `tamas user …`

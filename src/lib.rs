@@ -9,6 +9,8 @@
 //! - [`commands`]: one module per command (`serve`, `demo`, `migrate`, `user`, `token`,
 //!   `import`, `contacts`, `replay`, `simulate-pbx`).
 //! - [`startup`]: [`startup::Application`], the whole service on a bound listener.
+//! - [`lifecycle`]: [`lifecycle::Lifecycle`], which owns every background task in stages
+//!   and stops them in order, within a deadline, on SIGTERM or Ctrl-C.
 //! - [`demo`]: the demo's users and contacts.
 //! - [`metrics_job`]: the per-call figures (service level, first contact, FCR) stored
 //!   on each call.
@@ -20,6 +22,7 @@ pub mod bridge;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod lifecycle;
 pub mod metrics_job;
 pub mod recording_jobs;
 pub mod settings;

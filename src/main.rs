@@ -15,7 +15,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tamas::commands::run(cli)) {
+    let result = runtime.block_on(tamas::commands::run(cli));
+    // Whatever a command left running (a blocking file read, a task given up at the
+    // shutdown deadline) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("tamas: {err:#}");

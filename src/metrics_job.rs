@@ -12,6 +12,8 @@ use crm_core::metrics::per_call::same_figures;
 use crm_core::metrics::{MetricsSettings, call_metrics, classify_fcr};
 use crm_core::{CallFilter, Store, StoreResult};
 
+use crate::lifecycle::Stage;
+
 /// How often the job runs.
 const EVERY: Duration = Duration::from_secs(60);
 
@@ -93,20 +95,31 @@ async fn settle_slice(
     Ok(changed)
 }
 
-/// Runs [`settle_all`] once, then [`settle`] every minute, in the background; a failed
-/// run is logged and tried again on the next.
-pub fn start(store: Arc<dyn Store>, settings: MetricsSettings) {
-    tokio::spawn(async move {
+/// Runs [`settle_all`] once, then [`settle`] every minute, as a task of `stage`; a failed
+/// run is logged and tried again on the next. When the stage drains the task ends (a run
+/// in progress finishes, unless the shutdown deadline passes: every run can be redone).
+pub fn start(store: Arc<dyn Store>, settings: MetricsSettings, stage: &Stage) {
+    let stage = stage.clone();
+    stage.clone().spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut whole_log_done = false;
         loop {
-            every.tick().await;
+            tokio::select! {
+                () = stage.draining() => return,
+                _ = every.tick() => {}
+            }
             let now_ms = web::clock::now_ms();
-            let run = if whole_log_done {
-                settle(store.as_ref(), &settings, now_ms).await
-            } else {
-                settle_all(store.as_ref(), &settings, now_ms).await
+            let run = async {
+                if whole_log_done {
+                    settle(store.as_ref(), &settings, now_ms).await
+                } else {
+                    settle_all(store.as_ref(), &settings, now_ms).await
+                }
+            };
+            let run = tokio::select! {
+                () = stage.abandoning() => return,
+                run = run => run,
             };
             match run {
                 Ok(changed) => {

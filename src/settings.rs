@@ -300,12 +300,24 @@ impl MetricsSettings {
 pub struct ServerSettings {
     /// Address the HTTP server listens on.
     pub listen: SocketAddr,
+    /// The longest a shutdown (SIGTERM, Ctrl-C) may take: HTTP closed, the PBX logged off,
+    /// the queued call-log writes, recording ingests and alert actions drained. Past it
+    /// what is left is logged and the process exits with a failure status.
+    pub shutdown_timeout_s: u64,
+}
+
+impl ServerSettings {
+    /// [`shutdown_timeout_s`](Self::shutdown_timeout_s) as a duration.
+    pub fn shutdown_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_timeout_s)
+    }
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            shutdown_timeout_s: crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(),
         }
     }
 }
@@ -451,6 +463,10 @@ mod tests {
         let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
         let settings = Settings::load(Some(Path::new(sample))).expect("sample config loads");
         assert_eq!(settings.pbx.trunks, vec!["trunk".to_owned()]);
+        assert_eq!(
+            settings.server.shutdown_timeout(),
+            crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
+        );
         assert!(!settings.pbx.secret.expose_secret().is_empty());
         let debug = format!("{settings:?}");
         assert!(!debug.contains(settings.pbx.secret.expose_secret()));

@@ -1,4 +1,6 @@
-//! Start-up: open the store, bind the listener, run the service until asked to stop.
+//! Start-up: open the store, bind the listener, start the PBX link and the background
+//! tasks in the stages of a [`Lifecycle`], run the service until asked to stop, then stop
+//! it in order ([`crate::lifecycle::shutdown`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,35 +8,37 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use crm_core::Store;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::alerts::AlertEngine;
 use crate::bridge::agent_users::AgentUsers;
 use crate::bridge::call_log::CallLogWriter;
 use crate::bridge::mapping::KnownAgent;
 use crate::bridge::{PbxLink, tracker_settings};
+use crate::lifecycle::Lifecycle;
+use crate::lifecycle::report::ShutdownReport;
 use crate::settings::Settings;
 
 /// The whole service, bound to its port and ready to run.
 pub struct Application {
     listener: TcpListener,
     state: web::AppState,
-    /// Keeps the PBX link (and so its AMI connection) alive while the service runs.
-    pbx: Option<PbxLink>,
+    /// Owns every background task (the PBX link's too) and stops them in order.
+    lifecycle: Lifecycle,
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port) and prepares the service over `store`,
-    /// with the live view of `pbx` when there is one, its AMI client for click-to-call and
-    /// pauses, and the popups and the alert engine fed by its call events.
+    /// Prepares the service over `store` on an already bound `listener`, with the live
+    /// view of `pbx` when there is one, its AMI client for click-to-call and pauses, and
+    /// the popups and the alert engine fed by its call events; every background task is
+    /// started in a stage of `lifecycle` (the PBX link's already are).
     pub async fn build(
         settings: &Settings,
         store: Arc<dyn Store>,
-        listen: SocketAddr,
+        listener: TcpListener,
         pbx: Option<PbxLink>,
+        lifecycle: Lifecycle,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
         let mut state = web::AppState::new(store);
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
         state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
@@ -42,6 +46,8 @@ impl Application {
         state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
             settings.dialer.to_web()?,
         ));
+        // Click-to-call followers end when the AMI client stops: they belong to its stage.
+        state.tasks = lifecycle.pbx().tasks().clone();
         let desk = Arc::new(crate::recording_jobs::desk(
             &settings.recordings,
             &settings.pbx.name,
@@ -51,8 +57,9 @@ impl Application {
             &state.store,
             &desk,
             pbx.as_ref().map(|pbx| Arc::clone(&pbx.live)),
+            lifecycle.recordings(),
         )?;
-        crate::metrics_job::start(Arc::clone(&state.store), state.metrics);
+        crate::metrics_job::start(Arc::clone(&state.store), state.metrics, lifecycle.jobs());
         state.recordings = Some(desk);
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
@@ -62,8 +69,9 @@ impl Application {
                 state.hub.clone(),
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
+                lifecycle.jobs(),
             );
-            web::wallboard::feed::spawn(
+            lifecycle.jobs().spawn(web::wallboard::feed::run(
                 state.clone(),
                 web::wallboard::feed::Feed {
                     board: Arc::clone(&pbx.queues),
@@ -71,8 +79,9 @@ impl Application {
                     calls: pbx.events.subscribe(),
                     calls_written: pbx.call_log.written(),
                     rolling_hours: settings.wallboard.rolling_hours,
+                    stop: lifecycle.jobs().drain_token(),
                 },
-            );
+            ));
         }
         // Callbacks for abandoned calls and the other alerts, pushed to supervisors; without
         // a PBX only the lead and service-level rules have anything to look at.
@@ -87,11 +96,18 @@ impl Application {
                 .to_rules(settings.metrics.service_level_target)?,
             state.metrics,
         )
-        .start(pbx.as_ref().map(|pbx| pbx.call_log.written()));
+        .start(
+            pbx.as_ref().map(|pbx| pbx.call_log.written()),
+            lifecycle.alerts(),
+        );
+        // Everyone listens now: the link may tell them where the calls taken back are.
+        if let Some(pbx) = &pbx {
+            pbx.begin();
+        }
         Ok(Self {
             listener,
             state,
-            pbx,
+            lifecycle,
         })
     }
 
@@ -100,19 +116,44 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then stops everything in order within
+    /// `server.shutdown_timeout_s` ([`crate::lifecycle::shutdown`]) and says what it did.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let served = web::serve(self.listener, self.state, shutdown)
-            .await
-            .context("HTTP server failed");
-        if let Some(pbx) = self.pbx {
-            pbx.client.shutdown().await;
+    ) -> anyhow::Result<ShutdownReport> {
+        let Application {
+            listener,
+            state,
+            lifecycle,
+        } = self;
+        let hub = state.hub.clone();
+        let stop_accepting = CancellationToken::new();
+        let server = web::serve(listener, state, stop_accepting.clone().cancelled_owned());
+        tokio::pin!(server);
+        let failed = tokio::select! {
+            served = &mut server => Some(served.context("HTTP server failed")),
+            () = shutdown => None,
+        };
+        stop_accepting.cancel();
+        let report = match failed {
+            // The server is gone already: stop the rest all the same.
+            Some(_) => lifecycle.shut_down(std::future::ready(Ok(())), &hub).await,
+            None => lifecycle.shut_down(server, &hub).await,
+        };
+        report.log();
+        match failed {
+            Some(Err(err)) => Err(err),
+            _ => Ok(report),
         }
-        served
     }
+}
+
+/// Binds the HTTP listener (port 0 picks a free port).
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))
 }
 
 /// Connects to the database named by `url` and applies the migrations; numbers written
@@ -129,10 +170,13 @@ pub async fn open_store(url: &str, region: &str) -> anyhow::Result<Arc<dyn Store
 }
 
 /// Connects to the configured PBX in the background: the tracker knows the configured
-/// agents plus every user with an extension, and finished calls go to the call log.
+/// agents plus every user with an extension, takes back the calls in progress of the last
+/// run, and finished calls go to the call log. The
+/// link's tasks belong to `lifecycle`'s `pbx` stage, the writer's to its `call log` stage.
 pub async fn start_pbx_link(
     settings: &Settings,
     store: &Arc<dyn Store>,
+    lifecycle: &Lifecycle,
 ) -> anyhow::Result<PbxLink> {
     let agents: Vec<KnownAgent> = store
         .list_users()
@@ -147,16 +191,20 @@ pub async fn start_pbx_link(
         })
         .collect();
     let tracker = tracker_settings(&settings.pbx, &agents);
-    let call_log = CallLogWriter::start(Arc::clone(store));
+    let restored = crate::bridge::open_calls::load(store, &settings.pbx.name).await?;
+    let call_log =
+        CallLogWriter::start(Arc::clone(store), &settings.pbx.name, lifecycle.call_log());
     Ok(PbxLink::start(
         &settings.pbx,
         &settings.phone,
         tracker,
         call_log,
+        restored,
+        lifecycle.pbx(),
     ))
 }
 
-/// Completes on Ctrl-C or SIGTERM.
+/// Completes on Ctrl-C or SIGTERM (logging which).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -174,9 +222,9 @@ pub async fn shutdown_signal() {
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+    let signal = tokio::select! {
+        () = ctrl_c => "Ctrl-C",
+        () = terminate => "SIGTERM",
+    };
+    tracing::info!(signal, "stop requested");
 }

@@ -1,5 +1,5 @@
 //! `tamas demo` started as a real process: it prints its URL and the demo logins, and
-//! answers `/healthz` and `/readyz`.
+//! answers `/healthz` and `/readyz`; SIGTERM stops it cleanly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,7 +61,11 @@ async fn demo_starts_and_answers_health_checks() {
 async fn demo_restarted_on_the_same_folder_keeps_its_data() {
     let data = tempfile::tempdir().expect("temp dir");
     let first = TamasProcess::demo(data.path()).await;
-    drop(first);
+    let stopped = first.terminate().await;
+    assert!(
+        stopped.success(),
+        "the demo (Tamas, then its simulated PBX) stops cleanly on SIGTERM: {stopped:?}"
+    );
     let second = TamasProcess::demo(data.path()).await;
     let found = second.run_cli(&["contacts", "find", "09121234567", "--json"]);
     assert!(found.status.success(), "{found:?}");

@@ -10,7 +10,7 @@
 //!   stored as SHA-256.
 //! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
 //!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`],
-//!   [`CallbackStore`], [`AlertStore`]), its SQLite and
+//!   [`CallbackStore`], [`AlertStore`], [`OpenCallStore`]), its SQLite and
 //!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
 //!   memory in front of the store.
@@ -52,13 +52,14 @@ pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewP
 pub use domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
+pub use domain::open_call::{OpenCallRow, OpenCallWrite};
 pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};
 pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer};
 pub use store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, PgStore, RecordingStore,
-    SqliteStore, Store, UserStore, WorkStore, connect,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
+    RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

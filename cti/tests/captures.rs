@@ -47,17 +47,51 @@ fn lab_settings() -> TrackerSettings {
     }
 }
 
-/// The captures a scenario is replayed from: the killed PBX is followed by the reconnect.
+/// The captures a scenario is replayed from.
 fn connections(scenario: &str) -> Vec<String> {
-    let mut files = vec![format!("{FIXTURES}/{scenario}.ami")];
-    if scenario == "11-asterisk-killed" {
-        files.push(format!("{FIXTURES}/11-reconnect-resync.ami"));
+    vec![format!("{FIXTURES}/{scenario}.ami")]
+}
+
+/// When the killed PBX's connection reached EOF (`run_notes.eof_time`), PBX time in ms.
+fn killed_eof_ms() -> i64 {
+    let facts: Value = serde_json::from_slice(
+        &std::fs::read(format!("{FIXTURES}/11-asterisk-killed.facts.json")).unwrap(),
+    )
+    .unwrap();
+    ts_ms(&facts["run_notes"]["eof_time"])
+}
+
+/// Replays the killed PBX the way the live link sees it: the last event came a second
+/// before the kill, and the link knows the EOF's time by its own clock (it tells the
+/// tracker with `observe_pbx_time` before `connection_lost`). Then the reconnect.
+fn replay_killed(tracker: &mut CallTracker) -> Vec<CallRecord> {
+    let mut events = Vec::new();
+    let bytes = std::fs::read(format!("{FIXTURES}/11-asterisk-killed.ami")).unwrap();
+    let mut frames = cti::ami::Frames::new(bytes::Bytes::from(bytes));
+    while let Some(Ok(frame)) = frames.next() {
+        if let cti::ami::Frame::Message(msg) = frame {
+            tracker.handle(&msg, &mut events);
+        }
     }
-    files
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e.kind, CallEventKind::Ended(_)))
+    );
+    tracker.observe_pbx_time(killed_eof_ms());
+    tracker.connection_lost();
+    replay_files(tracker, &[format!("{FIXTURES}/11-reconnect-resync.ami")])
+        .unwrap()
+        .records
 }
 
 fn replay_scenario(scenario: &str) -> Vec<CallRecord> {
     let mut tracker = CallTracker::new(lab_settings()).with_number_normalizer(ir_e164);
+    if scenario == "11-asterisk-killed" {
+        let records = replay_killed(&mut tracker);
+        assert_eq!(tracker.open_calls(), 0);
+        return records;
+    }
     let replay = replay_files(&mut tracker, &connections(scenario)).unwrap();
     assert_eq!(replay.stats.open_calls, 0, "{scenario}: calls left open");
     assert_eq!(replay.stats.truncated_bytes, 0, "{scenario}");
@@ -148,6 +182,23 @@ fn check(scenario: &str, want: &serde_json::Map<String, Value>, rec: &CallRecord
                     }
                 }
             }
+            "transfers" => {
+                let want_t = value.as_array().unwrap();
+                assert_eq!(rec.transfers.len(), want_t.len(), "{}", ctx(key));
+                for (got, w) in rec.transfers.iter().zip(want_t) {
+                    let got_json = serde_json::to_value(got).unwrap();
+                    assert_eq!(got_json["kind"], w["type"], "{}", ctx(key));
+                    assert_eq!(got.succeeded, w["result"] == "Success", "{}", ctx(key));
+                    assert_eq!(got.to_extension.as_deref(), w["to_extension"].as_str());
+                    // `PJSIP/1001-00000014` → 1001
+                    let from = w["from_channel"]
+                        .as_str()
+                        .and_then(|c| c.split('/').nth(1))
+                        .and_then(|c| c.split('-').next());
+                    assert_eq!(got.from_extension.as_deref(), from, "{}", ctx(key));
+                    assert_epoch_ms(&ctx(key), Some(got.at_ms), &w["at"]);
+                }
+            }
             "queue_joined_ts" => assert_epoch_ms(&ctx(key), rec.queue_joined_at_ms, value),
             "agent_connected_ts" => assert_epoch_ms(&ctx(key), rec.agent_connected_at_ms, value),
             "answered_ts" => assert_epoch_ms(&ctx(key), rec.answered_at_ms, value),
@@ -161,7 +212,18 @@ fn check(scenario: &str, want: &serde_json::Map<String, Value>, rec: &CallRecord
                 }
             }
             "wait_s_queue_log" => assert_within_s(&ctx(key), rec.wait_ms, value),
-            "talk_s_queue_log" => assert_within_s(&ctx(key), rec.talk_ms, value),
+            "talk_s_queue_log" => {
+                // A transfer's queue_log calltime is the answering agent's own part.
+                let talk = if rec.transfers.is_empty() {
+                    rec.talk_ms
+                } else {
+                    rec.agent_segments
+                        .iter()
+                        .find(|s| Some(&s.extension) == rec.answered_by_extension.as_ref())
+                        .and_then(|s| s.talk_ms)
+                };
+                assert_within_s(&ctx(key), talk, value)
+            }
             "ring_s_queue_log" => {
                 let answered = rec
                     .agents_rung
@@ -239,8 +301,15 @@ fn every_capture_gives_exactly_the_expected_calls() {
                 .unwrap();
             check(&scenario, w, rec);
             assert_eq!(rec.pbx, "lab");
-            assert_eq!(rec.hold_ms, 0, "{scenario}: queue music is not hold");
-            assert!(rec.transfers.is_empty(), "{scenario}");
+            if scenario == "05-attended-transfer" {
+                // 1001 put the caller on hold (`Hold`) to consult 1003.
+                assert!(rec.hold_ms > 0, "{scenario}: the consultation is hold");
+            } else {
+                assert_eq!(rec.hold_ms, 0, "{scenario}: queue music is not hold");
+            }
+            if !w.contains_key("transfers") {
+                assert!(rec.transfers.is_empty(), "{scenario}");
+            }
         }
     }
 }
@@ -256,6 +325,28 @@ fn click_to_call_carries_the_request_id() {
     ] {
         assert_eq!(replay_scenario(scenario)[0].click_id, None, "{scenario}");
     }
+}
+
+/// The PBX was killed four seconds into the talk; its last event came a second before.
+/// The call ends when the PBX died (the EOF, by the link's clock), not at the reconnect:
+/// talk between the 4,002 ms it lasted at least and the EOF plus a second.
+#[test]
+fn a_killed_pbx_ends_its_calls_when_it_died() {
+    let mut tracker = CallTracker::new(lab_settings());
+    let records = replay_killed(&mut tracker);
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    let eof = killed_eof_ms();
+    let connected = rec.agent_connected_at_ms.unwrap();
+    let talk = rec.talk_ms.unwrap();
+    let upper = u64::try_from(eof - connected + 1000).unwrap();
+    assert!(
+        (4002..=upper).contains(&talk),
+        "talk {talk} ms, at most {upper}"
+    );
+    assert!(!rec.end_known);
+    assert_eq!(rec.ended_at_ms, eof);
+    assert_eq!(rec.wait_ms, Some(2010));
 }
 
 #[test]
@@ -277,8 +368,9 @@ fn the_killed_call_stays_open_until_the_resync() {
     let rec = &resync.records[0];
     assert_eq!(rec.linkedid, "1795343347.0");
     assert!(!rec.end_known);
-    // Closed at the latest PBX time known: the reconnect's first timestamps.
-    assert!(rec.ended_at_ms >= 1_795_343_367_000);
+    // Closed at the last PBX time seen before the connection broke (a replay knows no
+    // other clock), not at the reconnect twenty seconds later.
+    assert_eq!(rec.ended_at_ms, 1_795_343_352_927);
     assert_eq!(tracker.open_calls(), 0);
     // Replaying the resync again finds nothing more to close.
     let again = replay_files(

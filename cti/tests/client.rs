@@ -671,3 +671,52 @@ async fn a_slow_consumer_loses_nothing() {
     let _peer = writer.await.unwrap();
     client.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_shutdown_logs_off_keeps_the_last_events_and_says_stopped() {
+    let pbx = Pbx::start().await;
+    let tasks = tokio_util::task::TaskTracker::new();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (_client, mut events) = AmiClient::connect_in(pbx.settings(), &tasks, stop.clone());
+    let mut peer = pbx.accept_logged_in().await;
+    skip_resync(&mut events).await;
+
+    stop.cancel();
+    let logoff = peer.read_action().await;
+    assert!(logoff.starts_with("Action: Logoff\r\n"), "{logoff}");
+    // A call ended on the PBX just before it read the Logoff.
+    peer.send("Event: Hangup\r\nPrivilege: call,all\r\nUniqueid: 1795342978.0\r\nLinkedid: 1795342978.0\r\nCause: 16\r\n\r\n")
+        .await;
+    peer.send(&format!(
+        "Response: Goodbye\r\nActionID: {}\r\nMessage: Thanks for all the fish.\r\n\r\n",
+        action_id(&logoff)
+    ))
+    .await;
+    assert!(next_message(&mut events).await.is_event("Hangup"));
+    match next_event(&mut events).await {
+        AmiEvent::Stopped { logged_off } => assert!(logged_off),
+        other => panic!("a shutdown is not a lost connection: {other:?}"),
+    }
+    assert!(events.recv().await.is_none(), "nothing after Stopped");
+    tasks.close();
+    tokio::time::timeout(Duration::from_secs(10), tasks.wait())
+        .await
+        .expect("the connection task is owned by the tracker and ended");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_while_disconnected_says_stopped_without_a_logoff() {
+    let pbx = Pbx::start().await;
+    let settings = pbx.settings();
+    drop(pbx);
+    let (client, mut events) = AmiClient::connect(settings);
+    assert!(matches!(
+        next_event(&mut events).await,
+        AmiEvent::ConnectFailed { .. }
+    ));
+    client.shutdown().await;
+    match next_event(&mut events).await {
+        AmiEvent::Stopped { logged_off } => assert!(!logged_off),
+        other => panic!("{other:?}"),
+    }
+}

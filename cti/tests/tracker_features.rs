@@ -351,10 +351,12 @@ fn a_capture_replayed_twice_still_yields_each_call_once() {
 
 #[test]
 fn a_resync_keeps_listed_calls_and_closes_the_rest() {
+    const LOST_AT: i64 = 1_800_000_002_000;
     let mut pbx = Pbx::new();
     answered_call(&mut pbx);
     let other = ("PJSIP/trunk-00000005", "1800000001.5", "1800000001.5");
     pbx.new_channel(1.0, other, "09350000000", "02191001000");
+    assert_eq!(pbx.tracker.clock_ms(), Some(LOST_AT));
     pbx.tracker.connection_lost();
     pbx.feed(&format!(
         "Event: SuccessfulAuth\nTimestamp: {:.6}\nService: AMI\n",
@@ -373,7 +375,8 @@ fn a_resync_keeps_listed_calls_and_closes_the_rest() {
     assert_eq!(ended.len(), 1);
     assert_eq!(ended[0].linkedid, other.2);
     assert!(!ended[0].end_known);
-    assert_eq!(ended[0].ended_at_ms, 1_800_000_060_000);
+    // Ended at the last PBX time known before the connection broke, not at the reconnect.
+    assert_eq!(ended[0].ended_at_ms, LOST_AT);
     assert_eq!(pbx.tracker.open_calls(), 2);
     // The kept call ends normally later; the adopted one too.
     pbx.hangup(70.0, CUSTOMER, true);

@@ -34,7 +34,7 @@ fn uniqueids() -> Vec<String> {
 fn every_fixture_matches_its_facts_to_the_millisecond() {
     let facts = file_facts();
     let wavs = fixture_wavs();
-    assert_eq!(wavs.len(), 30, "fixture set changed");
+    assert_eq!(wavs.len(), 36, "fixture set changed");
     for name in &wavs {
         let f = facts
             .get(name)

@@ -16,7 +16,6 @@ use crm_core::{
 use cti::live::queues::QueueBoard;
 use cti::tracker::{CallRecord, Direction, Disposition};
 use serde_json::json;
-use tokio::sync::broadcast;
 
 use super::callbacks::{
     CallbackPlan, missed_abandons, needs_callback, plan_callback, reached, reassign_due,
@@ -24,14 +23,13 @@ use super::callbacks::{
 };
 use super::{AlertRules, assignment, staffing};
 use crate::bridge::agent_users::AgentUsers;
-use crate::bridge::call_log::WrittenCall;
 
 /// At most this many calls read per check.
 pub(super) const MAX_CALLS: u32 = 1_000_000;
 /// Abandons acted on are remembered this long (a catch-up looks back less far).
-const HANDLED_FOR_MS: i64 = 24 * 3_600_000;
+pub(super) const HANDLED_FOR_MS: i64 = 24 * 3_600_000;
 /// A catch-up after lagging starts this long before the last event received.
-const CATCH_UP_SLACK_MS: i64 = 60_000;
+pub(super) const CATCH_UP_SLACK_MS: i64 = 60_000;
 
 /// What the engine works with.
 pub struct AlertEngine {
@@ -64,41 +62,6 @@ impl AlertEngine {
             metrics,
             handled: std::sync::Mutex::default(),
         }
-    }
-
-    /// Runs the engine in the background on the calls the call log writes (`written`);
-    /// without them (no PBX) only the periodic checks run.
-    pub fn start(self, written: Option<broadcast::Receiver<WrittenCall>>) {
-        tokio::spawn(async move {
-            let mut events = written;
-            let mut last_event_ms = None;
-            let mut tick = tokio::time::interval(self.rules.check_every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                let Some(receiver) = events.as_mut() else {
-                    tick.tick().await;
-                    self.check().await;
-                    continue;
-                };
-                tokio::select! {
-                    event = receiver.recv() => match event {
-                        Ok((id, record)) => {
-                            last_event_ms = Some(record.started_at_ms);
-                            self.call_ended(id, &record).await;
-                        }
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            // The periodic check closes callbacks of customers reached;
-                            // the abandons among the missed calls come from the call log.
-                            tracing::warn!(missed, "the alert engine lagged behind the call log: catching up");
-                            let since = last_event_ms.unwrap_or_else(|| now_ms() - HANDLED_FOR_MS);
-                            self.catch_up(since - CATCH_UP_SLACK_MS).await;
-                        }
-                        Err(broadcast::error::RecvError::Closed) => events = None,
-                    },
-                    _ = tick.tick() => self.check().await,
-                }
-            }
-        });
     }
 
     /// A call ended and is in the log as `id`: an abandoned one creates (or reuses) a
@@ -464,5 +427,6 @@ pub(super) fn now_ms() -> i64 {
 }
 
 mod conditions;
+mod task;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
 use web::hub::messages::{AgentStateChange, Event};
 use web::hub::{Audience, Hub};
 
@@ -51,7 +52,7 @@ pub async fn publish_in_order(hub: Hub, mut jobs: mpsc::Receiver<Job>) {
 }
 
 /// A job publishing `messages`: ready when every recipient's user is cached.
-pub fn job(users: &Arc<AgentUsers>, messages: Vec<Addressed>) -> Job {
+pub fn job(users: &Arc<AgentUsers>, tasks: &TaskTracker, messages: Vec<Addressed>) -> Job {
     let cached = messages
         .iter()
         .all(|m| users.all_cached(&m.extensions) && users.all_cached(&m.except));
@@ -75,7 +76,7 @@ pub fn job(users: &Arc<AgentUsers>, messages: Vec<Addressed>) -> Job {
         return Job::Ready(ready);
     }
     let users = Arc::clone(users);
-    Job::Pending(tokio::spawn(async move {
+    Job::Pending(tasks.spawn(async move {
         let mut out = Vec::with_capacity(messages.len());
         for m in messages {
             let audience = Audience {

@@ -23,6 +23,7 @@ use super::agent_states::AgentStates;
 use super::agent_users::AgentUsers;
 use super::pauses::AgentPause;
 use super::ring::{Prefetcher, RingRequest, build_popup};
+use crate::lifecycle::Stage;
 
 /// Jobs waiting to be published (the loop waits when the publisher is this far behind).
 const JOB_QUEUE: usize = 1024;
@@ -45,24 +46,27 @@ struct CallView {
     opened: Instant,
 }
 
-/// Starts the popup tasks: call events and pauses in, hub messages out.
+/// Starts the popup tasks, tasks of `stage`: call events and pauses in, hub messages out,
+/// until the stage drains (the hub's sockets are closing then: nothing to keep).
 pub fn start(
     users: Arc<AgentUsers>,
     hub: Hub,
     events: broadcast::Receiver<CallEvent>,
     pauses: broadcast::Receiver<AgentPause>,
+    stage: &Stage,
 ) {
     let (jobs, jobs_rx) = mpsc::channel(JOB_QUEUE);
-    tokio::spawn(publish_in_order(hub, jobs_rx));
+    stage.spawn(publish_in_order(hub, jobs_rx));
     let popups = Popups {
-        prefetch: Prefetcher::new(Arc::clone(&users)),
+        prefetch: Prefetcher::new(Arc::clone(&users), stage.tasks().clone()),
         users,
         calls: HashMap::new(),
         agents: AgentStates::new(),
         jobs,
         seen: 0,
+        stage: stage.clone(),
     };
-    tokio::spawn(popups.run(events, pauses));
+    stage.spawn(popups.run(events, pauses));
 }
 
 struct Popups {
@@ -72,6 +76,7 @@ struct Popups {
     agents: AgentStates,
     jobs: mpsc::Sender<Job>,
     seen: u64,
+    stage: Stage,
 }
 
 impl Popups {
@@ -82,6 +87,7 @@ impl Popups {
     ) {
         loop {
             let jobs = tokio::select! {
+                () = self.stage.draining() => return,
                 event = events.recv() => match event {
                     Ok(event) => self.on_call_event(event),
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -118,7 +124,7 @@ impl Popups {
             .paused(&pause.extension, pause.paused, pause.reason, pause.at_ms);
         change
             .into_iter()
-            .map(|c| job(&self.users, vec![state_message(c)]))
+            .map(|c| job(&self.users, self.stage.tasks(), vec![state_message(c)]))
             .collect()
     }
 
@@ -268,12 +274,13 @@ impl Popups {
         let mut jobs = Vec::with_capacity(2);
         if let Some(request) = ring {
             let users = Arc::clone(&self.users);
-            jobs.push(Job::Pending(tokio::spawn(async move {
-                vec![build_popup(&users, request).await]
-            })));
+            jobs.push(Job::Pending(
+                self.stage
+                    .spawn(async move { vec![build_popup(&users, request).await] }),
+            ));
         }
         if !messages.is_empty() {
-            jobs.push(job(&self.users, messages));
+            jobs.push(job(&self.users, self.stage.tasks(), messages));
         }
         jobs
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use cti::tracker::Direction;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout};
+use tokio_util::task::TaskTracker;
 use web::hub::Audience;
 use web::hub::messages::Event;
 use web::hub::popup::{Popup, PopupContact, create_contact_url};
@@ -108,14 +109,16 @@ pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience,
 /// Warms the directory cache for numbers that are about to ring.
 pub struct Prefetcher {
     users: Arc<AgentUsers>,
+    tasks: TaskTracker,
     in_flight: Arc<Semaphore>,
 }
 
 impl Prefetcher {
-    /// A prefetcher over the users' store.
-    pub fn new(users: Arc<AgentUsers>) -> Self {
+    /// A prefetcher over the users' store, its lookups tasks of `tasks`.
+    pub fn new(users: Arc<AgentUsers>, tasks: TaskTracker) -> Self {
         Prefetcher {
             users,
+            tasks,
             in_flight: Arc::new(Semaphore::new(PREFETCH_IN_FLIGHT)),
         }
     }
@@ -127,7 +130,7 @@ impl Prefetcher {
         };
         let users = Arc::clone(&self.users);
         let number = number.to_owned();
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             let _ = timeout(LOOKUP_TIMEOUT, users.store().lookup_number(&number, None)).await;
             drop(permit);
         });

@@ -11,11 +11,14 @@ use anyhow::Context as _;
 use crm_core::{Extension, Locale, NewContact, NewPhone, NewUser, Role, Stage, Store, Username};
 use cti::sim::{CallSpec, Scenario, SimAgent, SimError, SimHandle, SimSettings, Simulator};
 use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::admin::generate_password;
 use crate::demo::{DEMO_USERS, demo_contacts};
+use crate::lifecycle::Lifecycle;
 use crate::settings::{PbxSettings, Settings};
-use crate::startup::{Application, shutdown_signal, start_pbx_link};
+use crate::startup::{Application, bind, shutdown_signal, start_pbx_link};
 
 /// Generated calls per minute in the demo.
 const DEMO_CALLS_PER_MINUTE: f64 = 4.0;
@@ -23,10 +26,13 @@ const DEMO_CALLS_PER_MINUTE: f64 = 4.0;
 const DEMO_ABANDON_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
 /// …retrying this often while the agents are busy.
 const DEMO_ABANDON_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long the simulated PBX may take to stop once Tamas has.
+const SIM_STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// The most a demo call's talk is longer than captured.
 const DEMO_MAX_EXTRA_TALK: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Runs the demo until Ctrl-C.
+/// Runs the demo until Ctrl-C or SIGTERM, then stops Tamas in order and the simulated PBX
+/// after it.
 pub async fn run(
     mut settings: Settings,
     listen: SocketAddr,
@@ -58,16 +64,27 @@ pub async fn run(
         ..SimSettings::lab()
     };
     let simulator = Simulator::new(sim_settings).context("cannot start the simulated PBX")?;
-    tokio::spawn(flaky_phone(
-        simulator.handle(),
-        extensions.last().map(|e| (*e).to_owned()),
+    // The simulated PBX and its scripted moments stop after Tamas has logged off from it.
+    let sim_tasks = TaskTracker::new();
+    let sim_stop = CancellationToken::new();
+    sim_tasks.spawn(until(
+        sim_stop.clone(),
+        flaky_phone(
+            simulator.handle(),
+            extensions.last().map(|e| (*e).to_owned()),
+        ),
     ));
-    tokio::spawn(abandon_now_and_then(simulator.handle()));
-    tokio::spawn(async move {
-        if let Err(err) = simulator.serve(sim_listener, shutdown_signal()).await {
+    sim_tasks.spawn(until(
+        sim_stop.clone(),
+        abandon_now_and_then(simulator.handle()),
+    ));
+    let sim_shutdown = sim_stop.clone().cancelled_owned();
+    sim_tasks.spawn(async move {
+        if let Err(err) = simulator.serve(sim_listener, sim_shutdown).await {
             tracing::error!(error = %err, "the simulated PBX stopped");
         }
     });
+    sim_tasks.close();
     settings.pbx = PbxSettings {
         host: sim_address.ip().to_string(),
         port: sim_address.port(),
@@ -75,9 +92,11 @@ pub async fn run(
         secret: SecretString::from(sim_secret),
         ..PbxSettings::default()
     };
-    let pbx = start_pbx_link(&settings, &store).await?;
+    let listener = bind(listen).await?;
+    let lifecycle = Lifecycle::new(settings.server.shutdown_timeout());
+    let pbx = start_pbx_link(&settings, &store, &lifecycle).await?;
 
-    let app = Application::build(&settings, store, listen, Some(pbx)).await?;
+    let app = Application::build(&settings, store, listener, Some(pbx), lifecycle).await?;
     let url = format!("http://{}", app.local_addr()?);
     println!("Tamas demo: {url}");
     println!("Data folder: {}", data.display());
@@ -93,8 +112,23 @@ pub async fn run(
         println!("  {username:<10} {password}   ({role}{extension})");
     }
     println!("Ready. Press Ctrl-C to stop.");
-    app.run_until_stopped(shutdown_signal()).await?;
-    Ok(ExitCode::SUCCESS)
+    let report = app.run_until_stopped(shutdown_signal()).await?;
+    sim_stop.cancel();
+    if tokio::time::timeout(SIM_STOP_TIMEOUT, sim_tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the simulated PBX did not stop in time");
+    }
+    Ok(report.exit_code())
+}
+
+/// Runs `task` until `stop` is cancelled.
+async fn until(stop: CancellationToken, task: impl Future<Output = ()>) {
+    tokio::select! {
+        () = stop.cancelled() => {}
+        () = task => {}
+    }
 }
 
 /// Every few minutes, a caller gives up waiting in the ring-all queue: generated calls

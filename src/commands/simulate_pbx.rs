@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use cti::sim::{ReplayPace, ReplaySettings, SimAgent, SimSettings};
+use cti::sim::{ReplayPace, ReplaySettings, SimAgent, SimSettings, Simulator};
 use secrecy::SecretString;
 
 use crate::cli::SimulatePbx;
@@ -34,10 +34,17 @@ pub async fn run(args: SimulatePbx) -> anyhow::Result<ExitCode> {
             restamp: true,
         }),
         spool: args.spool,
+        talk: args.talk_seconds,
+        wait: args.wait_seconds,
+        scenarios: args.scenarios.map(|m| m.0).unwrap_or_default(),
+        truth: args.truth,
         ..SimSettings::lab()
     };
+    let simulator = Simulator::new(settings).context("cannot start the simulated PBX")?;
+    // Tests wait for this line: from now on clients are accepted.
     println!("Simulated PBX: AMI on {address}");
-    cti::sim::run(listener, settings, shutdown_signal())
+    simulator
+        .serve(listener, shutdown_signal())
         .await
         .context("the simulated PBX failed")?;
     Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ use crm_core::Store;
 use cti::live::LiveCalls;
 use web::recording_desk::RecordingDesk;
 
+use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;
 
 /// The desk for `settings`, recording calls of the PBX named `pbx`.
@@ -24,23 +25,26 @@ pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {
 
 /// Starts the spool watcher (when folders are configured), which never takes the
 /// recording of a call in progress in `live` (the PBX's live view, when there is a PBX),
-/// and the retention job (when `retain_days` is set); they run until the process ends.
+/// and the retention job (when `retain_days` is set) as tasks of `stage`; they run until it
+/// drains.
 pub fn start(
     settings: &RecordingsSettings,
     store: &Arc<dyn Store>,
     desk: &Arc<RecordingDesk>,
     live: Option<Arc<RwLock<LiveCalls>>>,
+    stage: &Stage,
 ) -> anyhow::Result<()> {
     if !settings.spool_dirs.is_empty() {
         let watcher =
             spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk), live)?;
-        tokio::spawn(watcher.run());
+        stage.spawn(watcher.run(stage.clone()));
     }
     if settings.retain_days > 0 {
-        tokio::spawn(retention::run_daily(
+        stage.spawn(retention::run_daily(
             settings.retain_days,
             Arc::clone(store),
             Arc::clone(desk),
+            stage.clone(),
         ));
     }
     Ok(())

@@ -8,17 +8,32 @@ use std::time::Duration;
 use crm_core::{AuditEntry, Store, StoreResult};
 use web::recording_desk::RecordingDesk;
 
+use crate::lifecycle::Stage;
+
 /// Recordings deleted per query.
 const BATCH: u32 = 500;
 /// A day.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Runs [`run_once`] now and then every 24 hours.
-pub async fn run_daily(retain_days: u32, store: Arc<dyn Store>, desk: Arc<RecordingDesk>) {
+/// Runs [`run_once`] now and then every 24 hours, until `stage` drains (a run in progress
+/// finishes unless the shutdown deadline passes; the next run deletes what it left).
+pub async fn run_daily(
+    retain_days: u32,
+    store: Arc<dyn Store>,
+    desk: Arc<RecordingDesk>,
+    stage: Stage,
+) {
     let mut every_day = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
     loop {
-        every_day.tick().await;
-        match run_once(&store, &desk, web::clock::now_ms(), retain_days).await {
+        tokio::select! {
+            () = stage.draining() => return,
+            _ = every_day.tick() => {}
+        }
+        let run = tokio::select! {
+            () = stage.abandoning() => return,
+            run = run_once(&store, &desk, web::clock::now_ms(), retain_days) => run,
+        };
+        match run {
             Ok(deleted) => tracing::info!(deleted, retain_days, "recording retention done"),
             Err(err) => {
                 tracing::error!(error = %err, "recording retention failed; next run tomorrow")

@@ -31,6 +31,7 @@ use recordings::{
 };
 use web::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
 
+use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;
 
 /// Watches the configured spool folders.
@@ -72,18 +73,28 @@ impl SpoolWatcher {
         })
     }
 
-    /// Scans forever.
-    pub async fn run(mut self) {
+    /// Scans until `stage` drains: the ingest in flight then finishes and no other starts
+    /// (unless the shutdown deadline passes first: the ingest is abandoned, and the
+    /// recording taken again at the next start, stored once).
+    pub async fn run(mut self, stage: Stage) {
         let mut ticks = tokio::time::interval(self.interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
-            self.scan_once().await;
+            tokio::select! {
+                () = stage.draining() => return,
+                _ = ticks.tick() => {}
+            }
+            self.scan(Some(&stage)).await;
         }
     }
 
     /// One pass over every folder.
     pub async fn scan_once(&mut self) {
+        self.scan(None).await;
+    }
+
+    /// One pass, stopping early when `stage` drains.
+    async fn scan(&mut self, stage: Option<&Stage>) {
         let mut present = HashSet::new();
         for dir in self.dirs.clone() {
             let scanned = {
@@ -103,11 +114,34 @@ impl SpoolWatcher {
             };
             let mut seen = HashMap::new();
             for group in scan.groups {
+                if stage.is_some_and(Stage::is_draining) {
+                    return;
+                }
                 present.insert(taken_key(&self.desk.pbx, &group.uniqueid));
                 let key = (dir.clone(), group.uniqueid.clone());
                 let previous = self.previous.remove(&key);
-                if let Err(err) = self.consider(&group, previous.as_ref()).await {
-                    tracing::warn!(uniqueid = %group.uniqueid, error = %err, "spool recording not taken yet");
+                let considered = match stage {
+                    Some(stage) => tokio::select! {
+                        biased;
+                        () = stage.abandoning() => {
+                            stage.gave_up(1);
+                            tracing::error!(uniqueid = %group.uniqueid, "shutdown deadline passed: spool recording ingest abandoned (taken again at the next start)");
+                            return;
+                        }
+                        considered = self.consider(&group, previous.as_ref()) => considered,
+                    },
+                    None => self.consider(&group, previous.as_ref()).await,
+                };
+                match considered {
+                    Ok(true) => {
+                        if let Some(stage) = stage {
+                            stage.finished_one();
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(err) => {
+                        tracing::warn!(uniqueid = %group.uniqueid, error = %err, "spool recording not taken yet");
+                    }
                 }
                 seen.insert(key, group);
             }
@@ -118,14 +152,15 @@ impl SpoolWatcher {
         self.taken.retain(|key, _| present.contains(key));
     }
 
-    /// Takes `group` if it is ready and was not taken before.
+    /// Takes `group` if it is ready and was not taken before; true when it was taken now
+    /// (stored, quarantined or refused).
     async fn consider(
         &mut self,
         group: &SpoolGroup,
         previous: Option<&SpoolGroup>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let Some(mixed) = &group.mixed else {
-            return Ok(()); // legs alone: wait for the mixed file
+            return Ok(false); // legs alone: wait for the mixed file
         };
         let key = taken_key(&self.desk.pbx, &group.uniqueid);
         if let Some(taken_size) = self.taken.get_mut(&key) {
@@ -136,11 +171,11 @@ impl SpoolWatcher {
                 );
                 *taken_size = None;
             }
-            return Ok(());
+            return Ok(false);
         }
         if self.store.spool_file_taken(&key).await? {
             self.taken.insert(key, None);
-            return Ok(());
+            return Ok(false);
         }
         let call = self.call_state(&group.uniqueid).await?;
         let audio = match call {
@@ -159,12 +194,12 @@ impl SpoolWatcher {
             SystemTime::now(),
             &self.timing,
         ) {
-            return Ok(());
+            return Ok(false);
         }
         if self.store.spool_file_taken(&legacy_key(group)).await? {
             // Taken before the upgrade, and unchanged since.
             self.mark_taken(key, None).await?;
-            return Ok(());
+            return Ok(false);
         }
         self.take(group, mixed).await?;
         self.mark_taken(key, Some(mixed.size)).await?;
@@ -175,7 +210,7 @@ impl SpoolWatcher {
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Whether a call in progress owns the recording of the channel `uniqueid`, the call

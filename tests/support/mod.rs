@@ -86,6 +86,22 @@ impl TamasProcess {
         panic!("tamas never became healthy at {}", self.url);
     }
 
+    /// Sends SIGTERM and waits for the process to exit (a minute at most).
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        for _ in 0..600 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("tamas did not exit after SIGTERM");
+    }
+
     /// Runs another `tamas` command against the same database.
     pub fn run_cli(&self, args: &[&str]) -> Output {
         run_tamas(&self.database_url, args, None)
@@ -251,4 +267,103 @@ pub fn simulate_pbx(args: &[&std::ffi::OsStr]) -> (KillOnDrop, String) {
         std::thread::sleep(Duration::from_millis(25));
     }
     panic!("the simulated PBX never listened on {address}");
+}
+
+/// A fresh database for one test: a SQLite file, or a PostgreSQL database created through
+/// `TAMAS_TEST_DATABASE_URL` and dropped afterwards.
+pub struct TestDatabase {
+    /// Its URL, for `tamas` (`TAMAS_DATABASE_URL`).
+    pub url: String,
+    /// The migrated store over it.
+    pub store: std::sync::Arc<dyn crm_core::Store>,
+    /// PostgreSQL: the admin URL and the database to drop.
+    drop: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A migrated SQLite database in `dir`.
+    pub async fn sqlite(dir: &Path) -> Self {
+        let url = format!("sqlite:{}", dir.join("tamas.db").display());
+        let store = crm_core::connect(&url, crm_core::PhoneNormalizer::new("IR"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        TestDatabase {
+            url,
+            store,
+            drop: None,
+        }
+    }
+
+    /// A migrated PostgreSQL database of its own, or `None` (saying SKIPPED loudly) when
+    /// `TAMAS_TEST_DATABASE_URL` is not set; with `TAMAS_TEST_REQUIRE_ALL` that fails.
+    pub async fn postgres(test: &str) -> Option<Self> {
+        use sqlx::Connection as _;
+        let Ok(admin_url) = std::env::var("TAMAS_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("TAMAS_TEST_REQUIRE_ALL").is_none(),
+                "TAMAS_TEST_DATABASE_URL is not set, and TAMAS_TEST_REQUIRE_ALL is"
+            );
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nSKIPPED: {test}: TAMAS_TEST_DATABASE_URL not set (e.g. \
+                 postgres://postgres@127.0.0.1:5432/test)\n"
+            );
+            return None;
+        };
+        let database = format!("tamas_test_{:016x}", rand::random::<u64>());
+        let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let host_end = base.find("://").map_or(0, |i| i + 3);
+        let server = match base[host_end..].find('/') {
+            Some(slash) => &base[..host_end + slash],
+            None => base,
+        };
+        let url = format!("{server}/{database}{query}");
+        let store = crm_core::connect(&url, crm_core::PhoneNormalizer::new("IR"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        Some(TestDatabase {
+            url,
+            store,
+            drop: Some((admin_url, database)),
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, database)) = self.drop.take() else {
+            return;
+        };
+        // On a thread of its own: Drop cannot await, and the test's runtime may be ending.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection as _;
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }

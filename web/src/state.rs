@@ -31,6 +31,9 @@ pub struct AppState {
     pub recordings: Option<Arc<crate::recording_desk::RecordingDesk>>,
     /// Agents in wrap-up, for the wallboard.
     pub wrapups: Arc<crate::wallboard::WrapUps>,
+    /// Where a request starts work that outlives it (a click-to-call following its
+    /// Originate), so the service can wait for that work when it stops.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             dialer: Arc::default(),
             recordings: None,
             wrapups: Arc::default(),
+            tasks: tokio_util::task::TaskTracker::new(),
         }
     }
 }

@@ -12,13 +12,14 @@ use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, N
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
+use crate::domain::open_call::{OpenCallRow, OpenCallWrite};
 use crate::domain::recording::{NewRecording, Recording};
 use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, RecordingStore, Store,
-    UserStore, WorkStore,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, RecordingStore,
+    Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
 
@@ -322,5 +323,18 @@ impl AuthStore for Directory {
     }
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         self.inner.audit_log(limit).await
+    }
+}
+
+#[async_trait]
+impl OpenCallStore for Directory {
+    async fn write_open_calls(&self, pbx: &str, changes: &[OpenCallWrite]) -> StoreResult<()> {
+        self.inner.write_open_calls(pbx, changes).await
+    }
+    async fn touch_open_calls(&self, pbx: &str, seen_at_ms: i64) -> StoreResult<()> {
+        self.inner.touch_open_calls(pbx, seen_at_ms).await
+    }
+    async fn open_calls(&self, pbx: &str) -> StoreResult<Vec<OpenCallRow>> {
+        self.inner.open_calls(pbx).await
     }
 }

@@ -7,6 +7,7 @@
 //! - [`call`]: the call log's input, rows, legs and wrap-up.
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
+//! - [`open_call`]: calls in progress as the PBX tracker saves them.
 //! - [`alert`]: alerts ("management by exception") and callbacks.
 
 pub mod alert;
@@ -14,6 +15,7 @@ pub mod auth;
 pub mod call;
 pub mod contact;
 pub mod ids;
+pub mod open_call;
 pub mod recording;
 pub mod user;
 pub mod work;

@@ -2,9 +2,9 @@
 //! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
 //! and puts the [`Directory`] cache in front of it.
 //!
-//! `Store` is the sum of eight traits, one per area: [`UserStore`], [`AuthStore`],
+//! `Store` is the sum of nine traits, one per area: [`UserStore`], [`AuthStore`],
 //! [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
-//! and [`AlertStore`]. Their methods can
+//! [`AlertStore`] and [`OpenCallStore`]. Their methods can
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
 //! Both backends run the same SQL, kept in `const`s beside the code that runs it
@@ -33,6 +33,7 @@ use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, N
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
+use crate::domain::open_call::{OpenCallRow, OpenCallWrite};
 use crate::domain::recording::{NewRecording, Recording};
 use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
@@ -51,6 +52,7 @@ pub trait Store:
     + WorkStore
     + CallbackStore
     + AlertStore
+    + OpenCallStore
     + 'static
 {
     /// `sqlite` or `postgres`.
@@ -246,6 +248,17 @@ pub trait CallbackStore: Send + Sync {
     async fn open_callbacks(&self) -> StoreResult<Vec<Task>>;
     /// Gives a task to `assignee` (or nobody), now.
     async fn assign_task(&self, id: TaskId, assignee: Option<UserId>) -> StoreResult<Task>;
+}
+
+/// Calls in progress, saved by the PBX link as they change so that a restart loses none.
+#[async_trait]
+pub trait OpenCallStore: Send + Sync {
+    /// Applies `changes` to the open calls of `pbx`, in order, in one transaction.
+    async fn write_open_calls(&self, pbx: &str, changes: &[OpenCallWrite]) -> StoreResult<()>;
+    /// Records that every open call of `pbx` was still open at PBX time `seen_at_ms`.
+    async fn touch_open_calls(&self, pbx: &str, seen_at_ms: i64) -> StoreResult<()>;
+    /// The open calls of `pbx`.
+    async fn open_calls(&self, pbx: &str) -> StoreResult<Vec<OpenCallRow>>;
 }
 
 /// Alerts, and the leads the lead rules look at.

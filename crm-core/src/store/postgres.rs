@@ -7,8 +7,9 @@ use sqlx::postgres::PgPoolOptions;
 
 use super::sql::{
     alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
-    calls::impl_call_store, contacts::impl_contact_store, phones::impl_phone_helpers,
-    recordings::impl_recording_store, users::impl_user_store, work::impl_work_store,
+    calls::impl_call_store, contacts::impl_contact_store, open_calls::impl_open_call_store,
+    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
+    work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -75,3 +76,4 @@ impl_recording_store!(PgStore);
 impl_work_store!(PgStore);
 impl_callback_store!(PgStore);
 impl_alert_store!(PgStore);
+impl_open_call_store!(PgStore);

@@ -9,8 +9,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use super::sql::{
     alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
-    calls::impl_call_store, contacts::impl_contact_store, phones::impl_phone_helpers,
-    recordings::impl_recording_store, users::impl_user_store, work::impl_work_store,
+    calls::impl_call_store, contacts::impl_contact_store, open_calls::impl_open_call_store,
+    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
+    work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -92,3 +93,4 @@ impl_recording_store!(SqliteStore);
 impl_work_store!(SqliteStore);
 impl_callback_store!(SqliteStore);
 impl_alert_store!(SqliteStore);
+impl_open_call_store!(SqliteStore);

@@ -15,6 +15,7 @@ mod contacts;
 mod directory;
 mod import;
 mod migrations;
+mod open_calls;
 mod recordings;
 mod users;
 mod work;

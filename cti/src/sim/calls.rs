@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rand::RngExt;
 use rand::seq::IndexedRandom;
-use rand::{Rng, RngExt};
 use tokio::sync::oneshot;
 use tokio::time::sleep_until;
 
@@ -16,7 +16,8 @@ use super::callers::{caller_name, dialled, present};
 use super::clock::timestamp;
 use super::engine::{Engine, Inner};
 use super::event::SimEvent;
-use super::render::{Binding, Stretch, render};
+use super::mix;
+use super::render::{Binding, Schedule, render};
 use super::scenarios::Scenario;
 use super::settings::{LAB_AGENTS, SimAgent};
 
@@ -38,9 +39,13 @@ pub struct CallSpec {
     pub customer_name: Option<String>,
     /// The agent who answers (or dials); a random free agent when `None`.
     pub agent: Option<String>,
-    /// How much longer than captured the talk lasts (whole seconds); random up to
-    /// [`SimSettings::max_extra_talk`](super::SimSettings::max_extra_talk) when `None`.
+    /// How much longer than captured the talk lasts (whole seconds); when `None`, as
+    /// [`SimSettings::talk`](super::SimSettings::talk) or
+    /// [`SimSettings::max_extra_talk`](super::SimSettings::max_extra_talk) say.
     pub extra_talk: Option<Duration>,
+    /// How much longer than captured a queue caller waits before the first member is rung
+    /// (whole seconds); when `None`, as [`SimSettings::wait`](super::SimSettings::wait) says.
+    pub extra_wait: Option<Duration>,
 }
 
 impl CallSpec {
@@ -52,6 +57,7 @@ impl CallSpec {
             customer_name: None,
             agent: None,
             extra_talk: None,
+            extra_wait: None,
         }
     }
 
@@ -72,6 +78,13 @@ impl CallSpec {
     /// captured).
     pub fn extra_talk(mut self, extra: Duration) -> Self {
         self.extra_talk = Some(extra);
+        self
+    }
+
+    /// The caller waits this much longer in the queue than captured before the first member
+    /// is rung (`Duration::ZERO`: exactly as captured).
+    pub fn extra_wait(mut self, extra: Duration) -> Self {
+        self.extra_wait = Some(extra);
         self
     }
 }
@@ -123,10 +136,12 @@ impl Engine {
     }
 
     fn place_with(self: &Arc<Self>, spec: CallSpec, extras: Extras) -> Result<SimCall, SimError> {
-        let (meta, template) = self
-            .catalog
-            .get(spec.scenario)
-            .ok_or(SimError::UnknownScenario(spec.scenario))?;
+        let entry = Arc::clone(
+            self.catalog
+                .get(spec.scenario)
+                .ok_or(SimError::UnknownScenario(spec.scenario))?,
+        );
+        let (meta, template) = (&entry.spec, &entry.template);
         let (binding, agents, stretch) = {
             let mut inner = self.lock();
             let chosen = choose_agents(
@@ -165,21 +180,10 @@ impl Engine {
                 inner.next_channel += 1;
             }
             for _ in 0..template.bridges {
-                b.bridges.push(uuid(&mut inner.rng));
+                b.bridges.push(self.bridge_id(&mut inner.rng));
             }
             self.choose_customer(&mut inner, &spec, &mut b);
-            let cap = meta
-                .extra_cap
-                .unwrap_or(u64::MAX)
-                .min(self.settings.max_extra_talk.as_secs());
-            let seconds = match spec.extra_talk {
-                Some(extra) => extra.as_secs(),
-                None => inner.rng.random_range(0..=cap),
-            };
-            let stretch = template.talk_end.map(|end| Stretch {
-                from_offset: template.events[end].offset,
-                seconds: i64::try_from(seconds).unwrap_or(0),
-            });
+            let stretch = mix::stretch(&self.settings, &entry, &spec, &mut inner.rng);
             let mut chosen = chosen;
             chosen.sort_by_key(|(lab, _)| Some(*lab) != meta.primary);
             let agents: Vec<String> = chosen.into_iter().map(|(_, a)| a.extension).collect();
@@ -197,17 +201,20 @@ impl Engine {
         tracing::debug!(linkedid = %call.linkedid, scenario = ?spec.scenario, ?agents, "simulated call");
         let engine = Arc::clone(self);
         let template = Arc::clone(template);
-        // The first event a millisecond from now, the others at their captured offsets.
-        let start = self.clock.now() + 1_000;
+        // The first event a millisecond from now (not before the PBX has booted), the others
+        // at their captured offsets.
+        let start = (self.clock.now() + 1_000).max(self.clock.booted_at());
+        let schedule = Schedule { start, stretch };
         tokio::spawn(async move {
             for (i, event) in template.events.iter().enumerate() {
-                let stretch = stretch.filter(|_| template.talk_end.is_some_and(|end| i >= end));
-                let at = start + event.offset + stretch.map_or(0, |s| s.seconds * 1_000_000);
+                let stretch = stretch.at(i);
+                let at = schedule.at(&template, i);
                 tokio::select! {
                     () = sleep_until(engine.clock.instant_of(at)) => {}
                     () = engine.shutdown.cancelled() => break,
                 }
                 engine.emit(render(event, &binding, start, stretch), at);
+                engine.record_truth(&entry, &binding, i, &schedule);
             }
             let mut inner = engine.lock();
             for agent in &agents {
@@ -244,6 +251,7 @@ impl Engine {
             customer_name: None,
             agent: Some(extension.to_owned()),
             extra_talk: None,
+            extra_wait: None,
         };
         let extras = Extras {
             click_id: request.click_id.clone(),
@@ -299,7 +307,9 @@ impl Engine {
             }
             // A scenario needing more free agents than there are gives way to another one.
             for _ in 0..ARRIVAL_TRIES {
-                let scenario = self.pick_scenario(&mut self.lock().rng);
+                let scenario = self
+                    .catalog
+                    .pick(&self.settings.scenarios, &mut self.lock().rng);
                 let Some(scenario) = scenario else { break };
                 match self.place(CallSpec::new(scenario)) {
                     Err(SimError::NoFreeAgent(_)) => continue,
@@ -309,22 +319,6 @@ impl Engine {
                 break;
             }
         }
-    }
-
-    fn pick_scenario(&self, rng: &mut impl Rng) -> Option<Scenario> {
-        let entries = self.catalog.entries();
-        let total: u32 = entries.iter().map(|(s, _)| s.weight).sum();
-        if total == 0 {
-            return None;
-        }
-        let mut roll = rng.random_range(0..total);
-        for (spec, _) in entries {
-            if roll < spec.weight {
-                return Some(spec.scenario);
-            }
-            roll -= spec.weight;
-        }
-        None
     }
 }
 
@@ -380,19 +374,4 @@ fn choose_agents(
         chosen.push((lab, agent.clone()));
     }
     Ok(chosen)
-}
-
-/// A random bridge id in the UUID v4 form Asterisk uses.
-fn uuid(rng: &mut impl Rng) -> String {
-    let v: u128 = rng.random();
-    let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let hex = format!("{v:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }

@@ -35,9 +35,18 @@ impl SimClock {
         self.start_epoch.saturating_add(elapsed)
     }
 
-    /// Whole epoch seconds when the PBX "booted" (the prefix of its Uniqueids).
+    /// Whole epoch seconds when the PBX "booted" (the prefix of its Uniqueids): the second
+    /// after the one it started in. No call starts before it ([`booted_at`](Self::booted_at)),
+    /// so a simulator started again after being killed, even within the same second, never
+    /// reuses a Uniqueid of the previous run: Asterisk's Uniqueids are
+    /// `<epoch of its start>.<counter from 0>`, and a real restart takes seconds.
     pub(crate) fn boot_seconds(&self) -> i64 {
-        self.start_epoch / 1_000_000
+        self.start_epoch.div_euclid(1_000_000) + 1
+    }
+
+    /// The moment of [`boot_seconds`](Self::boot_seconds), in epoch microseconds.
+    pub(crate) fn booted_at(&self) -> EpochMicros {
+        self.boot_seconds().saturating_mul(1_000_000)
     }
 
     /// Seconds since the PBX "booted" (`Uptime`).

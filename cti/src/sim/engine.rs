@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use rand::SeedableRng;
 use rand::rngs::SmallRng;
+use rand::{Rng, RngExt, SeedableRng};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +25,7 @@ use super::scenarios::Catalog;
 use super::settings::SimSettings;
 use super::state::Member;
 use super::state::PbxState;
+use super::truth::TruthFile;
 
 /// How many distinct customers call the simulated contact center.
 const CUSTOMERS: usize = 400;
@@ -78,6 +79,11 @@ pub(crate) struct Engine {
     pub(crate) replay_items: Arc<Vec<ReplayItem>>,
     /// Writes the MixMonitor files, when a spool folder is set.
     pub(crate) monitor: Option<Arc<Monitor>>,
+    /// Where the truth of each finished call goes, if anywhere.
+    pub(crate) truth: Option<TruthFile>,
+    /// Mixed into bridge ids so that a simulator started again with the same seed does not
+    /// reuse the previous run's (Asterisk's are random).
+    bridge_salt: u128,
     inner: Mutex<Inner>,
     events: broadcast::Sender<Emitted>,
 }
@@ -101,6 +107,8 @@ impl Engine {
             Some(replay) => replay::load(replay)?,
             None => Vec::new(),
         };
+        let truth = settings.truth.as_deref().map(TruthFile::open).transpose()?;
+        let bridge_salt = SmallRng::seed_from_u64(u64::try_from(clock.now()).unwrap_or(0)).random();
         let (events, _) = broadcast::channel(settings.client_buffer.max(16));
         let shutdown = CancellationToken::new();
         let monitor =
@@ -112,6 +120,8 @@ impl Engine {
             shutdown,
             replay_items: Arc::new(replay_items),
             monitor,
+            truth,
+            bridge_salt,
             inner: Mutex::new(inner),
             events,
         }))
@@ -143,6 +153,21 @@ impl Engine {
         if let Some(monitor) = &self.monitor {
             monitor.observe(&event, at);
         }
+    }
+
+    /// A new random bridge id in the UUID v4 form Asterisk uses.
+    pub(crate) fn bridge_id(&self, rng: &mut impl Rng) -> String {
+        let v: u128 = rng.random::<u128>() ^ self.bridge_salt;
+        let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+        let hex = format!("{v:032x}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 
     /// Logs an action received from a client.

@@ -101,9 +101,13 @@ pub(crate) fn queue_status(
             );
         }
         for (i, entry) in q.entries.iter().enumerate() {
+            // The channel as it is now (its connected line is the member being rung).
+            let snapshot = state
+                .channels
+                .get(&entry.uniqueid)
+                .map_or(&entry.snapshot, |c| &c.snapshot);
             let get = |k: &str| {
-                entry
-                    .snapshot
+                snapshot
                     .iter()
                     .find(|(key, _)| key == k)
                     .map_or("", |(_, v)| v.as_str())

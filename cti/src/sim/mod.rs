@@ -3,7 +3,9 @@
 //!
 //! - [`Simulator`] / [`run`]: the TCP server; [`SimHandle`]: make a given call happen now
 //!   ([`CallSpec`], [`SimHandle::ring`]) and read the log of actions received.
-//! - `settings`: [`SimSettings`] (account, agents, queues, call rate, seed, replay).
+//! - `settings`: [`SimSettings`] (account, agents, queues, call rate, seed, replay);
+//!   `mix`: which scenarios are generated and how long callers wait and talk
+//!   ([`SecondsRange`]).
 //! - `session` and `actions`: one client connection — banner, `Login` (plain or MD5
 //!   challenge; a wrong secret is refused after a delay and the connection closed),
 //!   `Ping`, `Events`, `CoreShowChannels`, `QueueStatus`, `QueueSummary`, `Originate`
@@ -11,6 +13,9 @@
 //! - `scenarios`, `template`, `slots`, `render`: calls replayed from real captures
 //!   (`scenarios/*.ami`, embedded), re-stamped with fresh Uniqueids, channel names, bridge
 //!   ids, agents, customers and times; `callers`: who calls, in which number format.
+//! - `roles` and `truth`: what each scenario's calls really are (who answers, which events
+//!   are the queue join, the answer, the hang-ups) and the JSON line written for each
+//!   finished call ([`SimSettings::truth`]), from the times its events were sent at.
 //! - `calls`: placing calls (no agent is rung while on a call), random arrivals, originates.
 //! - `engine`: the shared core (clock, state, counters, fan-out); `state` and `lists`: the
 //!   live channels and queues the list actions report; `clock`: sim time (Tokio time, so
@@ -25,15 +30,18 @@ mod clock;
 mod engine;
 mod event;
 mod lists;
+mod mix;
 mod monitor;
 mod render;
 mod replay;
+mod roles;
 mod scenarios;
 mod session;
 mod settings;
 mod slots;
 mod state;
 mod template;
+mod truth;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -44,6 +52,7 @@ use tokio::task::JoinSet;
 
 pub use calls::{CallSpec, SimCall};
 pub use engine::ReceivedAction;
+pub use mix::{SecondsRange, parse_mix};
 pub use scenarios::Scenario;
 pub use settings::{ReplayPace, ReplaySettings, SimAgent, SimQueue, SimQueues, SimSettings};
 
@@ -79,6 +88,18 @@ pub enum SimError {
     /// Accepting connections failed.
     #[error("AMI server: {0}")]
     Io(#[from] std::io::Error),
+    /// A call mix or a length (`--scenarios`, `--talk-seconds`, `--wait-seconds`) that does
+    /// not parse.
+    #[error("{0}")]
+    Mix(String),
+    /// The truth file cannot be opened.
+    #[error("truth file {path}: {error}")]
+    Truth {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
 }
 
 impl SimError {

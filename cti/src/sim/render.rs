@@ -1,11 +1,12 @@
 //! Filling a template's slots for one call: a [`Binding`] holds this call's Uniqueids,
-//! channel names, bridge ids, agents and customer, and [`render`] turns a template event
-//! into the event the PBX sends at a given time.
+//! channel names, bridge ids, agents and customer, a [`Stretch`] how much longer than
+//! captured its wait and talk are, and [`render`] turns a template event into the event the
+//! PBX sends at a given time.
 
 use super::clock::{EpochMicros, cdr_time, timestamp};
 use super::event::SimEvent;
 use super::slots::{QueueRole, Segment, Slot};
-use super::template::{TemplateEvent, TemplateValue};
+use super::template::{Template, TemplateEvent, TemplateValue};
 
 /// The values of one generated call.
 #[derive(Clone, Debug, Default)]
@@ -65,28 +66,124 @@ impl Binding {
     }
 }
 
-/// How much longer than captured a call's talk is: events from the talk's end on are
-/// delayed by `seconds`, and the durations they report grow by as much.
-#[derive(Clone, Copy, Debug)]
+/// How much longer than captured a call is made, at two points of its template: the wait
+/// (events from the first ring of a queue call on are delayed: the caller waits in the
+/// queue before any member is rung) and the talk (events from the talk's end on are
+/// delayed). The durations Asterisk reports grow to match.
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Stretch {
-    /// Offset of the event ending the talk, microseconds after the call's first event.
+    /// The wait's stretch, if any.
+    pub(crate) wait: Option<StretchPoint>,
+    /// The talk's stretch, if any.
+    pub(crate) talk: Option<StretchPoint>,
+}
+
+/// One point of a [`Stretch`]: events from `index` on come `seconds` later.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StretchPoint {
+    /// Index of the first delayed event.
+    pub(crate) index: usize,
+    /// That event's offset, microseconds after the call's first event.
     pub(crate) from_offset: i64,
     /// Whole seconds added.
     pub(crate) seconds: i64,
 }
 
-/// Headers holding whole seconds that grow with the talk (CDR, `AgentComplete`).
-const DURATIONS: [&str; 3] = ["Duration", "BillableSeconds", "TalkTime"];
+impl Stretch {
+    /// The stretch as it applies to event `index`: the points it comes after.
+    pub(crate) fn at(self, index: usize) -> Stretch {
+        let passed = |p: Option<StretchPoint>| p.filter(|p| p.index <= index);
+        Stretch {
+            wait: passed(self.wait),
+            talk: passed(self.talk),
+        }
+    }
 
-/// The event `template` of a call whose first event happens at `start`; `stretch` is given
-/// for the events from the talk's end on.
+    /// How many microseconds later than captured an event comes (given [`at`](Self::at)
+    /// its index).
+    pub(crate) fn delay_micros(self) -> i64 {
+        (seconds(self.wait) + seconds(self.talk)).saturating_mul(1_000_000)
+    }
+
+    /// How many seconds a CDR time `offset` whole seconds after the call's start moves; a
+    /// row of a Local channel (created when a member is rung) moves whole with the wait.
+    fn cdr_seconds(self, offset: i64, local_row: bool) -> i64 {
+        let wait = self
+            .wait
+            .filter(|p| local_row || offset.saturating_mul(1_000_000) >= p.from_offset);
+        // A CDR time in the second of the talk's end (or after) moves with it.
+        let talk = self
+            .talk
+            .filter(|p| (offset + 1).saturating_mul(1_000_000) >= p.from_offset);
+        seconds(wait) + seconds(talk)
+    }
+}
+
+/// When a call's events are sent: its first at `start`, the others at their captured
+/// offsets, delayed by the [`Stretch`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Schedule {
+    /// When the call's first event is sent.
+    pub(crate) start: EpochMicros,
+    /// How much longer than captured the call is.
+    pub(crate) stretch: Stretch,
+}
+
+impl Schedule {
+    /// When event `index` of `template` is sent.
+    pub(crate) fn at(&self, template: &Template, index: usize) -> EpochMicros {
+        let offset = template.events.get(index).map_or(0, |e| e.offset);
+        self.start + offset + self.stretch.at(index).delay_micros()
+    }
+}
+
+fn seconds(point: Option<StretchPoint>) -> i64 {
+    point.map_or(0, |p| p.seconds)
+}
+
+/// CDR times and the durations computed from them.
+const CDR_TIMES: [&str; 3] = ["StartTime", "AnswerTime", "EndTime"];
+
+/// The event `template` of a call whose first event happens at `start`; `stretch` is the
+/// call's [`Stretch`] as it applies to this event ([`Stretch::at`]).
 pub(crate) fn render(
     template: &TemplateEvent,
     binding: &Binding,
     start: EpochMicros,
-    stretch: Option<Stretch>,
+    stretch: Stretch,
 ) -> SimEvent {
-    let extra = stretch.map_or(0, |s| s.seconds);
+    let name = template.headers.first().map(|(_, v)| match v {
+        TemplateValue::Text(segments) => binding.fill(segments),
+        _ => String::new(),
+    });
+    let name = name.as_deref().unwrap_or("");
+    // Whole seconds each CDR time moves (Cdr events only), for their durations.
+    let is_cdr = template
+        .headers
+        .iter()
+        .any(|(_, v)| matches!(v, TemplateValue::CdrTime(_)));
+    let local_row = is_cdr
+        && template.headers.iter().any(|(k, v)| {
+            binding.fill(k) == "Channel"
+                && matches!(v, TemplateValue::Text(s) if binding.fill(s).starts_with("Local/"))
+        });
+    let mut cdr_moves = [None; 3];
+    for (key, value) in template.headers.iter().filter(|_| is_cdr) {
+        if let TemplateValue::CdrTime(offset) = value
+            && let Some(i) = CDR_TIMES.iter().position(|k| *k == binding.fill(key))
+        {
+            cdr_moves[i] = Some(stretch.cdr_seconds(*offset, local_row));
+        }
+    }
+    let [start_moved, answer_moved, end_moved] = cdr_moves;
+    let grown_by = |key: &str| match key {
+        "HoldTime" if name == "QueueCallerAbandon" => seconds(stretch.wait) + seconds(stretch.talk),
+        "HoldTime" => seconds(stretch.wait),
+        "TalkTime" => seconds(stretch.talk),
+        "Duration" => end_moved.unwrap_or(0) - start_moved.unwrap_or(0),
+        "BillableSeconds" => answer_moved.map_or(0, |a| end_moved.unwrap_or(0) - a),
+        _ => 0,
+    };
     let mut event = SimEvent::default();
     for (key, value) in &template.headers {
         let key = binding.fill(key);
@@ -96,18 +193,15 @@ pub(crate) fn render(
         let value = match value {
             TemplateValue::Text(segments) => {
                 let text = binding.fill(segments);
+                let grown = grown_by(&key);
                 match text.parse::<i64>() {
-                    Ok(n) if extra > 0 && n > 0 && DURATIONS.contains(&key.as_str()) => {
-                        (n + extra).to_string()
-                    }
+                    Ok(n) if grown != 0 && n > 0 => (n + grown).to_string(),
                     _ => text,
                 }
             }
-            TemplateValue::Time(offset) => timestamp(start + offset + extra * 1_000_000),
+            TemplateValue::Time(offset) => timestamp(start + offset + stretch.delay_micros()),
             TemplateValue::CdrTime(offset) => {
-                // A CDR time at or after the talk's end (to the second) moves with it.
-                let moved = stretch.is_some_and(|s| (offset + 1) * 1_000_000 >= s.from_offset);
-                let seconds = if moved { offset + extra } else { *offset };
+                let seconds = offset + stretch.cdr_seconds(*offset, local_row);
                 cdr_time(start.div_euclid(1_000_000) + seconds)
             }
         };

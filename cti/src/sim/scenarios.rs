@@ -4,9 +4,12 @@
 //! captures; hold and the two transfers extend capture 01 with the events Asterisk 22
 //! documents for them.
 
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use super::SimError;
+use super::roles::{CallPlan, roles};
 use super::slots::QueueRole;
 use super::template::{KnownValues, TalkEnd, Template};
 
@@ -39,6 +42,64 @@ pub enum Scenario {
     /// The answering agent holds the customer, calls a second agent, talks to them 5 s and
     /// completes the transfer; 6 s talk (`AttendedTransfer`, bridges merged).
     AttendedTransfer,
+}
+
+impl Scenario {
+    /// Every scenario, in the catalog's order.
+    pub const ALL: [Scenario; 10] = [
+        Scenario::InboundAnswered,
+        Scenario::InboundAbandoned,
+        Scenario::RingNoAnswer,
+        Scenario::RingAllAnswered,
+        Scenario::ClickToCall,
+        Scenario::Outbound,
+        Scenario::Internal,
+        Scenario::Hold,
+        Scenario::BlindTransfer,
+        Scenario::AttendedTransfer,
+    ];
+
+    /// The scenario's name on the command line and in truth lines: `inbound-answered`,
+    /// `inbound-abandoned`, `ring-no-answer`, `ringall-answered`, `click-to-call`,
+    /// `outbound`, `internal`, `hold`, `blind-transfer`, `attended-transfer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::InboundAnswered => "inbound-answered",
+            Scenario::InboundAbandoned => "inbound-abandoned",
+            Scenario::RingNoAnswer => "ring-no-answer",
+            Scenario::RingAllAnswered => "ringall-answered",
+            Scenario::ClickToCall => "click-to-call",
+            Scenario::Outbound => "outbound",
+            Scenario::Internal => "internal",
+            Scenario::Hold => "hold",
+            Scenario::BlindTransfer => "blind-transfer",
+            Scenario::AttendedTransfer => "attended-transfer",
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = SimError;
+
+    /// A scenario by its [`name`](Scenario::name).
+    fn from_str(text: &str) -> Result<Scenario, SimError> {
+        Scenario::ALL
+            .into_iter()
+            .find(|s| s.name() == text.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+                SimError::Mix(format!(
+                    "no scenario {text:?} (known: {})",
+                    names.join(", ")
+                ))
+            })
+    }
 }
 
 /// What a scenario's capture values mean.
@@ -190,33 +251,75 @@ pub(crate) const SPECS: [Spec; 10] = [
     },
 ];
 
-/// Every scenario's spec and parsed template.
+/// A scenario ready to be placed: what its values mean, its template, and its calls' roles
+/// found in the template (the truth of what it does).
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) spec: Spec,
+    pub(crate) template: Arc<Template>,
+    /// The calls it makes, the customer's first.
+    pub(crate) plans: Arc<[CallPlan]>,
+}
+
+/// Every scenario's spec, parsed template and call plans.
 #[derive(Debug)]
 pub(crate) struct Catalog {
-    entries: Vec<(Spec, Arc<Template>)>,
+    entries: Vec<Arc<Entry>>,
 }
 
 impl Catalog {
-    /// Parses every embedded template.
+    /// Parses every embedded template and finds its calls' roles in it.
     pub(crate) fn load() -> Result<Catalog, SimError> {
         let entries = SPECS
             .iter()
             .map(|spec| {
-                let name = format!("{:?}", spec.scenario);
-                Template::parse(&name, spec.bytes, spec.known, Some(spec.talk_end))
-                    .map(|t| (*spec, Arc::new(t)))
+                let name = spec.scenario.name();
+                let template = Template::parse(name, spec.bytes, spec.known, Some(spec.talk_end))?;
+                let plans = roles(spec.scenario)
+                    .iter()
+                    .map(|r| CallPlan::resolve(name, *r, spec.bytes, &template))
+                    .collect::<Result<Arc<[CallPlan]>, SimError>>()?;
+                Ok(Arc::new(Entry {
+                    spec: *spec,
+                    template: Arc::new(template),
+                    plans,
+                }))
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, SimError>>()?;
         Ok(Catalog { entries })
     }
 
-    /// The spec and template of `scenario`.
-    pub(crate) fn get(&self, scenario: Scenario) -> Option<&(Spec, Arc<Template>)> {
-        self.entries.iter().find(|(s, _)| s.scenario == scenario)
+    /// The entry of `scenario`.
+    pub(crate) fn get(&self, scenario: Scenario) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.spec.scenario == scenario)
     }
 
     /// Every entry, in declaration order.
-    pub(crate) fn entries(&self) -> &[(Spec, Arc<Template>)] {
+    pub(crate) fn entries(&self) -> &[Arc<Entry>] {
         &self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_and_role_loads_and_names_round_trip() {
+        let catalog = Catalog::load().unwrap();
+        assert_eq!(catalog.entries().len(), Scenario::ALL.len());
+        for scenario in Scenario::ALL {
+            assert_eq!(scenario.name().parse::<Scenario>().unwrap(), scenario);
+            let entry = catalog.get(scenario).unwrap();
+            let main = &entry.plans[0];
+            assert_eq!(
+                main.linkedid, 0,
+                "{scenario}: the first channel is the Linkedid"
+            );
+            assert_eq!(main.started, 0, "{scenario}");
+            let queued = entry.spec.queue.is_some();
+            assert_eq!(entry.template.ring_start.is_some(), queued, "{scenario}");
+        }
+        assert!("nothing".parse::<Scenario>().is_err());
     }
 }

@@ -1,10 +1,14 @@
 //! What the simulated PBX is told at start: its AMI account, its agents and queues, how
-//! many calls to generate, or which captures to replay instead.
+//! many calls to generate and of which kinds and lengths, where to write what it did, or
+//! which captures to replay instead.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
+
+use super::mix::SecondsRange;
+use super::scenarios::Scenario;
 
 /// An agent's desk phone: the PJSIP endpoint `extension` and the name it shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +133,21 @@ pub struct SimSettings {
     pub seed: u64,
     /// The most a call's talk is made longer than captured (random per call, whole
     /// seconds), so calls do not all last the same; zero keeps the captured timings.
+    /// [`talk`](Self::talk) overrides it.
     pub max_extra_talk: Duration,
+    /// How long answered calls' talk lasts (agent connect → the customer hangs up; random
+    /// per call in the range, never shorter than captured); `None`: as captured plus up to
+    /// [`max_extra_talk`](Self::max_extra_talk).
+    pub talk: Option<SecondsRange>,
+    /// How long queue callers wait (queue join → agent connect, or → hanging up for an
+    /// abandoned call; random per call, never shorter than captured): they wait in the
+    /// queue before the first member is rung. `None`: as captured.
+    pub wait: Option<SecondsRange>,
+    /// Which scenarios generated calls follow, with relative weights; empty: the built-in
+    /// mix (every scenario but click-to-call).
+    pub scenarios: Vec<(Scenario, u32)>,
+    /// Append one JSON line per finished call to this file: what the PBX really did.
+    pub truth: Option<PathBuf>,
     /// Share (0..=1) of generated callers with a hostile caller-ID name.
     pub hostile_names: f64,
     /// The delay before `Response: Error` to a wrong secret.
@@ -155,6 +173,10 @@ impl SimSettings {
             calls_per_minute: 0.0,
             seed: 1,
             max_extra_talk: Duration::from_secs(120),
+            talk: None,
+            wait: None,
+            scenarios: Vec::new(),
+            truth: None,
             hostile_names: 0.05,
             failed_login_delay: Duration::from_secs(1),
             replay: None,

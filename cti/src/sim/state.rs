@@ -265,13 +265,23 @@ impl PbxState {
                 }
             }
         }
+        let dialled_by_queue = name == "DialBegin"
+            && event
+                .get("Uniqueid")
+                .and_then(|u| self.channels.get(u))
+                .is_some_and(|c| c.application == "Queue");
         if let Some(dest) = event.get("DestUniqueid")
             && event.get("DestChannelState").is_some()
             && let Some(c) = self.channels.get_mut(dest)
         {
             c.snapshot = snapshot(event, "Dest");
+            // app_queue names the channels it rings `AppQueue` (its dials too), app_dial
+            // `AppDial` (capture 10: a queue member's channel, bridged, shows AppQueue).
+            // app_queue names the channels it rings `AppQueue` (its dials too), app_dial
+            // `AppDial` (capture 10: a queue member's channel, bridged, shows AppQueue).
             let app = match name {
                 "AgentCalled" => "AppQueue",
+                "DialBegin" if dialled_by_queue => "AppQueue",
                 "DialBegin" => "AppDial",
                 _ => "",
             };
@@ -343,6 +353,11 @@ impl QueueState {
                 if hold <= SERVICE_LEVEL {
                     self.answered_in_sl += 1;
                 }
+                // app_queue marks the member in a call of this queue without an event
+                // (capture 10: `InCall: 1` in QueueStatus, never in QueueMemberStatus).
+                if let Some(m) = self.member_mut(event) {
+                    m.in_call = true;
+                }
             }
             "AgentComplete" => {
                 self.completed += 1;
@@ -350,6 +365,7 @@ impl QueueState {
                 if let Some(m) = self.member_mut(event) {
                     m.calls_taken += 1;
                     m.last_call = at.div_euclid(1_000_000);
+                    m.in_call = false;
                 }
             }
             "QueueMemberStatus" => {

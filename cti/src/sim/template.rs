@@ -72,6 +72,9 @@ pub(crate) struct Template {
     /// The event ending the talk (or the wait, for an abandoned call): from it on, events
     /// may be delayed to make the call longer.
     pub(crate) talk_end: Option<usize>,
+    /// The first event of a queue call's ringing (the first channel created after the caller
+    /// joined the queue): from it on, events may be delayed to make the caller wait longer.
+    pub(crate) ring_start: Option<usize>,
 }
 
 /// Where a template's talk ends: the first event `event` on a channel starting with
@@ -181,7 +184,13 @@ impl Template {
         let mut events = Vec::with_capacity(messages.len());
         let mut offset = 0;
         let mut talk_end_at = None;
+        let mut joined = false;
+        let mut ring_start = None;
         for (i, m) in messages.iter().enumerate() {
+            joined |= m.is_event("QueueCallerJoin");
+            if joined && ring_start.is_none() && m.is_event("Newchannel") {
+                ring_start = Some(i);
+            }
             if let Some(end) = talk_end
                 && talk_end_at.is_none()
                 && m.is_event(end.event)
@@ -216,6 +225,7 @@ impl Template {
             bridges: bridges.len(),
             agents,
             talk_end: talk_end_at,
+            ring_start,
         })
     }
 }

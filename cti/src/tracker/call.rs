@@ -1,6 +1,8 @@
 //! The tracker's working state: live channels ([`Channel`], by Uniqueid) and open calls
 //! ([`Call`], by Linkedid), and how an open call becomes a [`CallRecord`].
 
+use serde::{Deserialize, Serialize};
+
 use super::settings::{Directory, Party};
 use super::time::{ms_between, to_ms};
 use super::{
@@ -9,7 +11,7 @@ use super::{
 };
 
 /// A live channel.
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Channel {
     /// The call it belongs to now (Linkedid can change when bridges merge).
     pub(crate) linkedid: String,
@@ -21,7 +23,7 @@ pub(crate) struct Channel {
 }
 
 /// One agent being rung.
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Attempt {
     pub(crate) agent: Option<usize>,
     pub(crate) member_name: Option<String>,
@@ -38,7 +40,7 @@ pub(crate) struct Attempt {
 }
 
 /// An agent's connected time.
-#[derive(Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Segment {
     pub(crate) agent: usize,
     pub(crate) channel: String,
@@ -48,7 +50,7 @@ pub(crate) struct Segment {
 
 /// Hold sources currently active (a `Hold` on one channel and the music it causes on the
 /// other count once) and the hold time so far.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Hold {
     pub(crate) active: Vec<(String, bool)>,
     pub(crate) since_us: i64,
@@ -56,7 +58,7 @@ pub(crate) struct Hold {
 }
 
 /// An open call.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Call {
     pub(crate) started_us: i64,
     pub(crate) start_known: bool,
@@ -96,6 +98,9 @@ pub(crate) struct Call {
     pub(crate) recording_announced: bool,
     /// Decided by the first hang-up request from a device (or a shutdown); first wins.
     pub(crate) hangup_by: Option<(HangupBy, Option<usize>)>,
+    /// The channel whose hang-up request decided `hangup_by`.
+    #[serde(default)]
+    pub(crate) hangup_channel: Option<String>,
     pub(crate) hangup_cause: Option<u32>,
     pub(crate) customer_hangup_us: Option<i64>,
     pub(crate) last_dial_status: Option<String>,
@@ -106,6 +111,11 @@ pub(crate) struct Call {
     pub(crate) ended_us: Option<i64>,
     /// The connection (counted by `connection_lost`) on which the call was last seen.
     pub(crate) epoch: u64,
+    /// Set while the call waits for a resync: the last PBX time it was known to be open,
+    /// when that is not the tracker's latest connection loss (a call restored after a
+    /// restart that happened during a PBX outage).
+    #[serde(default)]
+    pub(crate) lost_us: Option<i64>,
 }
 
 impl Call {
@@ -243,9 +253,14 @@ impl Call {
             customer_name: self.customer_name,
             did: self.did,
             queue: self.queue,
+            // Rings after the answer are transfers: each agent's part is in the segments.
             agents_rung: self
                 .attempts
                 .iter()
+                .filter(|a| {
+                    self.answered_us
+                        .is_none_or(|answered| a.rang_us <= answered)
+                })
                 .map(|a| AgentAttempt {
                     extension: a.agent.map(agent_ext),
                     name: a

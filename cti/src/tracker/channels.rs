@@ -38,6 +38,7 @@ impl CallTracker {
         };
         let call = self.calls.get_mut(linkedid.as_ref())?;
         call.epoch = self.epoch;
+        call.lost_us = None;
         if call.click_id.is_none() {
             let var = &self.settings.click_id_variable;
             if let Some(id) = msg.chan_variable(var).filter(|v| !v.is_empty()) {
@@ -63,6 +64,8 @@ impl CallTracker {
         };
         let from = std::mem::replace(&mut channel.linkedid, to.to_owned());
         let (party, up) = (channel.party, channel.up_us.is_some());
+        self.touch(&from);
+        self.touch(to);
         let mut emptied = false;
         if let Some(old) = self.calls.get_mut(&from) {
             old.live.retain(|c| c != uid);
@@ -217,6 +220,9 @@ impl CallTracker {
             }
             Party::Agent(_) | Party::Local(_) | Party::Other => None,
         };
+        if call.hangup_by.is_some() {
+            call.hangup_channel = Some(uid.to_owned());
+        }
     }
 
     pub(super) fn on_soft_hangup_request(

@@ -50,6 +50,7 @@ impl CallTracker {
         let (Some(linkedid), Some(uid)) = (self.linkedid_of(msg), msg.get("Uniqueid")) else {
             return;
         };
+        self.touch(&linkedid);
         let Some(call) = self.calls.get_mut(&linkedid) else {
             return;
         };

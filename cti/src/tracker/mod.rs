@@ -9,11 +9,13 @@
 //! Channels are classified by device name from [`TrackerSettings`] (agent, trunk, Local
 //! half, other), never by caller ID. The handlers are split by event family:
 //! `channels` (life cycle, Linkedid changes), `dial`, `queue`, `features` (hold,
-//! recording, click-to-call id), `transfer`, `resync` (reconnect, shutdown).
+//! recording, click-to-call id), `transfer`, `resync` (reconnect, shutdown); `durable`
+//! keeps snapshots of the open calls for a restart.
 
 mod call;
 mod channels;
 mod dial;
+mod durable;
 mod event;
 mod features;
 mod queue;
@@ -32,6 +34,7 @@ use call::{Call, Channel};
 use settings::Directory;
 use time::{parse_timestamp, to_ms};
 
+pub use durable::{OpenCall, OpenCallChange};
 pub use event::{CallEvent, CallEventKind};
 pub use record::{
     AgentAttempt, AgentSegment, AttemptResult, CallRecord, Direction, Disposition, HangupBy,
@@ -58,8 +61,15 @@ pub struct CallTracker {
     epoch: u64,
     /// A reconnect happened and the next channel listing decides which calls are gone.
     resync_pending: bool,
-    /// Uniqueids listed by `CoreShowChannel` since the last `CoreShowChannelsComplete`.
-    listed: HashSet<String>,
+    /// The latest PBX time known before the connection was lost (or Tamas stopped): calls
+    /// found gone at the resync ended after it, and it is the best bound known.
+    lost_at_us: i64,
+    /// Channels listed by `CoreShowChannel` since the last `CoreShowChannelsComplete`.
+    listed: HashMap<String, resync::Listed>,
+    /// Whether changed calls are remembered for [`CallTracker::take_changes`].
+    durable: bool,
+    /// Linkedids of the calls changed since the last `take_changes`.
+    touched: HashSet<String>,
     /// Linkedids of the last [`FINISHED_MEMORY`] calls that ended, oldest first: a channel
     /// that still names one (replayed or duplicated traffic) must not open it again.
     finished: VecDeque<String>,
@@ -93,7 +103,10 @@ impl CallTracker {
             clock_us: 0,
             epoch: 0,
             resync_pending: false,
-            listed: HashSet::new(),
+            lost_at_us: 0,
+            listed: HashMap::new(),
+            durable: false,
+            touched: HashSet::new(),
             finished: VecDeque::new(),
             finished_set: HashSet::new(),
         }
@@ -145,6 +158,7 @@ impl CallTracker {
             }
             None => self.clock_us,
         };
+        let before = out.len();
         match event {
             b"Newchannel" => self.on_newchannel(msg, now, out),
             b"Newstate" => self.on_newstate(msg, now, out),
@@ -175,9 +189,36 @@ impl CallTracker {
             b"BlindTransfer" => self.on_blind_transfer(msg, now, out),
             b"AttendedTransfer" => self.on_attended_transfer(msg, now, out),
             b"CoreShowChannel" => self.on_core_show_channel(msg, now),
-            b"CoreShowChannelsComplete" => self.on_core_show_channels_complete(out),
+            b"CoreShowChannelsComplete" => self.on_core_show_channels_complete(now, out),
             b"Shutdown" => self.on_shutdown(now, out),
             _ => {}
+        }
+        if self.durable {
+            self.touch_message(msg, &out[before..]);
+        }
+    }
+
+    /// Marks changed the open calls a handled message names (through any `…Uniqueid` or
+    /// `…Linkedid` header: the channel's own, a dial's or bridge's other party, a Local
+    /// pair's halves, a transfer's parties) and those it caused events for.
+    fn touch_message(&mut self, msg: &Message, events: &[CallEvent]) {
+        for header in msg.headers() {
+            let (Some(key), Some(value)) = (header.key_str(), header.value_str()) else {
+                continue;
+            };
+            let linkedid = if key.ends_with("Uniqueid") {
+                self.channels.get(value).map(|c| c.linkedid.clone())
+            } else if key.ends_with("Linkedid") && self.calls.contains_key(value) {
+                Some(value.to_owned())
+            } else {
+                None
+            };
+            if let Some(linkedid) = linkedid {
+                self.touch(&linkedid);
+            }
+        }
+        for event in events {
+            self.touch(&event.linkedid);
         }
     }
 

@@ -1,15 +1,29 @@
 //! Losing and regaining the AMI stream.
 //!
 //! After [`CallTracker::connection_lost`] (EOF, a broken socket) open calls are kept: the
-//! PBX may still carry them. The client resyncs on every connect with `CoreShowChannels`;
-//! when its `CoreShowChannelsComplete` arrives, a call that has none of its channels in the
-//! listing and was not heard of since the reconnect is closed, its end marked as not known
-//! (`end_known: false`, ended at the latest PBX time seen). Listed channels the tracker did
-//! not know (calls that began during the outage) are adopted. `Shutdown` closes what is
-//! still open.
+//! PBX may still carry them. The same holds for the calls a restarted Tamas took back
+//! ([`CallTracker::restore`]). The client resyncs on every connect with `CoreShowChannels`;
+//! when its `CoreShowChannelsComplete` arrives, each call from before the break is
+//! reconciled with the listing:
+//!
+//! - none of its channels listed, and not heard of since: it ended while nobody watched.
+//!   It is closed at the last PBX time known before the break (`end_known: false`): for a
+//!   PBX that crashed, that is when it died, not when it came back.
+//! - some of its channels gone: they hung up during the break (their talk and ringing end
+//!   at the break).
+//! - a channel now up and bridged where the call had not been answered: it was answered
+//!   during the break, at the earliest when that channel appeared (the listing's
+//!   `Duration`) and not before the break.
+//!
+//! Listed channels the tracker did not know are adopted (calls that began during the
+//! outage start at `now - Duration`, `start_known: false`). `Shutdown` closes what is still
+//! open.
 
-use super::time::parse_timestamp;
-use super::{CallEvent, CallTracker};
+use super::call::Attempt;
+use super::record::AttemptResult;
+use super::settings::Party;
+use super::time::{ms_between, parse_timestamp};
+use super::{CallEvent, CallEventKind, CallTracker, Direction};
 use crate::ami::Message;
 
 /// `HH:MM:SS` (CoreShowChannel `Duration`) in microseconds.
@@ -21,13 +35,39 @@ fn duration_us(v: &str) -> Option<i64> {
     Some(total * 1_000_000)
 }
 
+/// What a `CoreShowChannel` said of a channel.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Listed {
+    /// `ChannelState: 6` (Up).
+    up: bool,
+    /// A non-empty `BridgeId`: talking to someone.
+    bridged: bool,
+    /// When the channel appeared: the listing's time less its `Duration`.
+    created_us: i64,
+}
+
 impl CallTracker {
     /// The AMI stream ended (EOF or error) without an `Event: Shutdown` having closed the
-    /// calls. Open calls wait for the resync of the next connection.
+    /// calls. Open calls wait for the resync of the next connection; any that turns out to
+    /// be gone ended at the latest PBX time seen so far (see
+    /// [`observe_pbx_time`](Self::observe_pbx_time)).
     pub fn connection_lost(&mut self) {
         self.epoch += 1;
         self.resync_pending = true;
+        self.lost_at_us = self.clock_us;
         self.listed.clear();
+        // Their snapshots now say when they were last known open.
+        let open: Vec<String> = self.calls.keys().cloned().collect();
+        for linkedid in open {
+            self.touch(&linkedid);
+        }
+    }
+
+    /// Tells the tracker that the PBX clock has reached at least `pbx_time_ms` though no
+    /// event said so (the binary extrapolates the last `Timestamp` with its own clock while
+    /// the stream is quiet, and calls this before [`connection_lost`](Self::connection_lost)).
+    pub fn observe_pbx_time(&mut self, pbx_time_ms: i64) {
+        self.clock_us = self.clock_us.max(pbx_time_ms.saturating_mul(1000));
     }
 
     /// One channel of a `CoreShowChannels` listing.
@@ -35,38 +75,204 @@ impl CallTracker {
         let Some(uid) = msg.get("Uniqueid") else {
             return;
         };
-        self.listed.insert(uid.to_owned());
-        if !self.channels.contains_key(uid) {
-            let age = msg.get("Duration").and_then(duration_us).unwrap_or(0);
-            // Listing items carry no Timestamp; `now` is the latest PBX time seen.
-            let created = msg
-                .get_bytes("Timestamp")
-                .and_then(parse_timestamp)
-                .unwrap_or(now)
-                - age;
-            self.add_channel(msg, created, false);
+        let age = msg.get("Duration").and_then(duration_us).unwrap_or(0);
+        // Listing items carry no Timestamp; `now` is the latest PBX time seen.
+        let created_us = msg
+            .get_bytes("Timestamp")
+            .and_then(parse_timestamp)
+            .unwrap_or(now)
+            - age;
+        self.listed.insert(
+            uid.to_owned(),
+            Listed {
+                up: msg.get("ChannelState") == Some("6"),
+                bridged: msg.get("BridgeId").is_some_and(|b| !b.is_empty()),
+                created_us,
+            },
+        );
+        if !self.channels.contains_key(uid) && self.add_channel(msg, created_us, false) {
+            // A channel adopted into a call known before the break went up during it.
+            if let Some(channel) = self.channels.get_mut(uid)
+                && channel.up_us.is_some()
+            {
+                channel.up_us = Some(created_us.max(self.lost_at_us));
+            }
+            if let Some(linkedid) = self.channels.get(uid).map(|c| c.linkedid.clone()) {
+                self.touch(&linkedid);
+            }
         }
     }
 
-    /// The end of a `CoreShowChannels` listing: after a reconnect, closes the calls that are
-    /// gone.
-    pub(super) fn on_core_show_channels_complete(&mut self, out: &mut Vec<CallEvent>) {
+    /// The end of a `CoreShowChannels` listing: after a reconnect (or a restart), reconciles
+    /// the calls from before with what the PBX still carries.
+    pub(super) fn on_core_show_channels_complete(&mut self, now: i64, out: &mut Vec<CallEvent>) {
         if self.resync_pending {
             self.resync_pending = false;
-            let gone: Vec<String> = self
+            let stale: Vec<String> = self
                 .calls
                 .iter()
-                .filter(|(_, call)| {
-                    call.epoch < self.epoch && !call.live.iter().any(|u| self.listed.contains(u))
-                })
+                .filter(|(_, call)| call.epoch < self.epoch)
                 .map(|(linkedid, _)| linkedid.clone())
                 .collect();
-            let at = self.clock_us;
-            for linkedid in gone {
-                self.finish(&linkedid, at, false, out);
+            let lost = self.lost_at_us;
+            for linkedid in stale {
+                self.reconcile(&linkedid, lost, now, out);
             }
         }
         self.listed.clear();
+    }
+
+    /// Brings the call `linkedid`, last seen before the break at `lost`, in line with the
+    /// listing.
+    fn reconcile(&mut self, linkedid: &str, lost: i64, now: i64, out: &mut Vec<CallEvent>) {
+        let Some(call) = self.calls.get(linkedid) else {
+            return;
+        };
+        let lost = call.lost_us.map_or(lost, |l| l.min(lost));
+        let (present, vanished): (Vec<String>, Vec<String>) = call
+            .live
+            .iter()
+            .cloned()
+            .partition(|uid| self.listed.contains_key(uid));
+        if present.is_empty() {
+            self.finish(linkedid, lost, false, out);
+            return;
+        }
+        self.touch(linkedid);
+        for uid in vanished {
+            self.drop_vanished(linkedid, &uid, lost, out);
+        }
+        self.answered_during_break(linkedid, &present, lost, now, out);
+    }
+
+    /// A channel of a call that still goes on hung up during the break.
+    fn drop_vanished(&mut self, linkedid: &str, uid: &str, lost: i64, out: &mut Vec<CallEvent>) {
+        self.channels.remove(uid);
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        call.live.retain(|u| u != uid);
+        call.close_segment(uid, lost);
+        call.hold_stop(uid, None, lost);
+        if call.talk_channel() == Some(uid) {
+            call.customer_hangup_us.get_or_insert(lost);
+        }
+        let status = if call.in_queue { "NOANSWER" } else { "" };
+        self.settle_attempt(linkedid, uid, status, lost, out);
+    }
+
+    /// A call not answered before the break whose listing shows a party up and bridged
+    /// was answered during it.
+    fn answered_during_break(
+        &mut self,
+        linkedid: &str,
+        present: &[String],
+        lost: i64,
+        now: i64,
+        out: &mut Vec<CallEvent>,
+    ) {
+        let Some(call) = self.calls.get(linkedid) else {
+            return;
+        };
+        if call.answered_us.is_some() {
+            return;
+        }
+        let direction = call.direction;
+        let origin = call.origin.clone();
+        let answerer = present.iter().find_map(|uid| {
+            let listed = self.listed.get(uid)?;
+            let party = self.channels.get(uid)?.party;
+            let wanted = match (direction, party) {
+                (_, Party::Local(_)) => false,
+                (Some(Direction::Outbound), Party::Trunk) => true,
+                (Some(Direction::Inbound) | Some(Direction::Internal) | None, Party::Agent(_)) => {
+                    true
+                }
+                _ => false,
+            };
+            (wanted && listed.up && listed.bridged && origin.as_deref() != Some(uid))
+                .then(|| (uid.clone(), party, listed.created_us))
+        });
+        let Some((uid, party, created)) = answerer else {
+            return;
+        };
+        let at = created.max(lost).min(now.max(lost));
+        let agent = match party {
+            Party::Agent(agent) => Some(agent),
+            _ => None,
+        };
+        if let Some(channel) = self.channels.get_mut(&uid) {
+            channel.up_us.get_or_insert(at);
+        }
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        call.answered_us = Some(at);
+        match call.direction {
+            Some(Direction::Outbound) => {
+                call.ring_ms = call.dial_start_us.map(|d| ms_between(d, at));
+                if let (Some(caller), Some(origin)) = (call.caller_agent, call.origin.clone()) {
+                    call.open_segment(caller, &origin, at);
+                }
+            }
+            _ => {
+                if call.in_queue || call.queue_joined_us.is_some() {
+                    call.agent_connected_us = Some(at);
+                    call.in_queue = false;
+                }
+                call.answered_by = agent;
+                if call.attempt_for(&uid).is_none() {
+                    call.attempts.push(Attempt {
+                        agent,
+                        member_name: None,
+                        queue: call.queue.clone(),
+                        member: uid.clone(),
+                        device: Some(uid.clone()),
+                        rang_us: created,
+                        result: None,
+                        ring_ms: None,
+                        announced: false,
+                    });
+                }
+                if let Some(attempt) = call.attempt_for(&uid) {
+                    attempt.result = Some(AttemptResult::Answered);
+                    attempt.ring_ms = Some(ms_between(attempt.rang_us, at));
+                    call.ring_ms = attempt.ring_ms;
+                }
+                if let Some(agent) = agent {
+                    call.open_segment(agent, &uid, at);
+                }
+            }
+        }
+        let extension = match call.direction {
+            Some(Direction::Outbound) => call.caller_agent,
+            _ => agent,
+        };
+        let wait_ms = call
+            .queue_joined_us
+            .zip(call.agent_connected_us)
+            .map(|(j, c)| ms_between(j, c));
+        let kind = CallEventKind::Answered {
+            extension: extension.map(|i| self.dir.agent(i).extension.clone()),
+            agent_name: extension.and_then(|i| self.dir.agent(i).name.clone()),
+            wait_ms,
+        };
+        self.emit(out, linkedid, at, kind);
+        // The other members stopped ringing when this one answered.
+        let pending: Vec<String> = self
+            .calls
+            .get(linkedid)
+            .map(|c| {
+                c.attempts
+                    .iter()
+                    .filter(|a| a.result.is_none())
+                    .map(|a| a.member.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for member in pending {
+            self.settle_attempt(linkedid, &member, "", at, out);
+        }
     }
 
     /// `Event: Shutdown`: Asterisk is going away; whatever is still open is closed.

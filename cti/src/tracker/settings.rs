@@ -70,14 +70,14 @@ impl Default for TrackerSettings {
 }
 
 /// Which half of a Local channel pair (`;1` dials in, `;2` runs the dialplan).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum LocalHalf {
     One,
     Two,
 }
 
 /// What a channel is, from its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Party {
     /// An agent's device; the index into [`Directory::agent`].
     Agent(usize),

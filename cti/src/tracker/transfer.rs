@@ -144,6 +144,15 @@ impl CallTracker {
         if succeeded {
             self.mark_transferer(orig);
             self.mark_transferer(second);
+            // The transferer hanging up is what completed the transfer (Asterisk sends
+            // its HangupRequest first): that hang-up did not end the call.
+            if let Some(call) = self.calls.get_mut(&linkedid)
+                && call.hangup_channel.is_some()
+                && [orig, second].contains(&call.hangup_channel.as_deref())
+            {
+                call.hangup_by = None;
+                call.hangup_channel = None;
+            }
         }
         self.record_transfer(&linkedid, transfer, now, out);
     }

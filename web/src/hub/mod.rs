@@ -13,6 +13,11 @@
 //! - `endpoint`: the `/ws` route (Origin check, authentication, upgrade);
 //!   `socket`: one connection's task (hello, replay, keep-alive, bounded queue).
 //!
+//! Sockets end with their connection or when the hub closes ([`Hub::close`], at
+//! shutdown: each is closed with 1001 "server going away" and new ones are refused); each
+//! socket's task runs under axum's upgrade and is counted by the hub, so its owner can
+//! wait for the last one to close.
+//!
 //! Memory is bounded: each socket's queue holds at most [`HubSettings::socket_queue`]
 //! frames (a socket that stops reading is closed with 1008), each backlog at most
 //! [`HubSettings::backlog_messages`] frames for [`HubSettings::backlog_age`].
@@ -30,6 +35,8 @@ use std::time::Duration;
 use crm_core::UserId;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use backlog::{Frame, Replay};
 pub use endpoint::router;
@@ -133,6 +140,10 @@ struct Shared {
     board: watch::Sender<Option<Frame>>,
     /// Notified when a socket subscribes to the wallboard.
     board_wanted: tokio::sync::Notify,
+    /// Cancelled when the hub closes (server shutting down).
+    closing: CancellationToken,
+    /// One token per open socket's task.
+    sockets: TaskTracker,
 }
 
 impl Default for Hub {
@@ -149,6 +160,8 @@ impl Hub {
                 registry: Mutex::new(Registry::new(settings.clone())),
                 board: watch::Sender::new(None),
                 board_wanted: tokio::sync::Notify::new(),
+                closing: CancellationToken::new(),
+                sockets: TaskTracker::new(),
                 settings,
             }),
         }
@@ -233,6 +246,29 @@ impl Hub {
             sockets,
             backlog_frames,
         }
+    }
+
+    /// Closes every socket (1001, "server going away") and refuses new ones; resolves once
+    /// every socket's task has ended.
+    pub async fn close(&self) {
+        self.shared.closing.cancel();
+        self.shared.sockets.close();
+        self.shared.sockets.wait().await;
+    }
+
+    /// A token cancelled when the hub closes.
+    pub(crate) fn closing_token(&self) -> CancellationToken {
+        self.shared.closing.clone()
+    }
+
+    /// Whether the hub has closed.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.shared.closing.is_cancelled()
+    }
+
+    /// Counts a socket's task until the token is dropped.
+    pub(crate) fn socket_token(&self) -> tokio_util::task::task_tracker::TaskTrackerToken {
+        self.shared.sockets.token()
     }
 
     pub(crate) fn register(&self, user: UserId, last_seq: Option<u64>) -> Option<Registration> {

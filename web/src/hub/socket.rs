@@ -15,6 +15,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, timeout};
+use tokio_util::sync::CancellationToken;
 
 use super::Hub;
 use super::backlog::{Frame, Replay};
@@ -22,6 +23,8 @@ use super::messages::{ClientMessage, HelloUser, Reply};
 
 /// WebSocket close code for a policy violation: here, not reading.
 const POLICY_VIOLATION: u16 = 1008;
+/// WebSocket close code for an endpoint going away (server shutdown, silent peer).
+const GOING_AWAY: u16 = 1001;
 /// How long the closing frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -34,7 +37,7 @@ enum Stop {
     TooSlow,
     /// Nothing heard from the client for the idle timeout.
     Silent,
-    /// The hub let go of the socket (server shutting down).
+    /// The hub let go of the socket or closed (server shutting down).
     Released,
 }
 
@@ -50,6 +53,8 @@ struct Connection {
     sink: SplitSink<WebSocket, Message>,
     overflowed: oneshot::Receiver<()>,
     write_timeout: Duration,
+    /// Cancelled when the hub closes: a write to a client that does not read stops then.
+    closing: CancellationToken,
 }
 
 impl Connection {
@@ -62,6 +67,7 @@ impl Connection {
                 Err(_) => Err(Stop::TooSlow),
             },
             dropped = &mut self.overflowed => Err(dropped_by_hub(dropped)),
+            () = self.closing.cancelled() => Err(Stop::Released),
         }
     }
 
@@ -99,13 +105,23 @@ impl Connection {
 /// Serves one upgraded socket of `user` until it ends; `last_seq` asks for a replay first.
 #[tracing::instrument(skip_all, fields(user = %user.username))]
 pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Option<u64>) {
-    let (sink, stream) = socket.split();
+    let _counted = hub.socket_token();
+    let (mut sink, stream) = socket.split();
+    if hub.is_closing() {
+        let frame = CloseFrame {
+            code: GOING_AWAY,
+            reason: Utf8Bytes::from_static("server going away"),
+        };
+        let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+        return;
+    }
     let Some(registration) = hub.register(user.id, last_seq) else {
         let (_, overflowed) = oneshot::channel();
         let connection = Connection {
             sink,
             overflowed,
             write_timeout: CLOSE_TIMEOUT,
+            closing: hub.closing_token(),
         };
         connection
             .close(POLICY_VIOLATION, "too many connections")
@@ -118,6 +134,7 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
         sink,
         overflowed: registration.overflowed,
         write_timeout: hub.settings().idle_timeout,
+        closing: hub.closing_token(),
     };
     let stop = serve(
         &mut connection,
@@ -139,9 +156,9 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
         }
         Stop::Silent => {
             tracing::info!(socket = socket_id, "socket silent: closed");
-            connection.close(1001, "no answer to pings").await;
+            connection.close(GOING_AWAY, "no answer to pings").await;
         }
-        Stop::Released => connection.close(1001, "server going away").await,
+        Stop::Released => connection.close(GOING_AWAY, "server going away").await,
         Stop::Gone => tracing::debug!(socket = socket_id, "socket closed"),
     }
 }
@@ -177,6 +194,7 @@ async fn serve(
         let step = tokio::select! {
             biased;
             dropped = &mut connection.overflowed => Err(dropped_by_hub(dropped)),
+            () = connection.closing.cancelled() => Err(Stop::Released),
             frame = frames.recv() => match frame {
                 Some(frame) => connection.write(Message::Text(frame)).await,
                 None => Err(Stop::Released),

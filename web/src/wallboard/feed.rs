@@ -13,6 +13,7 @@ use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 
 use super::snapshot::{Inputs, build};
 use crate::AppState;
@@ -45,20 +46,20 @@ pub struct Feed {
         broadcast::Receiver<(crm_core::CallId, std::sync::Arc<cti::tracker::CallRecord>)>,
     /// The figures' period: 0 = since local midnight, N = the last N hours.
     pub rolling_hours: u32,
+    /// The task ends when this is cancelled (the service stopping).
+    pub stop: CancellationToken,
 }
 
-/// Starts the wallboard task.
-pub fn spawn(state: AppState, feed: Feed) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(state, feed))
-}
-
-async fn run(state: AppState, feed: Feed) {
+/// The wallboard task: runs until `feed.stop` is cancelled (the caller spawns it on the
+/// tracker that owns it).
+pub async fn run(state: AppState, feed: Feed) {
     let Feed {
         board,
         board_changed,
         calls,
         calls_written,
         rolling_hours,
+        stop,
     } = feed;
     let mut calls = Some(calls);
     let mut calls_written = Some(calls_written);
@@ -73,6 +74,7 @@ async fn run(state: AppState, feed: Feed) {
     loop {
         let figures_due = today.due();
         tokio::select! {
+            () = stop.cancelled() => return,
             () = sleep_until_due(figures_due) => {}
             () = board_changed.notified() => {}
             () = state.wrapups.changed() => {}

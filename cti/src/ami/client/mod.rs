@@ -29,6 +29,7 @@ pub use settings::{AmiClientSettings, AuthMethod, BackoffSettings, EventMask};
 use bytes::BytesMut;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use self::pending::{ListSink, Waiter};
 use crate::ami::{Action, Message};
@@ -47,10 +48,18 @@ pub enum AmiEvent {
     },
     /// An event (including resync items and `OriginateResponse`s).
     Message(Message),
-    /// The session ended; the client reconnects unless it was shut down.
+    /// The session ended against the client's will; it reconnects.
     Disconnected {
         /// Why, for logs and status pages.
         reason: String,
+    },
+    /// The client was shut down ([`AmiClient::shutdown`], its token cancelled, or every
+    /// handle dropped): it logged off if a session was up, and will not reconnect. The
+    /// last event; the stream ends after it.
+    Stopped {
+        /// The PBX answered the `Logoff` (`Response: Goodbye`); false when no session was
+        /// up or the PBX did not answer in time.
+        logged_off: bool,
     },
     /// The PBX refused the login (wrong username or secret); retried slowly.
     LoginFailed {
@@ -111,9 +120,19 @@ impl AmiClient {
     /// Starts the connection task (on the current Tokio runtime) and returns the handle and
     /// the event stream. Connecting, logging in and reconnecting happen in the background.
     pub fn connect(settings: AmiClientSettings) -> (AmiClient, AmiEvents) {
+        Self::connect_in(settings, &TaskTracker::new(), CancellationToken::new())
+    }
+
+    /// As [`connect`](Self::connect), with the connection task owned by `tasks` (its
+    /// owner can wait for it) and stopped — logged off, never reconnecting — when
+    /// `shutdown` is cancelled, as by [`shutdown`](Self::shutdown).
+    pub fn connect_in(
+        settings: AmiClientSettings,
+        tasks: &TaskTracker,
+        shutdown: CancellationToken,
+    ) -> (AmiClient, AmiEvents) {
         let (requests, requests_rx) = mpsc::channel(REQUEST_BUFFER);
         let (events_tx, rx) = mpsc::channel(settings.event_buffer.max(1));
-        let shutdown = CancellationToken::new();
         let stopped = CancellationToken::new();
         let client = AmiClient {
             requests,
@@ -121,7 +140,7 @@ impl AmiClient {
             stopped: stopped.clone(),
             action_timeout: settings.action_timeout,
         };
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let _stopped = stopped.drop_guard();
             supervisor::supervise(settings, requests_rx, events_tx, shutdown).await;
         });

@@ -26,8 +26,12 @@ pub(crate) const RESYNC_ACTIONS: [&str; 2] = ["CoreShowChannels", "QueueStatus"]
 /// Why a session ended.
 #[derive(Debug)]
 pub(crate) enum SessionEnd {
-    /// The client was shut down (or every handle dropped).
-    Shutdown,
+    /// The client was shut down (or every handle dropped); whether the PBX answered the
+    /// `Logoff`.
+    Shutdown {
+        /// The PBX answered `Logoff` (`Response: Goodbye`).
+        logged_off: bool,
+    },
     /// The connection broke; the reason is for logs and for failed actions.
     Lost(String),
 }
@@ -71,7 +75,7 @@ impl<'a> Session<'a> {
     ) -> SessionEnd {
         let end = self.serve(requests, shutdown).await;
         let reason = match &end {
-            SessionEnd::Shutdown => "the AMI client shut down",
+            SessionEnd::Shutdown { .. } => "the AMI client shut down",
             SessionEnd::Lost(reason) => reason.as_str(),
         };
         self.pending.fail_all(reason);
@@ -112,8 +116,8 @@ impl<'a> Session<'a> {
                         }
                     }
                     None => {
-                        self.log_off().await;
-                        return SessionEnd::Shutdown;
+                        let logged_off = self.log_off().await;
+                        return SessionEnd::Shutdown { logged_off };
                     }
                 },
                 () = sleep_until(timer) => {
@@ -122,8 +126,8 @@ impl<'a> Session<'a> {
                     }
                 }
                 () = shutdown.cancelled() => {
-                    self.log_off().await;
-                    return SessionEnd::Shutdown;
+                    let logged_off = self.log_off().await;
+                    return SessionEnd::Shutdown { logged_off };
                 }
             }
         }
@@ -221,22 +225,32 @@ impl<'a> Session<'a> {
         Ok(id)
     }
 
-    /// Says goodbye politely; the answer is awaited briefly and not required.
-    async fn log_off(&mut self) {
+    /// Says goodbye politely (`Logoff`) and waits briefly for the answer; returns whether
+    /// it came. Events read meanwhile still go to the stream: the PBX sent them before it
+    /// read the `Logoff`, so a call that ended just before a shutdown is not lost.
+    async fn log_off(&mut self) -> bool {
         let id = self.ids.next_id();
         let logoff = Action::new("Logoff").action_id(id.as_str());
         if self.conn.write_action(&logoff).await.is_err() {
-            return;
+            return false;
         }
         let wait = self.settings.action_timeout.min(Duration::from_secs(2));
-        let _ = tokio::time::timeout(wait, async {
-            while let Ok(Some(frame)) = self.conn.read_frame().await {
-                if frame.as_message().and_then(Message::action_id) == Some(id.as_str()) {
-                    break;
+        tokio::time::timeout(wait, async {
+            loop {
+                match self.conn.read_frame().await {
+                    Ok(Some(Frame::Message(msg))) => {
+                        if msg.action_id() == Some(id.as_str()) {
+                            return true;
+                        }
+                        self.on_message(msg).await;
+                    }
+                    Ok(Some(Frame::Banner(_))) => {}
+                    Ok(None) | Err(_) => return false,
                 }
             }
         })
-        .await;
+        .await
+        .unwrap_or(false)
     }
 }
 

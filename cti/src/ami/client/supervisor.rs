@@ -21,7 +21,8 @@ use super::{AmiEvent, Request};
 use crate::ami::Banner;
 
 /// Runs connections one after the other until `shutdown` is cancelled or every client
-/// handle is dropped.
+/// handle is dropped; the last event is then [`AmiEvent::Stopped`], never a
+/// `Disconnected` (which announces a reconnection).
 pub(crate) async fn supervise(
     settings: AmiClientSettings,
     mut requests: mpsc::Receiver<Request>,
@@ -33,7 +34,7 @@ pub(crate) async fn supervise(
     loop {
         let attempt = tokio::select! {
             attempt = open(&settings) => attempt,
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => return stopped(&events).await,
         };
         let delay = match attempt {
             Ok((conn, ids, banner)) => {
@@ -43,10 +44,9 @@ pub(crate) async fn supervise(
                 let started = Instant::now();
                 let session = Session::new(conn, ids, &settings, &events);
                 match session.run(&mut requests, &shutdown).await {
-                    SessionEnd::Shutdown => {
-                        tracing::info!(%address, "AMI client shut down");
-                        let reason = "the AMI client shut down".to_owned();
-                        let _ = events.send(AmiEvent::Disconnected { reason }).await;
+                    SessionEnd::Shutdown { logged_off } => {
+                        tracing::info!(%address, logged_off, "AMI client shut down");
+                        let _ = events.send(AmiEvent::Stopped { logged_off }).await;
                         return;
                     }
                     SessionEnd::Lost(reason) => {
@@ -81,9 +81,14 @@ pub(crate) async fn supervise(
             .await
             .is_break()
         {
-            return;
+            return stopped(&events).await;
         }
     }
+}
+
+/// Tells the consumer the client stopped while no session was up (nothing to log off).
+async fn stopped(events: &mpsc::Sender<AmiEvent>) {
+    let _ = events.send(AmiEvent::Stopped { logged_off: false }).await;
 }
 
 /// TCP connect, banner and login, bounded by the action timeout.

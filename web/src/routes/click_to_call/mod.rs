@@ -145,7 +145,8 @@ async fn click_to_call(
         .settings
         .originate(&extension, &dial, &click_id, &target.label);
     tracing::info!(%click_id, %extension, "click-to-call");
-    tokio::spawn(place(
+    // Ends with the outcome, or when the AMI client stops (the Originate then fails).
+    state.tasks.spawn(place(
         pbx,
         state.hub.clone(),
         user.id,
