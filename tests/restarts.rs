@@ -526,7 +526,8 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
             .iter()
             .any(|(a, b)| ms >= a - 1500 && ms <= b + 1500)
     };
-    let (mut exact, mut ended_while_down, mut answered_while_down) = (0, 0, 0);
+    let (mut exact, mut ended_while_down, mut answered_while_down, mut began_while_down) =
+        (0, 0, 0, 0);
     for t in &lines {
         let linkedid = t["linkedid"].as_str().unwrap();
         let matching: Vec<&CallRow> = rows.iter().filter(|r| r.linkedid == linkedid).collect();
@@ -541,6 +542,12 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
                     "{linkedid}: closed in a downtime"
                 );
             }
+            continue;
+        }
+        if during(t["started_at_ms"].as_i64().unwrap()) {
+            // Began while nobody watched: adopted from the listing, in the log once, its
+            // queue and answer not yet rebuilt from it (see the README).
+            began_while_down += 1;
             continue;
         }
         if t["answered_at_ms"].as_i64().is_some_and(during) {
@@ -570,7 +577,8 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
     eprintln!(
         "RESTARTS({}): {} calls, 3 restarts: {exact} exact, {answered_while_down} answered \
          during a downtime (answer time bounded), {ended_while_down} ended during a downtime \
-         (end not known), 0 lost, 0 twice, in {:.0} s",
+         (end not known), {began_while_down} began during a downtime (adopted), 0 lost, \
+         0 twice, in {:.0} s",
         db.store.backend(),
         lines.len(),
         started.elapsed().as_secs_f64()

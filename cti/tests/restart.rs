@@ -344,3 +344,36 @@ fn a_call_that_ended_while_tamas_was_away_is_written_once() {
     assert!((talk - (stopped - rec.agent_connected_at_ms.unwrap())).abs() <= 1);
     assert_eq!(after.open_calls(), 0);
 }
+
+/// Tamas connects (first start, nothing saved) while a queue call is already answered:
+/// the listing gives the call its queue and its agent, not a `no_answer` without a queue.
+#[test]
+fn a_call_already_answered_at_the_first_connect_keeps_its_queue_and_agent() {
+    let steps = scenario(&["01-inbound-answered"]);
+    let connect = steps
+        .iter()
+        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("AgentConnect")))
+        .unwrap();
+    let mut fresh = tracker();
+    fresh.observe_pbx_time(1_795_342_985_800);
+    let trunk = listed_channel("PJSIP/trunk-00000000", "1795342979.0", 6, "00:00:06", "b-1")
+        + "Application: Queue\r\nApplicationData: support,t,,,300\r\n";
+    let agent = listed_channel("PJSIP/1001-00000001", "1795342979.1", 6, "00:00:06", "b-1");
+    let mut out = Vec::new();
+    for msg in listing(&[&trunk, &agent]) {
+        fresh.handle(&msg, &mut out);
+    }
+    for step in &steps[connect + 1..] {
+        if let Step::Msg(m) = step {
+            fresh.handle(m, &mut out);
+        }
+    }
+    let records = ended(out);
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    assert!(!rec.start_known);
+    assert_eq!(rec.queue.as_deref(), Some("support"));
+    assert_eq!(rec.disposition, Disposition::Answered);
+    assert_eq!(rec.answered_by_extension.as_deref(), Some("1001"));
+    assert_eq!(rec.agent_segments.len(), 1);
+}

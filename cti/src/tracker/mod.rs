@@ -66,6 +66,8 @@ pub struct CallTracker {
     lost_at_us: i64,
     /// Channels listed by `CoreShowChannel` since the last `CoreShowChannelsComplete`.
     listed: HashMap<String, resync::Listed>,
+    /// Calls opened by the current listing (they began while nobody watched).
+    adopted: HashSet<String>,
     /// Whether changed calls are remembered for [`CallTracker::take_changes`].
     durable: bool,
     /// Linkedids of the calls changed since the last `take_changes`.
@@ -105,6 +107,7 @@ impl CallTracker {
             resync_pending: false,
             lost_at_us: 0,
             listed: HashMap::new(),
+            adopted: HashSet::new(),
             durable: false,
             touched: HashSet::new(),
             finished: VecDeque::new(),

@@ -90,7 +90,11 @@ impl CallTracker {
                 created_us,
             },
         );
+        let new_call = msg
+            .get("Linkedid")
+            .is_some_and(|l| !self.calls.contains_key(l));
         if !self.channels.contains_key(uid) && self.add_channel(msg, created_us, false) {
+            self.adopt(msg, uid, new_call, created_us);
             // A channel adopted into a call known before the break went up during it.
             if let Some(channel) = self.channels.get_mut(uid)
                 && channel.up_us.is_some()
@@ -103,9 +107,42 @@ impl CallTracker {
         }
     }
 
+    /// A channel of a call that began while nobody watched: a caller in `Queue()` gives the
+    /// call its queue (joined, at the latest, when the channel appeared).
+    fn adopt(&mut self, msg: &Message, uid: &str, new_call: bool, created_us: i64) {
+        let Some(linkedid) = self.channels.get(uid).map(|c| c.linkedid.clone()) else {
+            return;
+        };
+        if new_call {
+            self.adopted.insert(linkedid.clone());
+        }
+        if !self.adopted.contains(&linkedid) || msg.get("Application") != Some("Queue") {
+            return;
+        }
+        let queue = msg
+            .get("ApplicationData")
+            .and_then(|d| d.split(',').next())
+            .filter(|q| !q.is_empty());
+        if let (Some(call), Some(queue)) = (self.calls.get_mut(&linkedid), queue)
+            && call.queue.is_none()
+        {
+            call.queue = Some(queue.to_owned());
+            call.queue_joined_us = Some(created_us);
+            call.in_queue = true;
+        }
+    }
+
     /// The end of a `CoreShowChannels` listing: after a reconnect (or a restart), reconciles
-    /// the calls from before with what the PBX still carries.
+    /// the calls from before with what the PBX still carries; calls that began while nobody
+    /// watched and are answered already get their answer.
     pub(super) fn on_core_show_channels_complete(&mut self, now: i64, out: &mut Vec<CallEvent>) {
+        for linkedid in std::mem::take(&mut self.adopted) {
+            let Some(call) = self.calls.get(&linkedid) else {
+                continue;
+            };
+            let (present, started) = (call.live.clone(), call.started_us);
+            self.answered_during_break(&linkedid, &present, started, now, out);
+        }
         if self.resync_pending {
             self.resync_pending = false;
             let stale: Vec<String> = self
