@@ -545,9 +545,10 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
             continue;
         }
         if during(t["started_at_ms"].as_i64().unwrap()) {
-            // Began while nobody watched: adopted from the listing, in the log once, its
-            // queue and answer not yet rebuilt from it (see the README).
+            // Began while nobody watched: adopted from the listing, its start not known; the
+            // caller's Queue() there gives its queue.
             began_while_down += 1;
+            assert_eq!(row.queue.as_deref(), t["queue"].as_str(), "{linkedid}");
             continue;
         }
         if t["answered_at_ms"].as_i64().is_some_and(during) {
