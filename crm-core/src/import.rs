@@ -1,7 +1,10 @@
 //! Contacts from CSV: UTF-8 with a header row and the columns `name`, `phone` (one or more,
 //! separated by `;`), `email`, `organisation`, `stage`, `tags` (separated by `;` or `,`).
 //!
-//! Good rows are imported, each bad row is reported with its line number and the reason.
+//! Good rows are imported, each bad row is reported with its line number and the reason:
+//! a row with more or fewer fields than the header, or a phone that does not parse as a
+//! number (`ext-4455`: an import refuses it rather than keep it as typed, so that a
+//! mistyped column is noticed), is refused whole; nothing of a row is dropped silently.
 //! Importing the same file again creates no duplicates: a row whose name (compared
 //! [folded](crate::text::fold)) and one number match an existing contact updates that
 //! contact (new numbers and tags are added).
@@ -84,6 +87,17 @@ pub async fn import_contacts(
             }
         };
         let line = record.position().map_or(0, |p| p.line());
+        if record.len() != headers.len() {
+            report.errors.push(RowError {
+                line,
+                reason: format!(
+                    "{} fields, but the header has {} columns",
+                    record.len(),
+                    headers.len()
+                ),
+            });
+            continue;
+        }
         let field = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("").trim();
         let row = RowInput {
             name: field(Some(name_col)),
@@ -137,7 +151,7 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
         let number = store.normalizer().normalize(raw);
         if number.e164.is_none() {
             return Err(StoreError::Invalid(format!(
-                "{raw:?} is not a phone number"
+                "{raw:?} is not a phone number (an import keeps only numbers that parse)"
             )));
         }
         if !phones

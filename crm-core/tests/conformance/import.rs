@@ -11,6 +11,7 @@ conformance!(
     good_rows_import_and_bad_rows_are_reported,
     importing_again_merges_instead_of_duplicating,
     unreadable_files_are_refused,
+    rows_with_the_wrong_number_of_fields_are_refused_whole,
 );
 
 const CSV: &str = "\u{feff}Name,Phone,Email,Organisation,Stage,Tags
@@ -116,4 +117,31 @@ async fn unreadable_files_are_refused(store: Arc<dyn Store>) {
         report.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
         vec![3]
     );
+}
+
+async fn rows_with_the_wrong_number_of_fields_are_refused_whole(store: Arc<dyn Store>) {
+    // Line 3 has 8 fields under a 6-column header, line 4 has 5, line 5 an unparseable
+    // phone: all three refused with their line, nothing of them imported.
+    let csv = "name,phone,email,organisation,stage,tags\n\
+               Ali,09121234567,,,lead,\n\
+               Reza,09121111111,reza@example.com,Acme,lead,vip,extra,more\n\
+               Sara,09122222222,,,lead\n\
+               Ext,ext-4455,,,lead,\n\
+               Mina,09123333333,,,customer,\n";
+    let report = import_contacts(store.as_ref(), csv.as_bytes())
+        .await
+        .expect("import");
+    assert_eq!(report.created, 2, "{report:?}");
+    let lines: Vec<u64> = report.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![3, 4, 5], "{report:?}");
+    assert!(
+        report.errors[0].reason.contains("8 fields") && report.errors[0].reason.contains('6'),
+        "{report:?}"
+    );
+    assert!(report.errors[1].reason.contains("5 fields"), "{report:?}");
+    assert!(report.errors[2].reason.contains("ext-4455"), "{report:?}");
+    for number in ["09121111111", "09122222222", "ext-4455"] {
+        let found = store.lookup_number(number, None).await.expect("lookup");
+        assert!(found.is_empty(), "{number} was refused: {found:?}");
+    }
 }
