@@ -28,7 +28,6 @@ pub fn verdicts(
 ) -> BTreeMap<String, Verdict> {
     group(today, Bucket::Queue, metrics)
         .into_iter()
-        .filter(|(queue, _)| queue != "-")
         .map(|(queue, summary)| {
             let verdict = match summary.service_level {
                 Some(_) if summary.offered < rules.service_level_min_offered => {

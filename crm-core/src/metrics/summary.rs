@@ -123,7 +123,8 @@ pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
     summary
 }
 
-/// Figures per bucket, buckets in order.
+/// Figures per bucket, buckets in order. By queue, calls without a queue are left out: they
+/// are not queue calls (there is no pseudo-queue for them).
 pub fn group(
     calls: &[CallRow],
     bucket: Bucket,
@@ -131,8 +132,11 @@ pub fn group(
 ) -> BTreeMap<String, Summary> {
     let mut buckets: BTreeMap<String, Vec<CallRow>> = BTreeMap::new();
     for call in calls {
+        let Some(key) = bucket_key(call, bucket, settings) else {
+            continue;
+        };
         buckets
-            .entry(bucket_key(call, bucket, settings))
+            .entry(key)
             .or_default()
             .push(call.clone());
     }
@@ -142,18 +146,18 @@ pub fn group(
         .collect()
 }
 
-fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> String {
-    match bucket {
+fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> Option<String> {
+    Some(match bucket {
         Bucket::Hour | Bucket::Day | Bucket::Month | Bucket::HourOfDay => {
             time_key(call.started_at_ms, bucket, settings)
         }
-        Bucket::Queue => call.queue.clone().unwrap_or_else(|| "-".into()),
+        Bucket::Queue => call.queue.clone()?,
         Bucket::Agent => call
             .answered_by_extension
             .clone()
             .or_else(|| call.agent_extension.clone())
             .unwrap_or_else(|| "-".into()),
-    }
+    })
 }
 
 /// The local-time key of `at_ms` (ms since the epoch) for a time bucket; the queue and
@@ -260,8 +264,13 @@ mod tests {
         assert_eq!(utc.keys().collect::<Vec<_>>(), vec!["2026-11-22T21"]);
         let hours = group(std::slice::from_ref(&call), Bucket::HourOfDay, &tehran);
         assert_eq!(hours.keys().collect::<Vec<_>>(), vec!["00"]);
-        let queues = group(&[call], Bucket::Queue, &tehran);
+        let no_queue = CallRow {
+            queue: None,
+            ..call.clone()
+        };
+        let queues = group(&[call, no_queue], Bucket::Queue, &tehran);
         assert_eq!(queues["sales"].answered, 1);
+        assert_eq!(queues.len(), 1, "no pseudo-queue for calls without one");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
     }
 }

@@ -253,7 +253,7 @@ pub fn compute(
 
     let queues = group(&calls, Bucket::Queue, settings)
         .into_iter()
-        .filter(|(queue, summary)| queue != "-" && summary.offered > 0)
+        .filter(|(_, summary)| summary.offered > 0)
         .map(|(queue, summary)| QueueLine {
             fcr: fcr_of(
                 &statuses,

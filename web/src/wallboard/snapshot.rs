@@ -168,13 +168,7 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
         .queues
         .iter()
         .map(|q| q.name.as_str())
-        .chain(
-            inputs
-                .today
-                .keys()
-                .map(String::as_str)
-                .filter(|q| *q != "-"),
-        )
+        .chain(inputs.today.keys().map(String::as_str))
         .collect();
     let target = inputs.metrics.service_level_target;
     let queues = names
