@@ -297,6 +297,37 @@ async fn a_rung_call_tracks_into_the_capture_s_record() {
     client.shutdown().await;
 }
 
+/// AMI escapes caller-ID names C-style (`ast_escape_c`): the wire shows `Tose\'e`, the
+/// tracked call `Tose'e`; `QueueStatus` shows the name unescaped, as Asterisk prints it.
+#[tokio::test(start_paused = true)]
+async fn caller_id_names_are_escaped_on_the_wire_and_unescaped_by_the_tracker() {
+    let name = "Tose'e \\ \"Boss\"\nLine 2";
+    let (addr, handle) = start(SimSettings::lab()).await;
+    let mut raw = Raw::connect(addr).await;
+    raw.log_in().await;
+    let (client, mut events) = AmiClient::connect(client_settings(addr));
+    connected(&mut events).await;
+    let call = handle.ring("09121234567", name, "1002").unwrap();
+    let newchannel = raw.read_until("Event: Newchannel").await;
+    assert_eq!(
+        header(&newchannel, "CallerIDName"),
+        Some(r#"Tose\'e \\ \"Boss\"\nLine 2"#)
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    raw.send("Action: QueueStatus\r\nActionID: qs\r\nQueue: support\r\n\r\n")
+        .await;
+    let entry = raw.read_until("Event: QueueEntry").await;
+    assert!(
+        entry.contains("\r\nCallerIDName: Tose'e \\ \"Boss\"\n"),
+        "{entry}"
+    );
+    let mut tracker = tracker();
+    let records = track_calls(&mut events, &mut tracker, 1).await;
+    assert_eq!(records[0].customer_name.as_deref(), Some(name));
+    call.finished().await;
+    client.shutdown().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_longer_talk_moves_every_later_time_and_duration() {
     let (addr, handle) = start(SimSettings::lab()).await;

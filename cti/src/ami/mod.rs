@@ -5,6 +5,7 @@
 //!   `Framed` transport; [`Frames`]: the same decoding over bytes already in memory.
 //! - [`Action`]: an outgoing action, checked so no value can break the framing.
 //! - [`CodecError`]: what can go wrong at this level.
+//! - [`escape_c`], [`unescape_c`]: caller-ID names as Asterisk escapes them.
 //! - [`client`]: the TCP client: login, ActionIDs, lists, `Ping`, reconnect and resync, with
 //!   events to a bounded channel.
 //!
@@ -15,11 +16,13 @@ mod action;
 pub mod client;
 mod decode;
 mod error;
+mod escape;
 mod message;
 
 pub use action::Action;
 pub use decode::{AmiCodec, Frames, Limits};
 pub use error::CodecError;
+pub use escape::{escape_c, unescape_c};
 pub use message::{Banner, Header, Message};
 
 /// One unit of the AMI stream.

@@ -189,7 +189,9 @@ impl QueueBoard {
                     uniqueid: uniqueid.to_owned(),
                     position: number(msg, "Position").map_or(0, |p| p as u32),
                     number: text(msg, "CallerIDNum"),
-                    name: text(msg, "CallerIDName"),
+                    // Escaped here (a channel snapshot), unlike in `QueueEntry`.
+                    name: text(msg, "CallerIDName")
+                        .map(|name| crate::ami::unescape_c(&name).into_owned()),
                     joined_at_ms: now,
                 };
                 self.queue(queue)

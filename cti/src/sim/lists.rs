@@ -3,6 +3,7 @@
 //! `EventList: start`, the items carrying the ActionID, then `…Complete` with `ListItems`.
 
 use super::clock::{EpochMicros, hms};
+use crate::ami::unescape_c;
 use super::event::SimEvent;
 use super::state::{PbxState, QueueState, SERVICE_LEVEL};
 
@@ -119,9 +120,10 @@ pub(crate) fn queue_status(
                     .with("Channel", get("Channel"))
                     .with("Uniqueid", entry.uniqueid.as_str())
                     .with("CallerIDNum", get("CallerIDNum"))
-                    .with("CallerIDName", get("CallerIDName"))
+                    // `QueueStatus` prints the names unescaped, unlike channel events.
+                    .with("CallerIDName", unescape_c(get("CallerIDName")))
                     .with("ConnectedLineNum", get("ConnectedLineNum"))
-                    .with("ConnectedLineName", get("ConnectedLineName"))
+                    .with("ConnectedLineName", unescape_c(get("ConnectedLineName")))
                     .with("Wait", ((now - entry.joined) / 1_000_000).to_string())
                     .with("Priority", "0")
                     .with_action_id(action_id),

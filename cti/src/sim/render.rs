@@ -7,6 +7,7 @@ use super::clock::{EpochMicros, cdr_time, timestamp};
 use super::event::SimEvent;
 use super::slots::{QueueRole, Segment, Slot};
 use super::template::{Template, TemplateEvent, TemplateValue};
+use crate::ami::escape_c;
 
 /// The values of one generated call.
 #[derive(Clone, Debug, Default)]
@@ -60,6 +61,19 @@ impl Binding {
             match s {
                 Segment::Text(t) => out.push_str(t),
                 Segment::Slot(slot) => out.push_str(self.slot(*slot)),
+            }
+        }
+        out
+    }
+
+    /// The value of a name header (`CallerIDName`, `DestConnectedLineName`, …): the names
+    /// put in are escaped as Asterisk's `ast_escape_c` does; the captured text already is.
+    fn fill_name(&self, segments: &[Segment]) -> String {
+        let mut out = String::new();
+        for s in segments {
+            match s {
+                Segment::Text(t) => out.push_str(t),
+                Segment::Slot(slot) => out.push_str(&escape_c(self.slot(*slot))),
             }
         }
         out
@@ -191,6 +205,11 @@ pub(crate) fn render(
             continue;
         }
         let value = match value {
+            TemplateValue::Text(segments)
+                if key.ends_with("CallerIDName") || key.ends_with("ConnectedLineName") =>
+            {
+                binding.fill_name(segments)
+            }
             TemplateValue::Text(segments) => {
                 let text = binding.fill(segments);
                 let grown = grown_by(&key);

@@ -129,7 +129,9 @@ impl CallTracker {
                     call.direction = Some(Direction::Inbound);
                     call.customer = Some(uid.to_owned());
                     call.customer_number_raw = known(msg.get("CallerIDNum")).map(str::to_owned);
-                    call.customer_name = known(msg.get("CallerIDName")).map(str::to_owned);
+                    // Asterisk escapes the name C-style in channel events.
+                    call.customer_name = known(msg.get("CallerIDName"))
+                        .map(|name| crate::ami::unescape_c(name).into_owned());
                     call.did = known(msg.get("Exten"))
                         .filter(|e| *e != "s")
                         .map(str::to_owned);
