@@ -22,3 +22,14 @@ async fn an_unknown_number_offers_to_create_a_contact_and_names_stay_text() {
         "the name travels as a JSON string, exactly as the PBX sent it"
     );
 }
+
+#[tokio::test]
+async fn escaped_caller_id_names_reach_the_popup_unescaped() {
+    let app = spawn_app().await;
+    let (mut maryam, _) = app.socket("maryam").await;
+    // The simulated PBX escapes it as Asterisk does: `Tose\'e \"Boss\" \\ \nLine 2`.
+    let name = "Tose'e \"Boss\" \\ \nLine 2";
+    let call = app.ring("09350001133", name, "1003");
+    let popup = maryam.next_for_call("call.ringing", &call.linkedid).await;
+    assert_eq!(popup["caller_name"], name, "{popup}");
+}

@@ -60,7 +60,14 @@ impl Binding {
         for s in segments {
             match s {
                 Segment::Text(t) => out.push_str(t),
-                Segment::Slot(slot) => out.push_str(self.slot(*slot)),
+                // Outside the escaped name headers (`AppData`, a CDR's `CallerID`) a name
+                // is printed as it is; a line break in it would end the header, so it is
+                // kept on one line.
+                Segment::Slot(slot) => out.extend(
+                    self.slot(*slot)
+                        .chars()
+                        .map(|c| if matches!(c, '\r' | '\n') { ' ' } else { c }),
+                ),
             }
         }
         out
