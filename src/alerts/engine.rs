@@ -178,7 +178,8 @@ impl AlertEngine {
 
     async fn create_callback(&self, call: &CallRow) -> StoreResult<()> {
         let queue = call.queue.clone().unwrap_or_default();
-        let members = staffing::members(&self.board, &self.users, &queue).await;
+        let open = self.store.open_callbacks().await?;
+        let members = staffing::members(&self.board, &self.users, &queue, &open).await;
         let assignee = assignment::choose_assignee(&members);
         let number = call
             .customer_number_e164
@@ -323,7 +324,8 @@ impl AlertEngine {
             return Ok(());
         }
         let queue = task.queue.clone().unwrap_or_default();
-        let members = staffing::members(&self.board, &self.users, &queue).await;
+        let open = self.store.open_callbacks().await?;
+        let members = staffing::members(&self.board, &self.users, &queue, &open).await;
         let Some(next) = assignment::choose_reassignee(&members, task.assignee) else {
             return Ok(());
         };

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use crm_core::Task;
 use cti::live::queues::{MemberState, QueueBoard};
 use web::routes::agent::member_extension;
 
@@ -10,30 +11,38 @@ use super::assignment::{Member, Readiness};
 use crate::bridge::agent_users::AgentUsers;
 
 /// The members of `queue` who are users, in the board's order, with what the board shows
-/// them doing.
+/// them doing and how many of the `open` callbacks each has.
 pub async fn members(
     board: &Arc<RwLock<QueueBoard>>,
     users: &AgentUsers,
     queue: &str,
+    open: &[Task],
 ) -> Vec<Member> {
-    let seen: Vec<(String, Readiness)> = match board.read() {
+    let seen: Vec<(String, Readiness, Option<i64>)> = match board.read() {
         Ok(board) => board
             .snapshot()
             .into_iter()
             .filter(|q| q.name == queue)
             .flat_map(|q| q.members)
             .filter_map(|m| {
-                member_extension(&m.interface).map(|ext| (ext.to_owned(), readiness(m.state)))
+                member_extension(&m.interface)
+                    .map(|ext| (ext.to_owned(), readiness(m.state), m.since_ms))
             })
             .collect(),
         Err(_) => Vec::new(),
     };
     let mut members: Vec<Member> = Vec::with_capacity(seen.len());
-    for (extension, readiness) in seen {
+    for (extension, readiness, since_ms) in seen {
         if let Some(user) = users.user(&extension).await
             && !members.iter().any(|m| m.user == user)
         {
-            members.push(Member { user, readiness });
+            let open_callbacks = open.iter().filter(|t| t.assignee == Some(user)).count();
+            members.push(Member {
+                user,
+                readiness,
+                since_ms,
+                open_callbacks,
+            });
         }
     }
     members

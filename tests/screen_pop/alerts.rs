@@ -222,3 +222,41 @@ async fn an_abandoned_call_becomes_a_callback_that_calling_back_closes() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents() {
+    let app = spawn_app().await;
+    let (mut boss, _) = app.socket("boss").await;
+    // Sara, Reza and Maryam are available in `sales`; each abandon's callback goes to the
+    // one with the fewest open callbacks, so six abandons give each of them two.
+    let mut assignees = Vec::new();
+    for i in 0..6 {
+        let number = format!("0912111000{i}");
+        app.sim
+            .place(CallSpec::new(Scenario::InboundAbandoned).customer(&number, "Caller"))
+            .unwrap();
+        let alert = loop {
+            let alert = alert_for(&mut boss, None, "open").await;
+            if alert["detail"]["number"] == format!("+98912111000{i}") {
+                break alert;
+            }
+        };
+        assignees.push(alert["assignee_id"].as_i64().expect("an assignee"));
+    }
+    let name_of = |id: i64| {
+        app.users
+            .iter()
+            .find(|(_, u)| u.id.0 == id)
+            .map(|(n, _)| n.clone())
+            .unwrap()
+    };
+    let mut names: Vec<String> = assignees.iter().map(|&id| name_of(id)).collect();
+    let first_round: std::collections::BTreeSet<&String> = names[..3].iter().collect();
+    assert_eq!(first_round.len(), 3, "one each before anyone gets a second: {names:?}");
+    names.sort();
+    assert_eq!(
+        names,
+        ["maryam", "maryam", "reza", "reza", "sara", "sara"],
+        "two callbacks each"
+    );
+}
