@@ -102,7 +102,8 @@ fn jal_cal(jy: i64) -> (i64, i64, i64) {
     (leap, gy, march)
 }
 
-fn jalali_month_length(year: i64, month: i64) -> i64 {
+/// Days in a Jalali month (Esfand: 30 in a leap year, else 29).
+pub fn jalali_month_length(year: i64, month: i64) -> i64 {
     match month {
         1..=6 => 31,
         7..=11 => 30,

@@ -4,6 +4,7 @@
 //! - [`summary`]: offered / answered / abandoned, service level, ASA, wait percentiles,
 //!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent.
 //! - [`calendar`]: report dates, ISO or Jalali, to day numbers.
+//! - [`periods`]: named periods (`today`, `last-week`, `this-month`, …), Gregorian or Jalali.
 //! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
 //! - [`per_call`]: the figures stored on each call (service-level flag, first contact,
 //!   FCR status).
@@ -15,6 +16,7 @@ pub mod calendar;
 pub mod cases;
 pub mod fcr;
 pub mod per_call;
+pub mod periods;
 pub mod scope;
 pub mod summary;
 

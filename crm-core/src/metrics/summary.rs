@@ -135,10 +135,7 @@ pub fn group(
         let Some(key) = bucket_key(call, bucket, settings) else {
             continue;
         };
-        buckets
-            .entry(key)
-            .or_default()
-            .push(call.clone());
+        buckets.entry(key).or_default().push(call.clone());
     }
     buckets
         .into_iter()
