@@ -89,13 +89,20 @@ mod tests {
             },
         ];
         assert_eq!(choose_assignee(&members), Some(UserId(3)));
-        assert_eq!(choose_reassignee(&members, Some(UserId(3))), Some(UserId(2)));
+        assert_eq!(
+            choose_reassignee(&members, Some(UserId(3))),
+            Some(UserId(2))
+        );
         // Idle since before Tamas looked: the longest.
         let members = [with(1, 0, Some(100)), with(2, 0, None)];
         assert_eq!(choose_assignee(&members), Some(UserId(2)));
 
         // A burst of six abandons over three available members: two each.
-        let mut members = [with(1, 0, Some(300)), with(2, 0, Some(100)), with(3, 0, Some(200))];
+        let mut members = [
+            with(1, 0, Some(300)),
+            with(2, 0, Some(100)),
+            with(3, 0, Some(200)),
+        ];
         let mut order = Vec::new();
         for _ in 0..6 {
             let user = choose_assignee(&members).unwrap();

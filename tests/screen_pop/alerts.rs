@@ -252,7 +252,11 @@ async fn a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents() {
     };
     let mut names: Vec<String> = assignees.iter().map(|&id| name_of(id)).collect();
     let first_round: std::collections::BTreeSet<&String> = names[..3].iter().collect();
-    assert_eq!(first_round.len(), 3, "one each before anyone gets a second: {names:?}");
+    assert_eq!(
+        first_round.len(),
+        3,
+        "one each before anyone gets a second: {names:?}"
+    );
     names.sort();
     assert_eq!(
         names,

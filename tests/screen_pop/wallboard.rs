@@ -92,6 +92,26 @@ async fn the_wallboard_follows_a_call_and_agrees_with_the_report() {
     let today = &queue(&after, "support")["today"];
     assert_eq!(today["offered"], 1);
     assert_eq!(today["abandoned"], 0);
+    let wrap_up_since = agent(&after, "1001")["wrap_up_since_ms"].as_i64().unwrap();
+
+    // Sara pauses in the PBX before saving her wrap-up: the pause (with its reason) shows,
+    // the wrap-up beside it.
+    let paused = app
+        .post(
+            "sara",
+            "/api/agent/pause",
+            json!({"paused": true, "reason": "lunch"}),
+        )
+        .await;
+    assert_eq!(paused.status(), 200);
+    let both = snapshot_where(&mut boss, "1001 is paused in wrap-up", |s| {
+        agent(s, "1001")["state"] == "paused"
+    })
+    .await;
+    let sara = agent(&both, "1001");
+    assert_eq!(sara["reason"], "lunch", "{sara}");
+    assert_eq!(sara["wrap_up_since_ms"], wrap_up_since, "{sara}");
+    assert_eq!(queue(&both, "support")["agents"]["paused"], 1);
 
     // `tamas report` for today says the same.
     let local_now = time::OffsetDateTime::now_utc() + time::Duration::minutes(210);

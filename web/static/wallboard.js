@@ -133,6 +133,10 @@ function start(root) {
     tile.append(el('span', 'extension', digits(agent.extension)));
     const state = t('state-' + agent.state) + (agent.reason ? ' · ' + agent.reason : '');
     tile.append(el('span', 'state', state));
+    // Paused with a wrap-up pending: the wrap-up beside the pause.
+    if (agent.state !== 'wrap_up' && agent.wrap_up_since_ms) {
+      tile.append(el('span', 'wrap-up', t('state-wrap_up')));
+    }
     const time = el('span', 'time');
     time.dataset.since = agent.since_ms ?? '';
     tile.append(time);

@@ -71,7 +71,10 @@ mod tests {
     fn names_are_unescaped_as_asterisk_escapes_them() {
         assert_eq!(unescape_c(r"Tose\'e"), "Tose'e");
         assert_eq!(unescape_c(r#"\"Boss\" A\\B\?"#), r#""Boss" A\B?"#);
-        assert_eq!(unescape_c(r"Line1\nLine2\tTab\r\a\b\f\v"), "Line1\nLine2\tTab\r\x07\x08\x0c\x0b");
+        assert_eq!(
+            unescape_c(r"Line1\nLine2\tTab\r\a\b\f\v"),
+            "Line1\nLine2\tTab\r\x07\x08\x0c\x0b"
+        );
         assert_eq!(unescape_c("مریم صادقی"), "مریم صادقی");
         // Not an escape: kept as it is.
         assert_eq!(unescape_c(r"C:\x trailing\"), r"C:\x trailing\");

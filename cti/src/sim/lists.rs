@@ -3,9 +3,9 @@
 //! `EventList: start`, the items carrying the ActionID, then `…Complete` with `ListItems`.
 
 use super::clock::{EpochMicros, hms};
-use crate::ami::unescape_c;
 use super::event::SimEvent;
 use super::state::{PbxState, QueueState, SERVICE_LEVEL};
+use crate::ami::unescape_c;
 
 /// A whole list answer: the response, the items and the closing event.
 pub(crate) fn list(

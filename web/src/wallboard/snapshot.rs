@@ -105,6 +105,10 @@ pub struct AgentTile {
     pub since_ms: Option<i64>,
     /// The pause reason, when paused.
     pub reason: Option<String>,
+    /// Since when a wrap-up is pending (ms since the epoch), while they are available or
+    /// paused. A paused agent stays [`WallState::Paused`], with the reason, and shows the
+    /// wrap-up beside the pause; an available one shows [`WallState::WrapUp`].
+    pub wrap_up_since_ms: Option<i64>,
     /// The queues they are a member of.
     pub queues: Vec<String>,
     /// Where their phone registered from, when known.
@@ -245,7 +249,8 @@ fn agent_key(interface: &str) -> &str {
 }
 
 /// One tile per agent: the strongest state over their queues (unavailable, on a call,
-/// ringing, paused, available), then wrap-up over available or paused.
+/// ringing, paused, available), then wrap-up over available; a paused agent's wrap-up is
+/// shown beside the pause.
 fn agent_tiles(inputs: &Inputs<'_>) -> Vec<AgentTile> {
     let mut tiles: BTreeMap<String, AgentTile> = BTreeMap::new();
     for queue in inputs.queues {
@@ -262,6 +267,7 @@ fn agent_tiles(inputs: &Inputs<'_>) -> Vec<AgentTile> {
                 state,
                 since_ms: member.since_ms,
                 reason: None,
+                wrap_up_since_ms: None,
                 queues: Vec::new(),
                 registered_from: None,
                 pausable: member_extension(&member.interface).is_some(),
@@ -292,8 +298,12 @@ fn agent_tiles(inputs: &Inputs<'_>) -> Vec<AgentTile> {
             if let Some(since) = inputs.wrapups.get(&tile.extension)
                 && matches!(tile.state, WallState::Available | WallState::Paused)
             {
-                tile.state = WallState::WrapUp;
-                tile.since_ms = Some(*since);
+                tile.wrap_up_since_ms = Some(*since);
+                // Paused in the PBX is what keeps calls away: it stays in front.
+                if tile.state == WallState::Available {
+                    tile.state = WallState::WrapUp;
+                    tile.since_ms = Some(*since);
+                }
             }
             tile
         })
@@ -355,7 +365,7 @@ mod tests {
         );
         let contact_names = HashMap::from([("09121234567".to_owned(), "Ali Rezaei".to_owned())]);
         let agent_names = HashMap::from([("1001".to_owned(), "Sara".to_owned())]);
-        let wrapups = HashMap::from([("1003".to_owned(), 950)]);
+        let wrapups = HashMap::from([("1003".to_owned(), 950), ("1002".to_owned(), 940)]);
         let metrics = MetricsSettings::default();
         let snapshot = build(Inputs {
             queues: &queues,
@@ -376,10 +386,15 @@ mod tests {
         assert_eq!(by_ext["1001"].state, WallState::OnCall);
         assert_eq!(by_ext["1001"].name, "Sara");
         assert_eq!(by_ext["1001"].queues, ["sales", "support"]);
+        // Paused with a wrap-up pending: the pause and its reason, the wrap-up beside it.
         assert_eq!(by_ext["1002"].state, WallState::Paused);
         assert_eq!(by_ext["1002"].reason.as_deref(), Some("lunch"));
+        assert_eq!(by_ext["1002"].since_ms, Some(6));
+        assert_eq!(by_ext["1002"].wrap_up_since_ms, Some(940));
         assert_eq!(by_ext["1003"].state, WallState::WrapUp);
         assert_eq!(by_ext["1003"].since_ms, Some(950));
+        assert_eq!(by_ext["1003"].wrap_up_since_ms, Some(950));
+        assert_eq!(by_ext["1001"].wrap_up_since_ms, None);
 
         let support = &snapshot.queues[1];
         assert_eq!(support.name, "support");
