@@ -111,12 +111,17 @@ pub struct Loadtest {
 /// `tamas report`
 #[derive(Debug, Args)]
 pub struct Report {
-    /// First day (inclusive): `2026-11-01`, or Jalali `1405-08-10`.
+    /// First day (inclusive): `2026-11-01`, Jalali `1405-08-10`, or a named period's
+    /// first day: `today`, `yesterday`, `this-week`, `last-week`, `this-month`, `last-month`.
     #[arg(long)]
     pub from: String,
-    /// Last day (inclusive).
+    /// Last day (inclusive): a date, or a named period's last day.
     #[arg(long)]
     pub to: String,
+    /// The calendar of named weeks and months (Jalali: weeks from Saturday); by default
+    /// Jalali when the locale (`LC_ALL`, `LC_TIME`, `LANG`) is Persian, else Gregorian.
+    #[arg(long, value_enum)]
+    pub calendar: Option<CalendarArg>,
     /// Only this queue.
     #[arg(long)]
     pub queue: Option<String>,
@@ -129,6 +134,15 @@ pub struct Report {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The calendar of `tamas report`'s named periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalendarArg {
+    /// Gregorian months, weeks from Monday.
+    Gregorian,
+    /// Jalali months, weeks from Saturday.
+    Jalali,
 }
 
 /// How `tamas report` breaks figures down.

@@ -185,3 +185,74 @@ fn count_calls(db: &str) -> usize {
             .len()
     })
 }
+
+/// `tamas report` with a named period: its first and last day in the calendar asked for
+/// (or the locale's), as the JSON's `first_day` and `last_day`.
+fn report_days(db: &str, args: &[&str], lang: &str) -> Result<(String, String, i32), String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tamas"))
+        .arg("report")
+        .args(args)
+        .args(["--json", "--database-url", db])
+        .env_remove("TAMAS_CONFIG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_TIME")
+        .env("LANG", lang)
+        .output()
+        .unwrap();
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    Ok((
+        report["first_day"].as_str().unwrap().to_owned(),
+        report["last_day"].as_str().unwrap().to_owned(),
+        report["settings"]["utc_offset_minutes"].as_i64().unwrap() as i32,
+    ))
+}
+
+#[test]
+fn report_takes_named_periods_in_either_calendar() {
+    use crm_core::metrics::periods::{Calendar, NamedPeriod, iso_date, local_day};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let expect = |period: NamedPeriod, calendar, offset| {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let (first, last) = period.days(local_day(now_ms, offset), calendar);
+        (iso_date(first), iso_date(last))
+    };
+    for period in NamedPeriod::ALL {
+        let name = period.as_str();
+        for (calendar, extra, lang) in [
+            (Calendar::Gregorian, None, "en_US.UTF-8"),
+            (Calendar::Jalali, Some("jalali"), "en_US.UTF-8"),
+            (Calendar::Jalali, None, "fa_IR.UTF-8"),
+            (Calendar::Gregorian, Some("gregorian"), "fa_IR.UTF-8"),
+        ] {
+            let mut args = vec!["--from", name, "--to", name];
+            if let Some(extra) = extra {
+                args.extend(["--calendar", extra]);
+            }
+            let (first, last, offset) = report_days(&db, &args, lang).unwrap();
+            assert_eq!(
+                (first, last),
+                expect(period, calendar, offset),
+                "{name} {calendar:?} {lang}"
+            );
+        }
+    }
+    // A named start with a dated end, and a name that is none.
+    let (first, _, offset) =
+        report_days(&db, &["--from", "this-month", "--to", "2100-01-01"], "C").unwrap();
+    assert_eq!(
+        first,
+        expect(NamedPeriod::ThisMonth, Calendar::Gregorian, offset).0
+    );
+    let error = report_days(&db, &["--from", "tomorrow", "--to", "today"], "C").unwrap_err();
+    assert!(
+        error.contains("--from") && error.contains("last-month"),
+        "{error}"
+    );
+}

@@ -4,14 +4,14 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use crm_core::CallFilter;
-use crm_core::metrics::calendar::parse_day;
+use crm_core::metrics::periods::{Calendar, iso_date as iso, local_day, resolve_day};
 use crm_core::metrics::{
     Bucket, CaseSummary, Scope, Summary, build_cases, classify_fcr, group, summarize,
     summarize_cases, summarize_fcr,
 };
 use serde_json::json;
 
-use crate::cli::{Report, ReportBucket};
+use crate::cli::{CalendarArg, Report, ReportBucket};
 use crate::settings::Settings;
 
 /// The most calls one report reads.
@@ -20,8 +20,19 @@ const MAX_CALLS: u32 = 1_000_000;
 /// Prints the figures; JSON with `--json`.
 pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> {
     let metrics = settings.metrics.to_core();
-    let from_day = parse_day(&args.from).map_err(|e| anyhow!(e))?;
-    let to_day = parse_day(&args.to).map_err(|e| anyhow!(e))?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let today = local_day(now_ms, metrics.utc_offset_minutes);
+    let calendar = match args.calendar {
+        Some(CalendarArg::Jalali) => Calendar::Jalali,
+        Some(CalendarArg::Gregorian) => Calendar::Gregorian,
+        None if persian_locale() => Calendar::Jalali,
+        None => Calendar::Gregorian,
+    };
+    let from_day =
+        resolve_day(&args.from, today, calendar, false).map_err(|e| anyhow!("--from: {e}"))?;
+    let to_day = resolve_day(&args.to, today, calendar, true).map_err(|e| anyhow!("--to: {e}"))?;
     if to_day < from_day {
         return Err(anyhow!("--to is before --from"));
     }
@@ -48,9 +59,6 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
         ));
     }
     let period = scope.select(&history);
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let statuses = classify_fcr(&history, now_ms, &metrics);
     let total = summarize(&period, &metrics);
     let fcr = summarize_fcr(&statuses, period.iter().map(|c| c.id), &metrics);
@@ -74,6 +82,8 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
         let report = json!({
             "from": args.from,
             "to": args.to,
+            "first_day": iso(from_day),
+            "last_day": iso(to_day),
             "queue": args.queue,
             "agent": args.agent,
             "settings": {
@@ -90,7 +100,7 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{} to {}", args.from, args.to);
+        println!("{} to {}", iso(from_day), iso(to_day));
         print_summary("total", &total);
         match fcr.rate {
             Some(rate) => println!(
@@ -108,6 +118,15 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the locale the command runs in is Persian (`fa_IR.UTF-8`, `fa`).
+fn persian_locale() -> bool {
+    ["LC_ALL", "LC_TIME", "LANG"]
+        .iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| value.starts_with("fa"))
 }
 
 fn print_summary(label: &str, s: &Summary) {

@@ -109,6 +109,12 @@ pub fn local_day(now_ms: i64, utc_offset_minutes: i32) -> DayNumber {
     (now_ms + i64::from(utc_offset_minutes) * 60_000).div_euclid(86_400_000)
 }
 
+/// A day as an ISO date (`2026-11-22`).
+pub fn iso_date(day: DayNumber) -> String {
+    let (year, month, day) = civil_from_days(day);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn week_start(day: DayNumber, calendar: Calendar) -> DayNumber {
     // 1970-01-01 was a Thursday: 3 days after a Monday, 5 after a Saturday.
     let since_start = match calendar {
