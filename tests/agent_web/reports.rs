@@ -381,3 +381,69 @@ async fn agents_may_not_see_reports() {
         401
     );
 }
+
+#[tokio::test]
+async fn named_periods_are_one_click_choices_in_the_reader_s_calendar() {
+    use crm_core::metrics::periods::{Calendar, NamedPeriod, iso_date, local_day};
+    let app = TestApp::spawn().await;
+    let boss = app.signed_in("boss").await;
+    let html = boss.page("/reports?queue=support").await;
+    for (name, label) in [
+        ("today", "Today"),
+        ("last-week", "Last week"),
+        ("last-month", "Last month"),
+    ] {
+        let link = format!(
+            r#"<a href="/reports?from={name}&#38;to={name}&#38;queue=support&#38;agent=">{label}</a>"#
+        );
+        assert!(html.contains(&link), "{link}: {html}");
+    }
+    // The default configuration is Tehran time (+03:30).
+    let expected = |period: NamedPeriod, calendar| {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let (first, last) = period.days(local_day(now_ms, 210), calendar);
+        (iso_date(first), iso_date(last))
+    };
+    let html = boss.page("/reports?from=last-month&to=last-month").await;
+    let (first, last) = expected(NamedPeriod::LastMonth, Calendar::Gregorian);
+    assert!(
+        html.contains(&format!(r#"value="{first}""#)),
+        "{first}: {html}"
+    );
+    assert!(
+        html.contains(&format!(r#"value="{last}""#)),
+        "{last}: {html}"
+    );
+
+    // A Persian reader's months are Jalali and weeks start on Saturday: the CSV of the
+    // same named period says which days it covered.
+    let csrf = boss.csrf().await;
+    let resp = boss
+        .post_form(
+            "/locale",
+            &[("csrf", &csrf), ("locale", "fa"), ("next", "/reports")],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let html = boss.page("/reports").await;
+    assert!(html.contains("ماه گذشته"), "{html}");
+    for period in [NamedPeriod::LastMonth, NamedPeriod::ThisWeek] {
+        let name = period.as_str();
+        let resp = boss
+            .get(&format!("/reports.csv?table=hours&from={name}&to={name}"))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let disposition = resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let (first, last) = expected(period, Calendar::Jalali);
+        assert!(
+            disposition.contains(&format!("-{first}-{last}.csv")),
+            "{name}: {disposition}"
+        );
+    }
+}

@@ -243,6 +243,7 @@ mod tests {
                 ..ReportQuery::default()
             },
             0,
+            crm_core::metrics::periods::Calendar::Gregorian,
             &settings,
         )
         .unwrap();

@@ -12,7 +12,8 @@ pub mod svg;
 
 use std::collections::{BTreeSet, HashMap};
 
-use crm_core::metrics::calendar::{DayNumber, parse_day};
+use crm_core::metrics::calendar::DayNumber;
+use crm_core::metrics::periods::{Calendar, resolve_day};
 use crm_core::metrics::{
     Bucket, CaseSummary, FcrStatus, FcrSummary, MetricsSettings, Scope, Summary, build_cases,
     classify_fcr, group, summarize, summarize_cases, summarize_fcr,
@@ -76,22 +77,24 @@ fn non_empty(value: Option<&String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The period a query asks for, `today` being the local day now.
+/// The period a query asks for, `today` being the local day now. A named period
+/// (`last-week`, …) is read in `calendar`: the first day of `from`'s, the last of `to`'s.
 pub fn resolve(
     query: &ReportQuery,
     today: DayNumber,
+    calendar: Calendar,
     settings: &MetricsSettings,
 ) -> Result<Period, QueryError> {
-    let day = |text: Option<String>, default: DayNumber| match text {
+    let day = |text: Option<String>, default: DayNumber, end: bool| match text {
         None => Ok(default),
         // Years 1700 to about 2243: beyond that no call log reaches.
-        Some(text) => match parse_day(&text) {
+        Some(text) => match resolve_day(&text, today, calendar, end) {
             Ok(day) if (-99_000..=100_000).contains(&day) => Ok(day),
             _ => Err(QueryError::BadDate(text)),
         },
     };
-    let from_day = day(non_empty(query.from.as_ref()), today - 6)?;
-    let to_day = day(non_empty(query.to.as_ref()), today)?;
+    let from_day = day(non_empty(query.from.as_ref()), today - 6, false)?;
+    let to_day = day(non_empty(query.to.as_ref()), today, true)?;
     if to_day < from_day {
         return Err(QueryError::Reversed);
     }
@@ -377,7 +380,13 @@ pub(crate) mod tests {
     fn figures_per_hour_day_queue_and_agent() {
         let settings = tehran();
         let today = 20_779; // 2026-11-22
-        let period = resolve(&ReportQuery::default(), today, &settings).unwrap();
+        let period = resolve(
+            &ReportQuery::default(),
+            today,
+            Calendar::Gregorian,
+            &settings,
+        )
+        .unwrap();
         let start = period.scope.from_ms;
         let mut taken = row(1, "answered", start + 9 * 3_600_000);
         taken.answered_by_extension = Some("1001".into());
@@ -420,7 +429,13 @@ pub(crate) mod tests {
     #[test]
     fn periods_default_to_the_last_seven_days_and_bad_dates_are_named() {
         let today = 20_779; // 2026-11-22
-        let period = resolve(&ReportQuery::default(), today, &tehran()).unwrap();
+        let period = resolve(
+            &ReportQuery::default(),
+            today,
+            Calendar::Gregorian,
+            &tehran(),
+        )
+        .unwrap();
         assert_eq!((period.from_day, period.to_day), (today - 6, today));
         let jalali = ReportQuery {
             from: Some("1405-09-01".into()),
@@ -428,7 +443,7 @@ pub(crate) mod tests {
             queue: Some(" support ".into()),
             agent: Some(String::new()),
         };
-        let period = resolve(&jalali, today, &tehran()).unwrap();
+        let period = resolve(&jalali, today, Calendar::Gregorian, &tehran()).unwrap();
         assert_eq!((period.from_day, period.to_day), (today, today + 1));
         assert_eq!(period.scope.queue.as_deref(), Some("support"));
         assert_eq!(period.scope.agent, None);
@@ -437,7 +452,7 @@ pub(crate) mod tests {
             ..ReportQuery::default()
         };
         assert_eq!(
-            resolve(&bad, today, &tehran()),
+            resolve(&bad, today, Calendar::Gregorian, &tehran()),
             Err(QueryError::BadDate("<b>yesterday".into()))
         );
         let reversed = ReportQuery {
@@ -446,23 +461,63 @@ pub(crate) mod tests {
             ..ReportQuery::default()
         };
         assert_eq!(
-            resolve(&reversed, today, &tehran()),
+            resolve(&reversed, today, Calendar::Gregorian, &tehran()),
             Err(QueryError::Reversed)
         );
         let long = ReportQuery {
             from: Some("2020-01-01".into()),
             ..ReportQuery::default()
         };
-        assert_eq!(resolve(&long, today, &tehran()), Err(QueryError::TooLong));
+        assert_eq!(
+            resolve(&long, today, Calendar::Gregorian, &tehran()),
+            Err(QueryError::TooLong)
+        );
         let far = ReportQuery {
             from: Some("999999999-01-01".into()),
             ..ReportQuery::default()
         };
         assert!(matches!(
-            resolve(&far, today, &tehran()),
+            resolve(&far, today, Calendar::Gregorian, &tehran()),
             Err(QueryError::BadDate(_))
         ));
         assert_eq!(iso_day(today), "2026-11-22");
+    }
+
+    #[test]
+    fn named_periods_follow_the_calendar() {
+        let today = 20_779; // 2026-11-22, a Sunday; 1405-09-01
+        let named = |from: &str, to: &str, calendar| {
+            let query = ReportQuery {
+                from: Some(from.into()),
+                to: Some(to.into()),
+                ..ReportQuery::default()
+            };
+            let period = resolve(&query, today, calendar, &tehran()).unwrap();
+            (iso_day(period.from_day), iso_day(period.to_day))
+        };
+        let greg = Calendar::Gregorian;
+        assert_eq!(
+            named("last-month", "last-month", greg),
+            ("2026-10-01".into(), "2026-10-31".into())
+        );
+        assert_eq!(
+            named("this-week", "today", greg),
+            ("2026-11-16".into(), "2026-11-22".into())
+        );
+        // Jalali: Aban 1405 (30 days), the week from Saturday.
+        let jalali = Calendar::Jalali;
+        assert_eq!(
+            named("last-month", "last-month", jalali),
+            ("2026-10-23".into(), "2026-11-21".into())
+        );
+        assert_eq!(
+            named("this-week", "this-week", jalali),
+            ("2026-11-21".into(), "2026-11-27".into())
+        );
+        assert_eq!(
+            named("yesterday", "yesterday", jalali),
+            ("2026-11-21".into(), "2026-11-21".into())
+        );
     }
 
     #[test]

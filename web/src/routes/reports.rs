@@ -3,7 +3,9 @@
 //! table as CSV. Supervisors and admins only.
 //!
 //! Dates are typed ISO (`2026-11-22`) or Jalali (`1405-09-01`), and shown in the reader's
-//! calendar; a date that cannot be read gives the page back with the reason (400).
+//! calendar; a date that cannot be read gives the page back with the reason (400). Named
+//! periods (`today` … `last-month`) are offered as one-click choices and read in the
+//! reader's calendar (Persian: Jalali months, weeks from Saturday).
 
 use std::collections::HashMap;
 
@@ -14,6 +16,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use crm_core::metrics::periods::{Calendar, NamedPeriod};
 use crm_core::metrics::{FcrSummary, MetricsSettings, Summary};
 use crm_core::{Locale, Role};
 
@@ -76,8 +79,39 @@ struct ReportsPage {
     agent: String,
     queues: Vec<String>,
     agents: Vec<(String, String)>,
+    /// The named periods as links: label, address (with the queue and agent chosen).
+    periods: Vec<(String, String)>,
     error: Option<String>,
     view: Option<View>,
+}
+
+/// The calendar named periods are read in for a reader.
+fn calendar_of(locale: Locale) -> Calendar {
+    match locale {
+        Locale::Fa => Calendar::Jalali,
+        Locale::En => Calendar::Gregorian,
+    }
+}
+
+/// One link per named period, keeping the queue and agent.
+fn period_links(locale: Locale, queue: &str, agent: &str) -> Vec<(String, String)> {
+    NamedPeriod::ALL
+        .into_iter()
+        .map(|period| {
+            let name = period.as_str();
+            let query = serde_urlencoded::to_string([
+                ("from", name),
+                ("to", name),
+                ("queue", queue),
+                ("agent", agent),
+            ])
+            .unwrap_or_default();
+            (
+                i18n::t(locale, &format!("reports-period-{name}")),
+                format!("/reports?{query}"),
+            )
+        })
+        .collect()
 }
 
 fn parse_query(raw: Option<&str>) -> ReportQuery {
@@ -131,7 +165,9 @@ async fn build_page(
         .collect();
     agents.sort();
     let typed = |v: &Option<String>| v.clone().unwrap_or_default();
+    let locale = page.locale();
     let mut html = ReportsPage {
+        periods: period_links(locale, &typed(&query.queue), &typed(&query.agent)),
         from: typed(&query.from),
         to: typed(&query.to),
         queue: typed(&query.queue),
@@ -142,7 +178,7 @@ async fn build_page(
         view: None,
         page,
     };
-    let period = match resolve(query, today(settings), settings) {
+    let period = match resolve(query, today(settings), calendar_of(locale), settings) {
         Ok(period) => period,
         Err(err) => {
             html.error = Some(query_error(html.page.locale(), &err));
@@ -617,7 +653,8 @@ async fn reports_csv(
         .parse()
         .map_err(Error::BadRequest)?;
     let settings = &state.metrics;
-    let period = resolve(&query, today(settings), settings)
+    let calendar = calendar_of(user.user().locale);
+    let period = resolve(&query, today(settings), calendar, settings)
         .map_err(|err| Error::BadRequest(query_error(Locale::En, &err)))?;
     let file = format!(
         "tamas-{}-{}-{}.csv",
