@@ -256,3 +256,80 @@ fn report_takes_named_periods_in_either_calendar() {
         "{error}"
     );
 }
+
+#[test]
+fn calls_without_a_queue_are_no_pseudo_queue_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let config = sample_config();
+    for capture in [
+        "01-inbound-answered.ami",
+        "06-outbound-from-phone.ami",
+        "07-internal-call.ami",
+    ] {
+        let capture = fixtures().join(capture);
+        let args = [
+            "--config",
+            config.as_str(),
+            "--database-url",
+            db.as_str(),
+            "replay",
+            capture.to_str().unwrap(),
+        ];
+        let written = run_tamas(&db, &args, None);
+        assert!(written.status.success(), "{written:?}");
+    }
+    assert_eq!(count_calls(&db), 3);
+    // The captures were made on 22 November 2026 (Tehran time).
+    let args = [
+        "--config",
+        config.as_str(),
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-31",
+        "--by",
+        "queue",
+        "--json",
+    ];
+    let report = run_tamas(&db, &args, None);
+    assert!(report.status.success(), "{report:?}");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let buckets = report["buckets"].as_object().unwrap();
+    assert_eq!(
+        buckets.keys().collect::<Vec<_>>(),
+        ["support"],
+        "the outbound and internal calls are no queue's: {buckets:?}"
+    );
+}
+
+#[test]
+fn import_refuses_rows_with_the_wrong_number_of_fields_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir);
+    let csv = dir.path().join("contacts.csv");
+    std::fs::write(
+        &csv,
+        "name,phone,email,organisation,stage,tags\n\
+         Ali Rezaei,09121234567,,,customer,vip\n\
+         Reza,09121111111,reza@example.com,Acme,lead,vip,extra,more\n\
+         Ext,ext-4455,,,lead,\n",
+    )
+    .unwrap();
+    let output = run_tamas(&db, &["import", "contacts", csv.to_str().unwrap()], None);
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        errors.contains(":3: 8 fields, but the header has 6 columns"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(":4: \"ext-4455\" is not a phone number"),
+        "{errors}"
+    );
+    assert!(
+        stdout(&output).contains("1 contacts created, 0 already known, 2 rows refused"),
+        "{output:?}"
+    );
+}
