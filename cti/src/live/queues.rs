@@ -500,6 +500,38 @@ mod tests {
     }
 
     #[test]
+    fn a_joining_caller_s_escaped_name_is_unescaped_and_a_listed_one_kept() {
+        let mut board = QueueBoard::new();
+        // QueueCallerJoin carries the channel's name escaped (`ast_escape_c`) ...
+        let join = Message::parse(
+            &b"Event: QueueCallerJoin\r\nQueue: support\r\nUniqueid: 1.1\r\nPosition: 1\r\n\
+               CallerIDNum: 09121234567\r\nCallerIDName: Tose\\'e \\\"A\\\\B\\\"\r\n\r\n"[..],
+        )
+        .unwrap();
+        board.handle(&join);
+        let waiting = |board: &QueueBoard| -> Vec<Option<String>> {
+            board
+                .snapshot()
+                .into_iter()
+                .flat_map(|q| q.waiting)
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(waiting(&board), [Some("Tose'e \"A\\B\"".to_owned())]);
+        // ... QueueStatus's QueueEntry as it is: `\t` here is no tab.
+        let entry = Message::parse(
+            &b"Event: QueueEntry\r\nQueue: sales\r\nUniqueid: 2.2\r\nPosition: 1\r\n\
+               CallerIDNum: 09121234568\r\nCallerIDName: C:\\temp\r\nWait: 3\r\n\r\n"[..],
+        )
+        .unwrap();
+        board.handle(&entry);
+        board.handle(
+            &Message::parse(&b"Event: QueueStatusComplete\r\nListItems: 1\r\n\r\n"[..]).unwrap(),
+        );
+        assert_eq!(waiting(&board), [Some("C:\\temp".to_owned())]);
+    }
+
+    #[test]
     fn queue_status_replaces_the_board() {
         let mut board = QueueBoard::new();
         for msg in capture("10-state-queries.ami") {
