@@ -346,9 +346,12 @@ impl CallRow {
         agents
     }
 
-    /// Whether `extension` talked on the call, rang for it or handled it.
+    /// Whether `extension` talked on the call, answered, placed or handled it, or rang for
+    /// it.
     pub fn involves(&self, extension: &str) -> bool {
         self.agents().iter().any(|a| a == extension)
+            || self.answered_by_extension.as_deref() == Some(extension)
+            || self.agent_extension.as_deref() == Some(extension)
             || self
                 .agents_rung
                 .iter()
