@@ -14,8 +14,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crm_core::metrics::calendar::{DayNumber, parse_day};
 use crm_core::metrics::{
-    Bucket, CaseSummary, FcrStatus, FcrSummary, MetricsSettings, Scope, Summary, build_cases,
-    classify_fcr, group, summarize, summarize_cases, summarize_fcr,
+    Bucket, CaseSummary, FcrStatus, FcrSummary, MetricsSettings, Scope, Summary, agent_parts,
+    build_cases, classify_fcr, group, summarize, summarize_cases, summarize_fcr,
 };
 use crm_core::{CallFilter, CallId, CallRow, Store};
 use serde::Deserialize;
@@ -265,11 +265,6 @@ pub fn compute(
         })
         .collect();
 
-    let agent_of = |c: &CallRow| {
-        c.answered_by_extension
-            .clone()
-            .or_else(|| c.agent_extension.clone())
-    };
     let by_agent = group(&calls, Bucket::Agent, settings);
     let extensions: BTreeSet<String> = by_agent
         .iter()
@@ -290,7 +285,7 @@ pub fn compute(
                 &statuses,
                 calls
                     .iter()
-                    .filter(|c| agent_of(c).as_deref() == Some(&extension)),
+                    .filter(|c| agent_parts(c).iter().any(|(agent, _)| *agent == extension)),
                 settings,
             ),
             requests_closed: cases.closed_per_agent.get(&extension).copied().unwrap_or(0),
