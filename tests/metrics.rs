@@ -169,7 +169,12 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["extension"].as_str().unwrap().to_owned(), s["talk_ms"].as_i64()))
+            .map(|s| {
+                (
+                    s["extension"].as_str().unwrap().to_owned(),
+                    s["talk_ms"].as_i64(),
+                )
+            })
             .collect();
         let got: Vec<(String, Option<i64>)> = call
             .agent_segments
@@ -243,7 +248,14 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
     let by_agent = run_tamas(
         &db,
         &[
-            "report", "--from", "2026-12-05", "--to", "2026-12-05", "--by", "agent", "--json",
+            "report",
+            "--from",
+            "2026-12-05",
+            "--to",
+            "2026-12-05",
+            "--by",
+            "agent",
+            "--json",
         ],
         None,
     );
