@@ -54,6 +54,7 @@ fn inbound(store: &dyn Store, id: &str, raw: &str, day: i64, answered: bool) -> 
         hangup_by_extension: None,
         hangup_cause: Some(16),
         transfers: serde_json::json!([]),
+        agent_segments: Vec::new(),
         recording_file: None,
         click_id: None,
         end_known: true,

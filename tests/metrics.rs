@@ -153,6 +153,45 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
         facts_checked >= 13,
         "{facts_checked} millisecond facts compared"
     );
+    // Transfers: each agent's own part and who really hung up, as stored.
+    let mut segments_checked = 0;
+    for name in ["05-blind-transfer", "05-attended-transfer"] {
+        let facts: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(fixtures().join(format!("{name}.facts.json"))).unwrap(),
+        )
+        .unwrap();
+        let expected = &facts["expected"][0];
+        let call = calls
+            .iter()
+            .find(|c| expected["linkedid"] == c.linkedid.as_str())
+            .unwrap();
+        let want: Vec<(String, Option<i64>)> = expected["agent_segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["extension"].as_str().unwrap().to_owned(),
+                    s["talk_ms"].as_i64(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, Option<i64>)> = call
+            .agent_segments
+            .iter()
+            .map(|s| (s.extension.clone(), s.talk_ms))
+            .collect();
+        assert_eq!(got, want, "{name}: agent segments");
+        assert_eq!(
+            call.hangup_by_extension.as_deref(),
+            expected["hangup_by_extension"].as_str(),
+            "{name}: who hung up"
+        );
+        let target = &want[1].0;
+        assert_eq!(call.agents()[0], *target, "{name}: who talked last first");
+        segments_checked += 1;
+    }
+    assert_eq!(segments_checked, 2);
 
     // 10 queued calls give 10 waits; 5 COMPLETE lines give talk times (2 calls were
     // abandoned, the killed PBX never wrote one, the transfers end in *TRANSFER lines).
@@ -204,6 +243,30 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
         report["cases"]["opened"].as_u64().unwrap() > 0,
         "first contacts open service requests"
     );
+    // Per agent on the transfers' day: each target's talk is their own part (AHT of their
+    // one call, no hold, no wrap-up yet), and 1001 handled both calls.
+    let by_agent = run_tamas(
+        &db,
+        &[
+            "report",
+            "--from",
+            "2026-12-05",
+            "--to",
+            "2026-12-05",
+            "--by",
+            "agent",
+            "--json",
+        ],
+        None,
+    );
+    assert!(by_agent.status.success(), "{by_agent:?}");
+    let by_agent: serde_json::Value = serde_json::from_slice(&by_agent.stdout).unwrap();
+    let agents = &by_agent["buckets"];
+    assert_eq!(agents["1002"]["answered"], 1, "{agents}");
+    assert_eq!(agents["1002"]["aht_ms"], 7005, "1002's own talk");
+    assert_eq!(agents["1003"]["answered"], 1, "{agents}");
+    assert_eq!(agents["1003"]["aht_ms"], 12008, "1003's own talk");
+    assert_eq!(agents["1001"]["answered"], 2, "{agents}");
     let abandons = queue_log.values().filter(|c| c.abandoned).count() as u64;
     assert_eq!(summary.offered, queue_log.len() as u64);
     assert_eq!(summary.abandoned, abandons);

@@ -46,7 +46,8 @@ pub use domain::alert::{
 };
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{
-    AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, WrapUp,
+    AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
+    WrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{

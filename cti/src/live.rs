@@ -151,6 +151,11 @@ impl LiveCalls {
                     call.agent_extension.clone_from(extension);
                 }
             }
+            CallEventKind::AgentJoined { extension, .. } => {
+                call.ringing.retain(|e| e != extension);
+                call.agent_extension = Some(extension.clone());
+            }
+            CallEventKind::AgentLeft { .. } => {}
             CallEventKind::Held => call.state = LiveState::Held,
             CallEventKind::Unheld { .. } => call.state = LiveState::Talking,
             CallEventKind::Transferred(transfer) => {

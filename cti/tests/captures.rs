@@ -506,3 +506,87 @@ fn call_events_follow_the_captures() {
         ]
     );
 }
+
+/// Every event of a capture, in order.
+fn scenario_events(scenario: &str) -> Vec<cti::tracker::CallEvent> {
+    let mut tracker = CallTracker::new(lab_settings()).with_number_normalizer(ir_e164);
+    let mut events = Vec::new();
+    let bytes = std::fs::read(format!("{FIXTURES}/{scenario}.ami")).unwrap();
+    let mut frames = cti::ami::Frames::new(bytes::Bytes::from(bytes));
+    while let Some(Ok(frame)) = frames.next() {
+        if let cti::ami::Frame::Message(msg) = frame {
+            tracker.handle(&msg, &mut events);
+        }
+    }
+    events
+}
+
+/// What one agent hears of a call: ringing (with the wait), answered or joined, left
+/// (with their own talk), in order.
+fn agent_steps(events: &[cti::tracker::CallEvent], ext: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            CallEventKind::AgentRinging {
+                extension,
+                waited_ms,
+                ..
+            } if extension == ext => Some(format!("ringing {waited_ms}")),
+            CallEventKind::Answered {
+                extension: Some(extension),
+                ..
+            } if extension == ext => Some("answered".to_owned()),
+            CallEventKind::AgentJoined { extension, .. } if extension == ext => {
+                Some("joined".to_owned())
+            }
+            CallEventKind::AgentLeft { extension, talk_ms } if extension == ext => {
+                Some(format!("left {talk_ms}"))
+            }
+            CallEventKind::Ended(_) => Some("ended".to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The transfer's target rings (waiting since the transfer, not the queue join), joins,
+/// and each agent's part ends with their own talk time from the facts; a blind target who
+/// hangs up before the customer's line clears leaves before the call ends.
+#[test]
+fn transfers_tell_each_agent_their_part() {
+    let blind = scenario_events("05-blind-transfer");
+    assert_eq!(
+        agent_steps(&blind, "1001"),
+        ["ringing 2", "answered", "left 5012", "ended"]
+    );
+    // The transfer at .397386, 1002's ring at .402145.
+    assert_eq!(
+        agent_steps(&blind, "1002"),
+        ["ringing 5", "joined", "left 7005", "ended"]
+    );
+    let attended = scenario_events("05-attended-transfer");
+    assert_eq!(
+        agent_steps(&attended, "1001"),
+        ["ringing 1", "answered", "left 14010", "ended"]
+    );
+    // 1003 rings during the consultation, before the transfer: no wait for them yet.
+    assert_eq!(
+        agent_steps(&attended, "1003"),
+        ["ringing 0", "joined", "left 12008", "ended"]
+    );
+    for events in [&blind, &attended] {
+        let CallEventKind::Ended(record) = &events.last().unwrap().kind else {
+            panic!("the last event ends the call");
+        };
+        for segment in &record.agent_segments {
+            let left = events.iter().find_map(|e| match &e.kind {
+                CallEventKind::AgentLeft { extension, talk_ms }
+                    if *extension == segment.extension =>
+                {
+                    Some(*talk_ms)
+                }
+                _ => None,
+            });
+            assert_eq!(left, segment.talk_ms, "{}", segment.extension);
+        }
+    }
+}

@@ -125,6 +125,7 @@ pub(crate) mod tests {
             hangup_by_extension: None,
             hangup_cause: None,
             transfers: serde_json::Value::Null,
+            agent_segments: Vec::new(),
             recording_file: None,
             click_id: None,
             end_known: true,

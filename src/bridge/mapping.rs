@@ -1,6 +1,6 @@
 //! Translations between the crates: the binary is the only place that knows both sides.
 
-use crm_core::{AgentAttemptInput, CallRecordInput, PhoneNormalizer};
+use crm_core::{AgentAttemptInput, CallRecordInput, CallSegment, PhoneNormalizer};
 use cti::tracker::{AgentSettings, CallRecord, NumberNormalizer, TrackerSettings};
 
 use crate::settings::{PbxSettings, PhoneSettings};
@@ -87,6 +87,15 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
         hangup_by_extension: record.hangup_by_extension.clone(),
         hangup_cause: record.hangup_cause.map(i64::from),
         transfers: serde_json::to_value(&record.transfers).unwrap_or_default(),
+        agent_segments: record
+            .agent_segments
+            .iter()
+            .map(|segment| CallSegment {
+                extension: segment.extension.clone(),
+                connected_at_ms: segment.connected_at_ms,
+                talk_ms: ms(segment.talk_ms),
+            })
+            .collect(),
         recording_file: record.recording.as_ref().map(|r| r.file.clone()),
         click_id: record.click_id.clone(),
         end_known: record.end_known,

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction};
+use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction, Disposition};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use web::hub::Hub;
@@ -43,6 +43,8 @@ struct CallView {
     did: Option<String>,
     /// Agents who got a popup for the call.
     popped: Vec<String>,
+    /// Agents whose part ended before the call (transfers): they had their `call.ended`.
+    left: Vec<String>,
     opened: Instant,
 }
 
@@ -146,6 +148,7 @@ impl Popups {
                 queue: None,
                 did: None,
                 popped: Vec::new(),
+                left: Vec::new(),
                 opened: Instant::now(),
             });
         let mut ring = None;
@@ -261,13 +264,63 @@ impl Popups {
                     },
                 );
             }
+            CallEventKind::AgentJoined { extension, .. } => {
+                if !view.popped.contains(&extension) {
+                    view.popped.push(extension.clone());
+                }
+                messages.extend(
+                    self.agents
+                        .answered(&extension, &linkedid, at_ms)
+                        .map(state_message),
+                );
+                messages.insert(
+                    0,
+                    Addressed {
+                        extensions: vec![extension.clone()],
+                        watchers: true,
+                        except: Vec::new(),
+                        event: Event::CallAnswered(CallAnswered {
+                            call_id: linkedid.clone(),
+                            extension: Some(extension),
+                            wait_ms: None,
+                            at_ms,
+                        }),
+                    },
+                );
+            }
+            CallEventKind::AgentLeft { extension, talk_ms } => {
+                if !view.left.contains(&extension) {
+                    view.left.push(extension.clone());
+                }
+                messages.push(Addressed {
+                    extensions: vec![extension.clone()],
+                    watchers: false,
+                    except: Vec::new(),
+                    event: Event::CallEnded(CallEnded {
+                        call_id: linkedid.clone(),
+                        direction: view.direction.unwrap_or(Direction::Inbound),
+                        disposition: Disposition::Answered,
+                        talk_ms: Some(talk_ms),
+                        extension: Some(extension.clone()),
+                        click_id: click_id.clone(),
+                        wrapup: true,
+                        at_ms,
+                    }),
+                });
+                messages.extend(
+                    self.agents
+                        .call_ended(&[extension], &linkedid, at_ms)
+                        .into_iter()
+                        .map(state_message),
+                );
+            }
             CallEventKind::Ended(record) => {
-                let popped = self
+                let (popped, left) = self
                     .calls
                     .remove(&linkedid)
-                    .map(|v| v.popped)
+                    .map(|v| (v.popped, v.left))
                     .unwrap_or_default();
-                messages = self.ended(&record, popped, at_ms);
+                messages = self.ended(&record, popped, &left, at_ms);
             }
             _ => {}
         }
@@ -285,8 +338,15 @@ impl Popups {
         jobs
     }
 
-    /// `call.ended` (with `wrapup` for those who took part) and the agents' new states.
-    fn ended(&mut self, record: &CallRecord, popped: Vec<String>, at_ms: i64) -> Vec<Addressed> {
+    /// `call.ended` (with `wrapup` for those who took part and had no `call.ended` for
+    /// their own part yet: `left`) and the agents' new states.
+    fn ended(
+        &mut self,
+        record: &CallRecord,
+        popped: Vec<String>,
+        left: &[String],
+        at_ms: i64,
+    ) -> Vec<Addressed> {
         let mut took_part: Vec<String> = record
             .agent_segments
             .iter()
@@ -323,7 +383,11 @@ impl Popups {
         let everyone: Vec<String> = took_part.iter().chain(&others).cloned().collect();
         let mut messages = vec![
             Addressed {
-                extensions: took_part.clone(),
+                extensions: took_part
+                    .iter()
+                    .filter(|e| !left.contains(e))
+                    .cloned()
+                    .collect(),
                 watchers: false,
                 except: Vec::new(),
                 event: ended(true),

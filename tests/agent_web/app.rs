@@ -139,6 +139,7 @@ impl TestApp {
                 hangup_by_extension: None,
                 hangup_cause: Some(16),
                 transfers: serde_json::json!([]),
+                agent_segments: Vec::new(),
                 recording_file: None,
                 click_id: None,
                 end_known: true,

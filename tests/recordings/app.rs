@@ -329,6 +329,7 @@ impl RecApp {
                 hangup_by_extension: None,
                 hangup_cause: Some(16),
                 transfers: serde_json::json!([]),
+                agent_segments: Vec::new(),
                 recording_file: recording_file.map(str::to_owned),
                 click_id: None,
                 end_known: true,

@@ -23,6 +23,18 @@ pub struct AgentAttemptInput {
     pub rang_at_ms: i64,
 }
 
+/// One agent's part in a call: their leg connected, and how long it stayed (a transferred
+/// call has one per agent, in order).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSegment {
+    /// The agent's extension.
+    pub extension: String,
+    /// When the agent's leg was connected, ms since the epoch.
+    pub connected_at_ms: i64,
+    /// The agent's own talk time (connected to their leg's end), when known.
+    pub talk_ms: Option<i64>,
+}
+
 /// A complete (or as complete as known) call, as the PBX side reports it.
 ///
 /// Recording it twice is one row; a later, more complete version (an end that became known)
@@ -77,6 +89,9 @@ pub struct CallRecordInput {
     pub hangup_cause: Option<i64>,
     /// Transfers as JSON (the tracker's shape).
     pub transfers: serde_json::Value,
+    /// Each agent's part, in order.
+    #[serde(default)]
+    pub agent_segments: Vec<CallSegment>,
     /// MixMonitor file name.
     pub recording_file: Option<String>,
     /// Tamas' click-to-call id.
@@ -121,9 +136,34 @@ impl CallRecordInput {
         hex::encode(Sha256::digest(&json))
     }
 
-    /// Each agent attempt as a leg; the answering agent's leg gets the call's talk time
-    /// when nobody else took part (no transfer), since then it is that agent's alone.
+    /// Each agent attempt as a leg; the answering agent's leg gets that agent's own talk
+    /// time: their segment's, or (no segments known) the call's when nobody else took part
+    /// (no transfer), since then it is that agent's alone.
     pub(crate) fn legs(&self) -> Vec<CallLeg> {
+        if !self.agent_segments.is_empty() {
+            let mut unused: Vec<&CallSegment> = self.agent_segments.iter().collect();
+            return self
+                .agents_rung
+                .iter()
+                .map(|attempt| {
+                    let segment = (attempt.result == "answered")
+                        .then(|| {
+                            unused
+                                .iter()
+                                .position(|s| Some(&s.extension) == attempt.extension.as_ref())
+                        })
+                        .flatten()
+                        .map(|i| unused.remove(i));
+                    CallLeg {
+                        extension: attempt.extension.clone(),
+                        result: attempt.result.clone(),
+                        ring_ms: attempt.ring_ms,
+                        talk_ms: segment.and_then(|s| s.talk_ms),
+                        rang_at_ms: attempt.rang_at_ms,
+                    }
+                })
+                .collect();
+        }
         let single_agent = self.transfers.as_array().is_none_or(Vec::is_empty);
         let mut talk_given = false;
         self.agents_rung
@@ -261,6 +301,8 @@ pub struct CallRow {
     pub hangup_cause: Option<i64>,
     /// Transfers.
     pub transfers: serde_json::Value,
+    /// Each agent's part, in order (none for calls written before segments were kept).
+    pub agent_segments: Vec<CallSegment>,
     /// MixMonitor file name.
     pub recording_file: Option<String>,
     /// Tamas' click-to-call id.
@@ -279,6 +321,42 @@ pub struct CallRow {
     pub wrapup_at_ms: Option<i64>,
     /// The per-call figures, once the metrics job computed them.
     pub metrics: CallMetrics,
+}
+
+impl CallRow {
+    /// The agents who talked on the call, whoever talked last first: the segments' agents
+    /// (latest connected first), else the answering or handling agent.
+    pub fn agents(&self) -> Vec<String> {
+        let mut segments: Vec<&CallSegment> = self.agent_segments.iter().collect();
+        segments.sort_by_key(|s| std::cmp::Reverse(s.connected_at_ms));
+        let talked: Vec<&String> = if segments.is_empty() {
+            self.answered_by_extension
+                .iter()
+                .chain(&self.agent_extension)
+                .collect()
+        } else {
+            segments.iter().map(|s| &s.extension).collect()
+        };
+        let mut agents: Vec<String> = Vec::new();
+        for extension in talked {
+            if !agents.contains(extension) {
+                agents.push(extension.clone());
+            }
+        }
+        agents
+    }
+
+    /// Whether `extension` talked on the call, answered, placed or handled it, or rang for
+    /// it.
+    pub fn involves(&self, extension: &str) -> bool {
+        self.agents().iter().any(|a| a == extension)
+            || self.answered_by_extension.as_deref() == Some(extension)
+            || self.agent_extension.as_deref() == Some(extension)
+            || self
+                .agents_rung
+                .iter()
+                .any(|l| l.extension.as_deref() == Some(extension))
+    }
 }
 
 /// The per-call figures stored on a call (ARCHITECTURE.md, "Metrics"); computed by
@@ -306,7 +384,8 @@ pub struct CallFilter {
     pub from_ms: Option<i64>,
     /// Started before.
     pub to_ms: Option<i64>,
-    /// Only calls this agent took part in (rung, answered or handled).
+    /// Only calls this agent took part in (rung, answered, talked after a transfer or
+    /// handled).
     pub agent_extension: Option<String>,
     /// At most this many, newest first.
     pub limit: u32,

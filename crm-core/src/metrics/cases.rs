@@ -89,6 +89,11 @@ fn agent_of(call: &CallRow) -> Option<String> {
         .or_else(|| call.agent_extension.clone())
 }
 
+/// The agent who closes a case with `call`: who talked last on it (a transfer's target).
+fn closer_of(call: &CallRow) -> Option<String> {
+    call.agents().into_iter().next()
+}
+
 /// The cases of `history` (any order; it should reach one window before and after the
 /// period reported), from the FCR `statuses` of its calls, at time `now_ms`.
 pub fn build_cases(
@@ -147,12 +152,12 @@ fn close((mut case, last): (Case, &CallRow), now_ms: i64, settings: &MetricsSett
                 .wrapup_at_ms
                 .or(last.ended_at_ms)
                 .unwrap_or(last.started_at_ms),
-            by: agent_of(last),
+            by: closer_of(last),
             reason: CloseReason::Resolved,
         }),
         None if now_ms >= window_end => Some(Closure {
             at_ms: window_end,
-            by: agent_of(last),
+            by: closer_of(last),
             reason: CloseReason::WindowPassed,
         }),
         Some(false) | None => None,

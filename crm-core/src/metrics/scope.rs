@@ -13,7 +13,7 @@ pub struct Scope {
     pub to_ms: i64,
     /// Only this queue's calls.
     pub queue: Option<String>,
-    /// Only the calls this agent (extension) answered or handled.
+    /// Only the calls this agent (extension) answered, handled or talked on.
     pub agent: Option<String>,
 }
 
@@ -56,6 +56,7 @@ impl Scope {
             && self.agent.as_deref().is_none_or(|a| {
                 call.answered_by_extension.as_deref() == Some(a)
                     || call.agent_extension.as_deref() == Some(a)
+                    || call.agents().iter().any(|e| e == a)
             })
     }
 

@@ -61,7 +61,8 @@ pub enum Bucket {
     HourOfDay,
     /// The queue's name (`-` for none).
     Queue,
-    /// The handling agent's extension (`-` for none).
+    /// The handling agent's extension (`-` for none); a transferred call counts for each
+    /// agent who talked on it, with their own part ([`agent_parts`]).
     Agent,
 }
 
@@ -132,6 +133,12 @@ pub fn group(
 ) -> BTreeMap<String, Summary> {
     let mut buckets: BTreeMap<String, Vec<CallRow>> = BTreeMap::new();
     for call in calls {
+        if bucket == Bucket::Agent {
+            for (agent, part) in agent_parts(call) {
+                buckets.entry(agent).or_default().push(part);
+            }
+            continue;
+        }
         let Some(key) = bucket_key(call, bucket, settings) else {
             continue;
         };
@@ -143,18 +150,62 @@ pub fn group(
         .collect()
 }
 
+/// Each agent's part of `call`, as that agent's call: one per agent who talked on it. A
+/// transferred call is handled by every agent in it, each with their own talk (their
+/// segments); the answering agent keeps the queue wait and the hold, the agent who talked
+/// last the wrap-up time. A call without segments is its answering (else handling) agent's
+/// whole (`-` for none).
+pub fn agent_parts(call: &CallRow) -> Vec<(String, CallRow)> {
+    if call.agent_segments.is_empty() {
+        let agent = call
+            .answered_by_extension
+            .clone()
+            .or_else(|| call.agent_extension.clone())
+            .unwrap_or_else(|| "-".into());
+        return vec![(agent, call.clone())];
+    }
+    let first = call
+        .answered_by_extension
+        .clone()
+        .unwrap_or_else(|| call.agent_segments[0].extension.clone());
+    let last = call.agents().into_iter().next();
+    let mut parts: Vec<(String, CallRow)> = Vec::new();
+    for segment in &call.agent_segments {
+        if parts.iter().any(|(agent, _)| *agent == segment.extension) {
+            continue;
+        }
+        let mine = call
+            .agent_segments
+            .iter()
+            .filter(|s| s.extension == segment.extension);
+        let talk = mine.filter_map(|s| s.talk_ms).reduce(|a, b| a + b);
+        let answering = segment.extension == first;
+        let mut part = call.clone();
+        part.talk_ms = talk;
+        if !answering {
+            part.wait_ms = None;
+            part.hold_ms = Some(0);
+        }
+        if last.as_ref() != Some(&segment.extension) {
+            part.wrapup_ms = None;
+        }
+        parts.push((segment.extension.clone(), part));
+    }
+    parts
+}
+
 fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> Option<String> {
     Some(match bucket {
         Bucket::Hour | Bucket::Day | Bucket::Month | Bucket::HourOfDay => {
             time_key(call.started_at_ms, bucket, settings)
         }
         Bucket::Queue => call.queue.clone()?,
-        Bucket::Agent => call
-            .answered_by_extension
-            .clone()
-            .or_else(|| call.agent_extension.clone())
-            .unwrap_or_else(|| "-".into()),
+        Bucket::Agent => agent_parts(call)
+            .into_iter()
+            .next()
+            .map_or_else(|| "-".into(), |(agent, _)| agent),
     })
+}
 }
 
 /// The local-time key of `at_ms` (ms since the epoch) for a time bucket; the queue and
@@ -269,5 +320,40 @@ mod tests {
         assert_eq!(queues["sales"].answered, 1);
         assert_eq!(queues.len(), 1, "no pseudo-queue for calls without one");
         assert_eq!(civil_from_days(0), (1970, 1, 1));
+    }
+
+    /// Capture 05-attended-transfer: 1001 answers after 2,013 ms, consults on hold, 1003
+    /// talks last; each is an agent row of their own with their own talk.
+    #[test]
+    fn a_transferred_call_counts_for_each_agent_with_their_talk() {
+        use crate::domain::call::CallSegment;
+        let mut call = row(1, "inbound", Some("support"), "answered", Some(2_013), 0);
+        call.answered_by_extension = Some("1001".into());
+        call.talk_ms = Some(19_452);
+        call.hold_ms = Some(6_000);
+        call.wrapup_ms = Some(30_000);
+        call.agent_segments = vec![
+            CallSegment {
+                extension: "1001".into(),
+                connected_at_ms: 10,
+                talk_ms: Some(14_010),
+            },
+            CallSegment {
+                extension: "1003".into(),
+                connected_at_ms: 20,
+                talk_ms: Some(12_008),
+            },
+        ];
+        let agents = group(&[call], Bucket::Agent, &MetricsSettings::default());
+        assert_eq!(agents.keys().collect::<Vec<_>>(), ["1001", "1003"]);
+        let (sara, maryam) = (&agents["1001"], &agents["1003"]);
+        assert_eq!((sara.answered, maryam.answered), (1, 1), "both handled it");
+        assert_eq!(sara.aht_ms, Some(14_010 + 6_000), "own talk and the hold");
+        assert_eq!(
+            maryam.aht_ms,
+            Some(12_008 + 30_000),
+            "own talk and the wrap-up"
+        );
+        assert_eq!((sara.asa_ms, maryam.asa_ms), (Some(2_013), None));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::domain::alert::{Alert, AlertKind, AlertState};
 use crate::domain::auth::{TokenInfo, TokenScope};
-use crate::domain::call::{CallLeg, CallMetrics, CallRow};
+use crate::domain::call::{CallLeg, CallMetrics, CallRow, CallSegment};
 use crate::domain::contact::{Contact, ContactPhone, Stage};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -151,8 +151,21 @@ pub(crate) fn leg(row: &impl Columns) -> StoreResult<CallLeg> {
     })
 }
 
-/// A call from the columns of `sql::calls::call_columns!`, with its legs.
-pub(crate) fn call(row: &impl Columns, legs: Vec<CallLeg>) -> StoreResult<CallRow> {
+/// One agent's part in a call, from a `call_segments` row.
+pub(crate) fn segment(row: &impl Columns) -> StoreResult<CallSegment> {
+    Ok(CallSegment {
+        extension: row.text("extension")?,
+        connected_at_ms: row.int("connected_at_ms")?,
+        talk_ms: row.opt_int("talk_ms")?,
+    })
+}
+
+/// A call from the columns of `sql::calls::call_columns!`, with its legs and segments.
+pub(crate) fn call(
+    row: &impl Columns,
+    legs: Vec<CallLeg>,
+    segments: Vec<CallSegment>,
+) -> StoreResult<CallRow> {
     Ok(CallRow {
         id: CallId(row.int("id")?),
         pbx: row.text("pbx")?,
@@ -181,6 +194,7 @@ pub(crate) fn call(row: &impl Columns, legs: Vec<CallLeg>) -> StoreResult<CallRo
         hangup_by_extension: row.opt_text("hangup_by_extension")?,
         hangup_cause: row.opt_int("hangup_cause")?,
         transfers: json_value(&row.text("transfers")?),
+        agent_segments: segments,
         recording_file: row.opt_text("recording_file")?,
         click_id: row.opt_text("click_id")?,
         end_known: row.flag("end_known")?,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crm_core::{CallFilter, CallId, ContactUpdate, Store, StoreError, WrapUp};
+use crm_core::{CallFilter, CallId, CallSegment, ContactUpdate, Store, StoreError, WrapUp};
 
 use crate::fixtures::{call, contact, user};
 use crate::support::conformance;
@@ -17,6 +17,7 @@ conformance!(
     calls_are_listed_by_contact_time_and_agent,
     many_calls_list_with_their_legs,
     bad_call_records_are_refused,
+    a_transferred_call_keeps_each_agents_segment,
 );
 
 async fn the_same_record_twice_is_one_unchanged_row(store: Arc<dyn Store>) {
@@ -370,4 +371,61 @@ async fn bad_call_records_are_refused(store: Arc<dyn Store>) {
     anonymous.linkedid = "6.3".into();
     anonymous.customer_number_raw = None;
     store.record_call(&anonymous).await.expect("recorded");
+}
+
+/// Capture 05-attended-transfer: 1001 answers, transfers to 1003, who talks last and hangs
+/// up. Each agent's part is kept, the answering agent's leg has their own talk only, and the
+/// target's calls list it.
+async fn a_transferred_call_keeps_each_agents_segment(store: Arc<dyn Store>) {
+    let mut record = call("1796454079.31", "09121234567");
+    record.agents_rung.remove(0);
+    record.answered_by_extension = Some("1001".into());
+    record.agent_extension = Some("1001".into());
+    record.agents_rung[0].extension = Some("1001".into());
+    record.talk_ms = Some(19_452);
+    record.hangup_by = Some("agent".into());
+    record.hangup_by_extension = Some("1003".into());
+    record.transfers = serde_json::json!([{"kind": "attended", "to_extension": "1003"}]);
+    record.agent_segments = vec![
+        CallSegment {
+            extension: "1001".into(),
+            connected_at_ms: 1_796_454_081_370,
+            talk_ms: Some(14_010),
+        },
+        CallSegment {
+            extension: "1003".into(),
+            connected_at_ms: 1_796_454_088_814,
+            talk_ms: Some(12_008),
+        },
+    ];
+    let id = store.record_call(&record).await.expect("recorded");
+    let row = store.get_call(id).await.expect("row");
+    assert_eq!(row.agent_segments, record.agent_segments);
+    assert_eq!(row.agents_rung.len(), 1);
+    assert_eq!(row.agents_rung[0].talk_ms, Some(14_010), "1001's own part");
+    assert_eq!(row.hangup_by_extension.as_deref(), Some("1003"));
+    assert_eq!(row.agents(), ["1003", "1001"], "who talked last first");
+    assert!(row.involves("1003") && !row.involves("1002"));
+    let of = |ext: &str| CallFilter {
+        agent_extension: Some(ext.into()),
+        ..CallFilter::default()
+    };
+    for ext in ["1001", "1003"] {
+        let calls = store.list_calls(&of(ext)).await.expect("list");
+        assert_eq!(calls.len(), 1, "{ext} took part");
+        assert_eq!(calls[0].agent_segments.len(), 2);
+    }
+    assert!(
+        store
+            .list_calls(&of("1002"))
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    // A later version with fewer segments replaces them all.
+    record.agent_segments.truncate(1);
+    record.ended_at_ms = record.ended_at_ms.map(|e| e + 1);
+    store.record_call(&record).await.expect("recorded again");
+    let row = store.get_call(id).await.expect("row");
+    assert_eq!(row.agent_segments.len(), 1);
 }

@@ -91,6 +91,7 @@ pub fn call(linkedid: &str, number: &str) -> CallRecordInput {
         hangup_by_extension: None,
         hangup_cause: Some(16),
         transfers: serde_json::json!([]),
+        agent_segments: Vec::new(),
         recording_file: Some("1795342964.0.wav".into()),
         click_id: None,
         end_known: true,

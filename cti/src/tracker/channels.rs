@@ -69,9 +69,9 @@ impl CallTracker {
         let mut emptied = false;
         if let Some(old) = self.calls.get_mut(&from) {
             old.live.retain(|c| c != uid);
-            old.close_segment(uid, now);
             old.hold_stop(uid, None, now);
             emptied = old.live.is_empty();
+            self.agent_down(&from, uid, now, out);
         }
         let epoch = self.epoch;
         let call = self
@@ -80,7 +80,7 @@ impl CallTracker {
             .or_insert_with(|| Call::new(now, false, epoch));
         call.live.push(uid.to_owned());
         if let (Party::Agent(agent), true) = (party, up) {
-            call.open_segment(agent, uid, now);
+            self.agent_up(to, agent, uid, now, out);
         }
         if emptied {
             self.finish(&from, now, true, out);
@@ -195,7 +195,7 @@ impl CallTracker {
         if call.origin.as_deref() == Some(uid) {
             call.origin_up_us = Some(now);
         } else if let Party::Agent(agent) = party {
-            call.open_segment(agent, uid, now);
+            self.agent_up(&linkedid, agent, uid, now, out);
         }
     }
 
@@ -263,8 +263,8 @@ impl CallTracker {
             call.hangup_cause = msg.get("Cause").and_then(|c| c.parse().ok());
             call.customer_hangup_us = Some(now);
         }
-        call.close_segment(uid, now);
         let unheld = call.hold_stop(uid, None, now);
+        self.agent_down(&linkedid, uid, now, out);
         self.settle_attempt(&linkedid, uid, "", now, out);
         if let Some(hold_ms) = unheld {
             self.emit(out, &linkedid, now, CallEventKind::Unheld { hold_ms });

@@ -268,6 +268,23 @@ impl CallTracker {
                 },
             );
         }
+        if call.answered_us.is_some() {
+            // Transfers' targets in the conversation now.
+            let answering = [call.answered_by, call.caller_agent];
+            for segment in call
+                .segments
+                .iter()
+                .filter(|s| s.end_us.is_none() && !answering.contains(&Some(s.agent)))
+            {
+                push(
+                    segment.start_us,
+                    CallEventKind::AgentJoined {
+                        extension: agent_ext(segment.agent),
+                        agent_name: agent_name(segment.agent),
+                    },
+                );
+            }
+        }
         if !call.hold.active.is_empty() {
             push(call.hold.since_us, CallEventKind::Held);
         }

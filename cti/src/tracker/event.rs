@@ -64,8 +64,9 @@ pub enum CallEventKind {
         caller_name: Option<String>,
         /// The number the customer dialled.
         did: Option<String>,
-        /// How long the caller has waited so far (since joining the queue, else since the
-        /// call started).
+        /// How long the caller has waited so far: since joining the queue, else since the
+        /// call started; for a call already answered (a transfer's target), since the
+        /// transfer (0 while the transferer still consults).
         waited_ms: u64,
     },
     /// An agent's phone stopped ringing without that agent answering.
@@ -88,6 +89,21 @@ pub enum CallEventKind {
         agent_name: Option<String>,
         /// Queue wait until the answer.
         wait_ms: Option<u64>,
+    },
+    /// An agent joined a call someone else answered: a transfer's target picked up.
+    AgentJoined {
+        /// The agent who joined.
+        extension: String,
+        /// The agent's configured name.
+        agent_name: Option<String>,
+    },
+    /// An agent's part in a transferred call ended while the call goes on (the transferer
+    /// left, or the target hung up before the customer's line cleared).
+    AgentLeft {
+        /// The agent who left.
+        extension: String,
+        /// That agent's own connected time.
+        talk_ms: u64,
     },
     /// The call went on hold.
     Held,

@@ -51,7 +51,17 @@ impl CallTracker {
                 call.customer_name.clone(),
             ),
         };
-        let waited_ms = ms_between(call.queue_joined_us.unwrap_or(call.started_us), now);
+        let since = match call.answered_us {
+            // A ring after the answer is a transfer's target: the wait is for them.
+            Some(_) => call
+                .transfers
+                .last()
+                .map(|t| t.at_ms.saturating_mul(1000))
+                .filter(|at| *at <= now)
+                .unwrap_or(now),
+            None => call.queue_joined_us.unwrap_or(call.started_us),
+        };
+        let waited_ms = ms_between(since, now);
         let a = self.dir.agent(agent);
         let kind = CallEventKind::AgentRinging {
             extension: a.extension.clone(),

@@ -9,10 +9,13 @@
 //! The transfer is recorded on the transferee's call; the transferer's legs are remembered
 //! so that their hang-up is not taken as the call's end. The target's channel later joins
 //! the call through the Linkedid change of bridging (see `channels`).
+//!
+//! Each agent's part is a segment of the call: the target picking up a call someone else
+//! answered is `AgentJoined`, an agent leaving a transferred call that goes on `AgentLeft`.
 
 use super::record::{Transfer, TransferKind};
 use super::settings::Party;
-use super::time::to_ms;
+use super::time::{ms_between, to_ms};
 use super::{CallEvent, CallEventKind, CallTracker};
 use crate::ami::Message;
 
@@ -38,6 +41,65 @@ impl CallTracker {
                     .find(|l| self.calls.contains_key(**l))
                     .map(|l| (*l).to_owned())
             })
+    }
+
+    /// Opens the segment of `agent` on channel `uid`, up in call `linkedid`; an agent who
+    /// joins a call already answered by someone else (a transfer's target) is announced.
+    pub(super) fn agent_up(
+        &mut self,
+        linkedid: &str,
+        agent: usize,
+        uid: &str,
+        now: i64,
+        out: &mut Vec<CallEvent>,
+    ) {
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        let joined = call.answered_us.is_some()
+            && call.answered_by != Some(agent)
+            && call.caller_agent != Some(agent)
+            && !call.segments.iter().any(|s| s.agent == agent);
+        call.open_segment(agent, uid, now);
+        if joined {
+            let a = self.dir.agent(agent);
+            let kind = CallEventKind::AgentJoined {
+                extension: a.extension.clone(),
+                agent_name: a.name.clone(),
+            };
+            self.emit(out, linkedid, now, kind);
+        }
+    }
+
+    /// Closes the segment on channel `uid`, which left call `linkedid`; when the call was
+    /// transferred and goes on without that agent, their part is over (`AgentLeft`).
+    pub(super) fn agent_down(
+        &mut self,
+        linkedid: &str,
+        uid: &str,
+        now: i64,
+        out: &mut Vec<CallEvent>,
+    ) {
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        let open = call
+            .segments
+            .iter()
+            .find(|s| s.channel == uid && s.end_us.is_none())
+            .map(|s| (s.agent, s.start_us));
+        call.close_segment(uid, now);
+        let Some((agent, start)) = open else {
+            return;
+        };
+        if call.transfers.is_empty() || call.live.is_empty() {
+            return;
+        }
+        let kind = CallEventKind::AgentLeft {
+            extension: self.dir.agent(agent).extension.clone(),
+            talk_ms: ms_between(start, now),
+        };
+        self.emit(out, linkedid, now, kind);
     }
 
     /// Marks `uid` as a transferer in its own call.

@@ -15,8 +15,8 @@ use std::collections::{BTreeSet, HashMap};
 use crm_core::metrics::calendar::DayNumber;
 use crm_core::metrics::periods::{Calendar, resolve_day};
 use crm_core::metrics::{
-    Bucket, CaseSummary, FcrStatus, FcrSummary, MetricsSettings, Scope, Summary, build_cases,
-    classify_fcr, group, summarize, summarize_cases, summarize_fcr,
+    Bucket, CaseSummary, FcrStatus, FcrSummary, MetricsSettings, Scope, Summary, agent_parts,
+    build_cases, classify_fcr, group, summarize, summarize_cases, summarize_fcr,
 };
 use crm_core::{CallFilter, CallId, CallRow, Store};
 use serde::Deserialize;
@@ -268,11 +268,6 @@ pub fn compute(
         })
         .collect();
 
-    let agent_of = |c: &CallRow| {
-        c.answered_by_extension
-            .clone()
-            .or_else(|| c.agent_extension.clone())
-    };
     let by_agent = group(&calls, Bucket::Agent, settings);
     let extensions: BTreeSet<String> = by_agent
         .iter()
@@ -293,7 +288,7 @@ pub fn compute(
                 &statuses,
                 calls
                     .iter()
-                    .filter(|c| agent_of(c).as_deref() == Some(&extension)),
+                    .filter(|c| agent_parts(c).iter().any(|(agent, _)| *agent == extension)),
                 settings,
             ),
             requests_closed: cases.closed_per_agent.get(&extension).copied().unwrap_or(0),
@@ -364,6 +359,7 @@ pub(crate) mod tests {
             hangup_by_extension: None,
             hangup_cause: None,
             transfers: serde_json::Value::Null,
+            agent_segments: Vec::new(),
             recording_file: None,
             click_id: None,
             end_known: true,

@@ -37,18 +37,12 @@ struct CallPage {
 }
 
 /// Whether `user` may see `call`: supervisors and admins always, agents when they
-/// answered, placed or were rung for it.
+/// answered, placed, talked on (a transfer's target) or were rung for it.
 fn may_see(user: &PageUser, call: &CallRow) -> bool {
     let Some(extension) = user.agent_extension() else {
         return true;
     };
-    !extension.is_empty()
-        && (call.answered_by_extension.as_deref() == Some(extension)
-            || call.agent_extension.as_deref() == Some(extension)
-            || call
-                .agents_rung
-                .iter()
-                .any(|leg| leg.extension.as_deref() == Some(extension)))
+    !extension.is_empty() && call.involves(extension)
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.user.username, call = id))]

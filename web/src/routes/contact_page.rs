@@ -125,10 +125,13 @@ async fn contact_page(
     let calls = rows
         .into_iter()
         .map(|call| {
-            let extension = call
-                .answered_by_extension
-                .or(call.agent_extension)
-                .unwrap_or_default();
+            // Every agent who talked on the call, whoever talked last first.
+            let agent = call
+                .agents()
+                .into_iter()
+                .map(|extension| by_extension.get(&extension).cloned().unwrap_or(extension))
+                .collect::<Vec<_>>()
+                .join(", ");
             TimelineLine {
                 id: call.id,
                 recordings: players.remove(&call.id).unwrap_or_default(),
@@ -136,7 +139,7 @@ async fn contact_page(
                 direction: call.direction,
                 number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),
                 caller_name: call.customer_name.unwrap_or_default(),
-                agent: by_extension.get(&extension).cloned().unwrap_or(extension),
+                agent,
                 queue: call.queue.unwrap_or_default(),
                 wait_ms: call.wait_ms,
                 talk_ms: call.talk_ms,

@@ -255,13 +255,7 @@ pub async fn may_hear(
         return Err(Error::Forbidden);
     };
     let call = state.store.get_call(call).await?;
-    let took_part = !extension.is_empty()
-        && (call.answered_by_extension.as_deref() == Some(extension)
-            || call.agent_extension.as_deref() == Some(extension)
-            || call
-                .agents_rung
-                .iter()
-                .any(|leg| leg.extension.as_deref() == Some(extension)));
+    let took_part = !extension.is_empty() && call.involves(extension);
     if took_part {
         Ok(())
     } else {

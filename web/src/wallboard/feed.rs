@@ -149,10 +149,13 @@ async fn next<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>, what: &st
     }
 }
 
-/// Wrap-up starts when an answered call ends, and stops when the agent rings or answers.
+/// Wrap-up starts when an answered call ends (or the agent's part of a transferred one), and
+/// stops when the agent rings, answers or joins a call.
 fn follow_wrapups(state: &AppState, event: &CallEvent) {
     match &event.kind {
-        CallEventKind::AgentRinging { extension, .. } => state.wrapups.done(extension),
+        CallEventKind::AgentRinging { extension, .. }
+        | CallEventKind::AgentJoined { extension, .. } => state.wrapups.done(extension),
+        CallEventKind::AgentLeft { extension, .. } => state.wrapups.started(extension, event.at_ms),
         CallEventKind::Answered {
             extension: Some(extension),
             ..

@@ -53,6 +53,12 @@ pub(crate) const DELETE_CALL_LEGS: &str = "DELETE FROM call_legs WHERE call_id =
 pub(crate) const INSERT_CALL_LEG: &str = "INSERT INTO call_legs \
     (call_id, seq, extension, result, ring_ms, talk_ms, rang_at_ms) \
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(crate) const DELETE_CALL_SEGMENTS: &str = "DELETE FROM call_segments WHERE call_id = $1";
+pub(crate) const INSERT_CALL_SEGMENT: &str = "INSERT INTO call_segments \
+    (call_id, seq, extension, connected_at_ms, talk_ms) VALUES ($1, $2, $3, $4, $5)";
+/// Followed by a placeholder list and `) ORDER BY call_id, seq`.
+pub(crate) const SEGMENTS_OF_CALLS: &str = "SELECT call_id, extension, connected_at_ms, \
+    talk_ms FROM call_segments WHERE call_id IN (";
 /// Followed by a placeholder list and `) ORDER BY call_id, seq`.
 pub(crate) const LEGS_OF_CALLS: &str = "SELECT call_id, extension, result, ring_ms, talk_ms, \
     rang_at_ms FROM call_legs WHERE call_id IN (";
@@ -99,7 +105,8 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
         let n = binds.len();
         clauses.push(format!(
             "(answered_by_extension = ${n} OR agent_extension = ${n} OR \
-             id IN (SELECT call_id FROM call_legs WHERE extension = ${n}))"
+             id IN (SELECT call_id FROM call_legs WHERE extension = ${n}) OR \
+             id IN (SELECT call_id FROM call_segments WHERE extension = ${n}))"
         ));
     }
     let clause = if clauses.is_empty() {
@@ -156,10 +163,31 @@ macro_rules! impl_call_store {
                             .push(crate::store::rows::leg(&row)?);
                     }
                 }
+                let mut segments: std::collections::HashMap<i64, Vec<crate::CallSegment>> =
+                    std::collections::HashMap::new();
+                for chunk in ids.chunks(q::LEGS_CHUNK) {
+                    let list = crate::store::rows::placeholders(1, chunk.len());
+                    let sql = format!("{}{list}) ORDER BY call_id, seq", q::SEGMENTS_OF_CALLS);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        let call = row.int("call_id")?;
+                        segments
+                            .entry(call)
+                            .or_default()
+                            .push(crate::store::rows::segment(&row)?);
+                    }
+                }
                 rows.iter()
                     .map(|row| {
                         let id = row.int("id")?;
-                        crate::store::rows::call(row, legs.remove(&id).unwrap_or_default())
+                        crate::store::rows::call(
+                            row,
+                            legs.remove(&id).unwrap_or_default(),
+                            segments.remove(&id).unwrap_or_default(),
+                        )
                     })
                     .collect()
             }
@@ -262,6 +290,20 @@ macro_rules! impl_call_store {
                             .bind(leg.ring_ms)
                             .bind(leg.talk_ms)
                             .bind(leg.rang_at_ms)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query(q::DELETE_CALL_SEGMENTS)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for (seq, segment) in (0_i64..).zip(&call.agent_segments) {
+                        sqlx::query(q::INSERT_CALL_SEGMENT)
+                            .bind(id)
+                            .bind(seq)
+                            .bind(segment.extension.as_str())
+                            .bind(segment.connected_at_ms)
+                            .bind(segment.talk_ms)
                             .execute(&mut *tx)
                             .await?;
                     }
