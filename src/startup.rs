@@ -69,6 +69,7 @@ impl Application {
                 state.hub.clone(),
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
+                settings.console.wrapup_internal,
                 lifecycle.jobs(),
             );
             lifecycle.jobs().spawn(web::wallboard::feed::run(
