@@ -191,14 +191,7 @@ impl Popups {
                             at_ms,
                         });
                     }
-                    (Direction::Internal, Some(extension)) => {
-                        messages.extend(
-                            self.agents
-                                .ringing(&extension, &linkedid, at_ms)
-                                .map(state_message),
-                        );
-                        view.caller = Some(extension);
-                    }
+                    (Direction::Internal, Some(extension)) => view.caller = Some(extension),
                     (Direction::Inbound, _) => {
                         if let Some(number) = view.number_e164.as_ref().or(view.number.as_ref()) {
                             self.prefetch.warm(number);
@@ -224,6 +217,11 @@ impl Popups {
                     .filter(|c| *c != extension && !view.popped.contains(c))
                 {
                     view.popped.push(caller.clone());
+                    messages.extend(
+                        self.agents
+                            .ringing(&caller, &linkedid, at_ms)
+                            .map(state_message),
+                    );
                     jobs.push(popup(
                         &self.users,
                         &self.stage,
