@@ -141,6 +141,40 @@ async fn a_failed_click_to_call_says_why_and_requests_are_limited() {
         .await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
+
+    // Every request is audited, the refused ones with their status and why.
+    let audit = app.store.audit_log(50).await.unwrap();
+    let rejected: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "call.originate.rejected")
+        .map(|e| {
+            (
+                e.actor,
+                e.detail["status"].as_u64().unwrap_or_default(),
+                e.detail["request"]["number"].clone(),
+            )
+        })
+        .collect();
+    let reza_id = Some(app.users["reza"].id);
+    for expected in [
+        (reza_id, 400, json!("x")),
+        (Some(app.users["boss"].id), 409, json!("09121112233")),
+        (reza_id, 400, Value::Null),
+        (reza_id, 429, json!("09121112233")),
+    ] {
+        assert!(rejected.contains(&expected), "{expected:?} in {rejected:?}");
+    }
+    assert_eq!(rejected.len(), 4, "{rejected:?}");
+    let accepted = audit
+        .iter()
+        .filter(|e| e.action == "call.originate")
+        .count();
+    assert_eq!(accepted, 4, "the first request and the three after it");
+    let limited_entry = audit
+        .iter()
+        .find(|e| e.action == "call.originate.rejected" && e.detail["status"] == 429)
+        .unwrap();
+    assert_eq!(limited_entry.detail["error"], "too many calls");
 }
 
 #[tokio::test]

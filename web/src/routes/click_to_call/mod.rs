@@ -4,7 +4,9 @@
 //!
 //! The answer is `202 Accepted` with the click id. What happens next reaches the user over
 //! `/ws`: `call.ringing` for the outbound call, or `call.failed` with the reason. Requests
-//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log.
+//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log:
+//! `call.originate` when accepted, `call.originate.rejected` (with the status and why)
+//! when not.
 
 mod dial_plan;
 mod limiter;
@@ -94,10 +96,60 @@ struct Target {
     label: String,
 }
 
+/// The longest part of a rejected request's number kept in the audit log.
+const AUDITED_NUMBER_CHARS: usize = 64;
+
 #[tracing::instrument(skip_all, fields(user = %user.username()))]
 async fn click_to_call(
     user: CurrentUser,
     State(state): State<AppState>,
+    body: Result<Json<CallRequest>, JsonRejection>,
+) -> Response {
+    let actor = user.user().id;
+    let asked = match &body {
+        Ok(Json(request)) => serde_json::json!({
+            "contact_id": request.contact_id,
+            "phone_id": request.phone_id,
+            "number": request
+                .number
+                .as_ref()
+                .map(|n| n.chars().take(AUDITED_NUMBER_CHARS).collect::<String>()),
+        }),
+        Err(_) => serde_json::Value::Null,
+    };
+    let (response, why) = match originate_request(user, &state, body).await {
+        Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+            (response, Some("too many calls".to_owned()))
+        }
+        Ok(response) => (response, None),
+        Err(err) => {
+            let why = err.to_string();
+            (err.into_response(), Some(why))
+        }
+    };
+    if let Some(why) = why {
+        let entry = AuditEntry {
+            at_ms: now_ms(),
+            actor: Some(actor),
+            action: "call.originate.rejected".into(),
+            subject: format!("user:{actor}"),
+            detail: serde_json::json!({
+                "status": response.status().as_u16(),
+                "error": why,
+                "request": asked,
+            }),
+        };
+        if let Err(err) = state.store.record_audit(&entry).await {
+            tracing::error!(error = %err, "a rejected click-to-call could not be audited");
+        }
+    }
+    response
+}
+
+/// Checks and places one click-to-call request; `Err` (or a `429`) when it is refused.
+async fn originate_request(
+    user: CurrentUser,
+    state: &AppState,
     body: Result<Json<CallRequest>, JsonRejection>,
 ) -> Result<Response, Error> {
     let user = user.user().clone();
@@ -105,7 +157,7 @@ async fn click_to_call(
         return Err(Error::Conflict("you have no extension to call from".into()));
     };
     let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let target = resolve(&state, &request).await?;
+    let target = resolve(state, &request).await?;
     let dial = state
         .dialer
         .settings
