@@ -215,3 +215,117 @@ async fn pausing_reaches_the_pbx_and_comes_back_as_agent_state() {
     let state = sara.next_of("agent.state").await;
     assert_eq!(state["state"], "available");
 }
+
+/// The calls of `contact` as `user` sees them, once there are `n`.
+async fn calls_of(app: &TestApp, user: &str, contact: impl std::fmt::Display, n: usize) -> Value {
+    let mut calls = Value::Null;
+    for _ in 0..200 {
+        calls = app
+            .get(user, &format!("/api/calls?contact={contact}"))
+            .await;
+        if calls.as_array().is_some_and(|c| c.len() >= n) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    calls
+}
+
+#[tokio::test]
+async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_timeline() {
+    let app = spawn_app().await;
+    let normalizer = app.store.normalizer().clone();
+    let lead = app
+        .store
+        .create_contact(&crm_core::NewContact {
+            name: "Nima <b>Lead</b>".into(),
+            stage: crm_core::Stage::Lead,
+            phones: vec![crm_core::NewPhone {
+                number: normalizer.normalize("0912 111 2233"),
+                label: "mobile".into(),
+            }],
+            ..crm_core::NewContact::default()
+        })
+        .await
+        .unwrap();
+    let (mut reza, _) = app.socket("reza").await;
+    let busy = app.ring("09121234567", "Ali Rezaei", "1002");
+    reza.next_for_call("call.answered", &busy.linkedid).await;
+
+    let response = app
+        .post(
+            "reza",
+            "/api/calls",
+            json!({"contact_id": lead.id, "phone_id": lead.phones[0].id}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let click_id = accepted["click_id"].as_str().unwrap().to_owned();
+    let failed = reza.next_of("call.failed").await;
+    assert_eq!(failed["reason"], "busy");
+
+    // On the contact's timeline: an outbound attempt with the number and why it failed.
+    let calls = calls_of(&app, "reza", lead.id, 1).await;
+    let calls = calls.as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let attempt = &calls[0];
+    assert_eq!(attempt["click_id"], click_id.as_str(), "{attempt}");
+    assert_eq!(attempt["direction"], "outbound");
+    assert_eq!(attempt["disposition"], "busy");
+    assert_eq!(
+        attempt["customer_number_e164"], "+989121112233",
+        "{attempt}"
+    );
+    assert_eq!(attempt["agent_extension"], "1002");
+    assert!(attempt["answered_at_ms"].is_null());
+
+    // Not an internal call without a customer.
+    let all = app.get("boss", "/api/calls").await;
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["direction"] != "internal"),
+        "{all}"
+    );
+
+    // The contact page shows it, to the agent signed in.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = browser
+        .post(format!("{}/login", app.base))
+        .header(reqwest::header::ORIGIN, &app.base)
+        .form(&[
+            ("username", "reza"),
+            ("password", "a long test password"),
+            ("next", "/console"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let page = browser
+        .get(format!("{}/contacts/{}", app.base, lead.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Busy"), "{html}");
+    assert!(html.contains("Outbound"), "{html}");
+    assert!(!html.contains("<b>Lead</b>"), "the name is escaped");
+
+    // The lead rules count it as an attempt.
+    let leads = app.store.leads_since(0, 10).await.unwrap();
+    let activity = leads.iter().find(|l| l.contact == lead.id).unwrap();
+    assert_eq!(activity.calls_started_at_ms.len(), 1, "{activity:?}");
+
+    // No wrap-up is asked for: the only call ending for Reza is his inbound call.
+    let ended = reza.next_of("call.ended").await;
+    assert_eq!(ended["call_id"], busy.linkedid.as_str(), "{ended}");
+    assert!(ended["click_id"].is_null());
+}

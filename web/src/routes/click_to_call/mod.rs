@@ -8,6 +8,7 @@
 //! `call.originate` when accepted, `call.originate.rejected` (with the status and why)
 //! when not.
 
+mod attempt;
 mod dial_plan;
 mod limiter;
 
@@ -36,14 +37,17 @@ use limiter::RateLimiter;
 pub struct Dialer {
     settings: DialerSettings,
     limiter: RateLimiter,
+    /// The PBX's name in the call log (failed attempts are written under it).
+    pbx: String,
 }
 
 impl Dialer {
-    /// A dialer with these settings.
-    pub fn new(settings: DialerSettings) -> Self {
+    /// A dialer with these settings, calling through the PBX named `pbx`.
+    pub fn new(settings: DialerSettings, pbx: impl Into<String>) -> Self {
         Dialer {
             limiter: RateLimiter::new(settings.per_minute),
             settings,
+            pbx: pbx.into(),
         }
     }
 
@@ -55,7 +59,7 @@ impl Dialer {
 
 impl Default for Dialer {
     fn default() -> Self {
-        Dialer::new(DialerSettings::default())
+        Dialer::new(DialerSettings::default(), "asterisk")
     }
 }
 
@@ -197,13 +201,22 @@ async fn originate_request(
         .settings
         .originate(&extension, &dial, &click_id, &target.label);
     tracing::info!(%click_id, %extension, "click-to-call");
+    let failed = attempt::FailedAttempt {
+        pbx: state.dialer.pbx.clone(),
+        click_id: click_id.clone(),
+        extension: extension.clone(),
+        number_raw: target.number.raw.clone(),
+        number_e164: target.number.e164.as_ref().map(|e| e.as_str().to_owned()),
+        started_at_ms: now_ms(),
+    };
     // Ends with the outcome, or when the AMI client stops (the Originate then fails).
     state.tasks.spawn(place(
         pbx,
         state.hub.clone(),
+        state.store.clone(),
         user.id,
         originate,
-        click_id.clone(),
+        failed,
         number.clone(),
     ));
     let accepted = Accepted {
@@ -255,16 +268,19 @@ async fn resolve(state: &AppState, request: &CallRequest) -> Result<Target, Erro
     }
 }
 
-/// Sends the Originate and waits for its outcome; tells the user over the socket when the
-/// call could not be placed (the call itself then comes through the tracker).
+/// Sends the Originate and waits for its outcome; when the call could not be placed,
+/// tells the user over the socket and writes the failed attempt to the call log (a placed
+/// call itself comes through the tracker).
 async fn place(
     pbx: AmiClient,
     hub: Hub,
+    store: std::sync::Arc<dyn crm_core::Store>,
     user: UserId,
     originate: Originate,
-    click_id: String,
+    failed: attempt::FailedAttempt,
     number: String,
 ) {
+    let click_id = failed.click_id.clone();
     let reason = match pbx.originate(originate).await {
         Ok(pending) => match pending.outcome().await {
             Ok(result) if result.answered() => return,
@@ -274,6 +290,7 @@ async fn place(
         Err(err) => unreachable_reason(&err),
     };
     tracing::info!(%click_id, ?reason, "click-to-call failed");
+    failed.record(store.as_ref(), reason, now_ms()).await;
     let event = Event::CallFailed(CallFailed {
         click_id,
         reason,
