@@ -334,8 +334,9 @@ impl Popups {
         jobs
     }
 
-    /// `call.ended` (with `wrapup` for those who took part, on internal calls only when
-    /// the settings ask for it) and the agents' new states.
+    /// `call.ended` (with `wrapup` for those who took part: on internal calls only when
+    /// the settings ask for it, never for an unplaced click-to-call) and the agents' new
+    /// states.
     fn ended(&mut self, record: &CallRecord, popped: Vec<String>, at_ms: i64) -> Vec<Addressed> {
         let mut took_part: Vec<String> = record
             .agent_segments
@@ -370,13 +371,16 @@ impl Popups {
                 at_ms,
             })
         };
+        // An unplaced click-to-call is no call: nothing to wrap up.
+        let wrapup = !record.is_unplaced_click()
+            && (record.direction != Direction::Internal || self.wrapup_internal);
         let everyone: Vec<String> = took_part.iter().chain(&others).cloned().collect();
         let mut messages = vec![
             Addressed {
                 extensions: took_part.clone(),
                 watchers: false,
                 except: Vec::new(),
-                event: ended(record.direction != Direction::Internal || self.wrapup_internal),
+                event: ended(wrapup),
             },
             Addressed {
                 extensions: others,
