@@ -335,8 +335,8 @@ impl Popups {
     }
 
     /// `call.ended` (with `wrapup` for those who took part: on internal calls only when
-    /// the settings ask for it, never for an unplaced click-to-call) and the agents' new
-    /// states.
+    /// the settings ask for it; none at all for an unplaced click-to-call) and the agents'
+    /// new states.
     fn ended(&mut self, record: &CallRecord, popped: Vec<String>, at_ms: i64) -> Vec<Addressed> {
         let mut took_part: Vec<String> = record
             .agent_segments
@@ -371,10 +371,13 @@ impl Popups {
                 at_ms,
             })
         };
-        // An unplaced click-to-call is no call: nothing to wrap up.
-        let wrapup = !record.is_unplaced_click()
-            && (record.direction != Direction::Internal || self.wrapup_internal);
         let everyone: Vec<String> = took_part.iter().chain(&others).cloned().collect();
+        let states = self.agents.call_ended(&everyone, &record.linkedid, at_ms);
+        if record.is_unplaced_click() {
+            // No call took place (click-to-call said why): nothing to end or wrap up.
+            return states.into_iter().map(state_message).collect();
+        }
+        let wrapup = record.direction != Direction::Internal || self.wrapup_internal;
         let mut messages = vec![
             Addressed {
                 extensions: took_part.clone(),
@@ -389,12 +392,7 @@ impl Popups {
                 event: ended(false),
             },
         ];
-        messages.extend(
-            self.agents
-                .call_ended(&everyone, &record.linkedid, at_ms)
-                .into_iter()
-                .map(state_message),
-        );
+        messages.extend(states.into_iter().map(state_message));
         messages
     }
 

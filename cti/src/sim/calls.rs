@@ -117,6 +117,8 @@ pub(crate) struct OriginateRequest {
     pub(crate) context: String,
     pub(crate) exten: String,
     pub(crate) caller_name: Option<String>,
+    /// The number of the Originate's `CallerID`.
+    pub(crate) caller_number: Option<String>,
     pub(crate) click_id: String,
     pub(crate) action_id: Option<String>,
 }
@@ -261,32 +263,93 @@ impl Engine {
                 .unwrap_or_else(|| request.exten.clone()),
             action_id: request.action_id.clone(),
         };
-        let reason = match self.place_with(spec, extras) {
+        let busy = match self.place_with(spec, extras) {
             Ok(_) => return,
-            Err(SimError::AgentBusy(_)) => 5,
-            Err(_) => 0,
+            Err(SimError::AgentBusy(_)) => true,
+            Err(_) => false,
         };
         let engine = Arc::clone(self);
-        tokio::spawn(async move {
-            let at = engine.clock.now() + 50_000;
+        tokio::spawn(async move { engine.originate_failed(request, busy).await });
+    }
+
+    /// An `Originate` whose first channel (the agent's phone) cannot be reached, as
+    /// Asterisk reports it: a busy phone's channel is created and hangs up at once (cause
+    /// 17), then the `OriginateResponse` says `Failure` with `Reason: 5` (the busy control
+    /// frame; 0 when the channel could not be requested at all), `Uniqueid: <null>` and the
+    /// requested channel's name (the channel is gone), and the Originate's caller ID.
+    async fn originate_failed(self: Arc<Self>, request: OriginateRequest, busy: bool) {
+        let start = self.clock.now();
+        if busy {
+            let (channel, uniqueid, name) = {
+                let mut inner = self.lock();
+                let extension = request.channel.strip_prefix("PJSIP/").unwrap_or("");
+                let channel = format!("{}-{:08x}", request.channel, inner.next_channel);
+                inner.next_channel += 1;
+                let uniqueid = format!("{}.{}", self.clock.boot_seconds(), inner.next_uniqueid);
+                inner.next_uniqueid += 1;
+                let name = self
+                    .settings
+                    .agents
+                    .iter()
+                    .find(|a| a.extension == extension)
+                    .map_or_else(|| "<unknown>".to_owned(), |a| a.name.clone());
+                (channel, uniqueid, name)
+            };
+            let click = format!("TAMAS_CLICK_ID={}", request.click_id);
+            let channel_event = |event: &str, at: i64, state: (&str, &str)| {
+                SimEvent::new("Event", event)
+                    .with("Privilege", "call,all")
+                    .with("Timestamp", timestamp(at))
+                    .with("Channel", channel.as_str())
+                    .with("ChannelState", state.0)
+                    .with("ChannelStateDesc", state.1)
+                    .with(
+                        "CallerIDNum",
+                        request.channel.strip_prefix("PJSIP/").unwrap_or(""),
+                    )
+                    .with("CallerIDName", name.as_str())
+                    .with("ConnectedLineNum", "<unknown>")
+                    .with("ConnectedLineName", "<unknown>")
+                    .with("Language", "en")
+                    .with("AccountCode", "")
+                    .with("Context", request.context.as_str())
+                    .with("Exten", "s")
+                    .with("Priority", "1")
+                    .with("Uniqueid", uniqueid.as_str())
+                    .with("Linkedid", uniqueid.as_str())
+                    .with("ChanVariable", "DID=")
+                    .with("ChanVariable", click.as_str())
+            };
+            self.emit(channel_event("Newchannel", start, ("0", "Down")), start);
             tokio::select! {
-                () = sleep_until(engine.clock.instant_of(at)) => {}
-                () = engine.shutdown.cancelled() => return,
+                () = sleep_until(self.clock.instant_of(start + 20_000)) => {}
+                () = self.shutdown.cancelled() => return,
             }
-            let event = SimEvent::new("Event", "OriginateResponse")
-                .with("Privilege", "call,all")
-                .with("Timestamp", timestamp(at))
-                .with_action_id(request.action_id.as_deref())
-                .with("Response", "Failure")
-                .with("Channel", request.channel.as_str())
-                .with("Context", request.context.as_str())
-                .with("Exten", request.exten.as_str())
-                .with("Reason", reason.to_string())
-                .with("Uniqueid", "<null>")
-                .with("CallerIDNum", "<unknown>")
-                .with("CallerIDName", "<unknown>");
-            engine.emit(event, at);
-        });
+            let hangup = channel_event("Hangup", start + 20_000, ("0", "Down"))
+                .with("Cause", "17")
+                .with("Cause-txt", "User busy");
+            self.emit(hangup, start + 20_000);
+        }
+        let at = start + 50_000;
+        tokio::select! {
+            () = sleep_until(self.clock.instant_of(at)) => {}
+            () = self.shutdown.cancelled() => return,
+        }
+        let caller_number = request.caller_number.as_deref().unwrap_or("<unknown>");
+        let caller_name = request.caller_name.as_deref().unwrap_or("<unknown>");
+        let event = SimEvent::new("Event", "OriginateResponse")
+            .with("Privilege", "call,all")
+            .with("Timestamp", timestamp(at))
+            .with_action_id(request.action_id.as_deref())
+            .with("Response", "Failure")
+            .with("Channel", request.channel.as_str())
+            .with("Context", request.context.as_str())
+            .with("Exten", request.exten.as_str())
+            .with("Reason", if busy { "5" } else { "0" })
+            .with("Uniqueid", "<null>")
+            .with("CallerIDNum", caller_number)
+            .with("CallerIDName", caller_name);
+        self.emit(event, at);
     }
 
     /// Generates calls with exponential gaps (Poisson arrivals) until shutdown.
