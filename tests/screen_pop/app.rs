@@ -123,7 +123,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         format!(
             "[pbx]\nname = \"sim\"\nhost = \"127.0.0.1\"\nport = {pbx_port}\nusername = \"cti\"\n\
              secret = \"cti-secret\"\ntrunks = [\"trunk\"]\n\n[dialer]\ncontext = \"agents\"\n\
-             calls_per_minute = 4\n\n{}",
+             calls_per_minute = 4\nring_timeout_s = 2\n\n{}",
             options.extra_config
         ),
     )

@@ -329,3 +329,49 @@ async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_tim
     assert_eq!(ended["call_id"], busy.linkedid.as_str(), "{ended}");
     assert!(ended["click_id"].is_null());
 }
+
+#[tokio::test]
+async fn a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_wrap_up() {
+    let app = spawn_app().await;
+    let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
+    let (mut maryam, _) = app.socket("maryam").await;
+    app.sim.set_phone_answers("1003", false);
+
+    let response = app
+        .post(
+            "maryam",
+            "/api/calls",
+            json!({"contact_id": ali.id, "phone_id": ali.phones[0].id}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let click_id = accepted["click_id"].as_str().unwrap().to_owned();
+    let originate = action(&app, "Originate", |_| true).await;
+    assert_eq!(originate.get("Timeout"), Some("2000"));
+    // The phone rings out its 2 s, then the PBX gives up: no call ends on the way there.
+    let mut seen = Vec::new();
+    let failed = loop {
+        let message = maryam.next().await;
+        if message["type"] == "call.failed" {
+            break message;
+        }
+        seen.push(message);
+    };
+    assert_eq!(failed["click_id"], click_id.as_str());
+    assert_eq!(failed["reason"], "agent_no_answer");
+
+    let calls = calls_of(&app, "maryam", ali.id, 1).await;
+    let calls = calls.as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["click_id"], click_id.as_str());
+    assert_eq!(calls[0]["direction"], "outbound");
+    assert_eq!(calls[0]["disposition"], "no_answer");
+    assert_eq!(calls[0]["customer_number_e164"], "+989127654321");
+    // The agent's ringing channel is not logged as an internal call of its own.
+    let all = app.get("boss", "/api/calls").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    // Nor does it end with a wrap-up prompt.
+    seen.extend(maryam.drain(Duration::from_millis(500)).await);
+    assert!(seen.iter().all(|m| m["type"] != "call.ended"), "{seen:?}");
+}

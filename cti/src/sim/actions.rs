@@ -268,6 +268,10 @@ impl ClientSession {
             exten: exten.to_owned(),
             caller_name: action.get("CallerID").map(caller_id_name),
             caller_number: action.get("CallerID").and_then(caller_id_number),
+            timeout_ms: action
+                .get("Timeout")
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(DEFAULT_ORIGINATE_TIMEOUT_MS),
             click_id,
             action_id: id.map(str::to_owned),
         };
@@ -313,6 +317,9 @@ fn caller_id_name(caller_id: &str) -> String {
         None => caller_id.to_owned(),
     }
 }
+
+/// Asterisk's `Originate` rings the first channel this long without a `Timeout`.
+const DEFAULT_ORIGINATE_TIMEOUT_MS: u64 = 30_000;
 
 /// `"Click-to-call" <09127654321>` → `09127654321`; `None` without `<…>`.
 fn caller_id_number(caller_id: &str) -> Option<String> {

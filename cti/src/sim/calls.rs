@@ -119,8 +119,32 @@ pub(crate) struct OriginateRequest {
     pub(crate) caller_name: Option<String>,
     /// The number of the Originate's `CallerID`.
     pub(crate) caller_number: Option<String>,
+    /// How long the first channel may ring (`Timeout`, ms).
+    pub(crate) timeout_ms: u64,
     pub(crate) click_id: String,
     pub(crate) action_id: Option<String>,
+}
+
+/// Why a click-to-call's `Originate` fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OriginateFailure {
+    /// The agent's phone is busy.
+    Busy,
+    /// The agent's phone rings until the timeout.
+    NoAnswer,
+    /// No channel could be requested (an unknown agent).
+    Unavailable,
+}
+
+impl OriginateFailure {
+    /// The `OriginateResponse` `Reason`: the last control frame (`AST_CONTROL_*`).
+    fn reason(self) -> &'static str {
+        match self {
+            OriginateFailure::Busy => "5",
+            OriginateFailure::NoAnswer => "3",
+            OriginateFailure::Unavailable => "0",
+        }
+    }
 }
 
 /// Values of a call that do not come from [`CallSpec`].
@@ -263,26 +287,49 @@ impl Engine {
                 .unwrap_or_else(|| request.exten.clone()),
             action_id: request.action_id.clone(),
         };
-        let busy = match self.place_with(spec, extras) {
-            Ok(_) => return,
-            Err(SimError::AgentBusy(_)) => true,
-            Err(_) => false,
+        let unanswering = {
+            let mut inner = self.lock();
+            let ringable = inner.unanswering.contains(extension) && !inner.busy.contains(extension);
+            if ringable {
+                inner.busy.insert(extension.to_owned());
+            }
+            ringable
+        };
+        let failure = if unanswering {
+            OriginateFailure::NoAnswer
+        } else {
+            match self.place_with(spec, extras) {
+                Ok(_) => return,
+                Err(SimError::AgentBusy(_)) => OriginateFailure::Busy,
+                Err(_) => OriginateFailure::Unavailable,
+            }
         };
         let engine = Arc::clone(self);
-        tokio::spawn(async move { engine.originate_failed(request, busy).await });
+        tokio::spawn(async move { engine.originate_failed(request, failure).await });
     }
 
-    /// An `Originate` whose first channel (the agent's phone) cannot be reached, as
-    /// Asterisk reports it: a busy phone's channel is created and hangs up at once (cause
-    /// 17), then the `OriginateResponse` says `Failure` with `Reason: 5` (the busy control
-    /// frame; 0 when the channel could not be requested at all), `Uniqueid: <null>` and the
-    /// requested channel's name (the channel is gone), and the Originate's caller ID.
-    async fn originate_failed(self: Arc<Self>, request: OriginateRequest, busy: bool) {
+    /// An `Originate` whose first channel (the agent's phone) is not picked up, as
+    /// Asterisk reports it: the phone's channel is created; busy, it hangs up at once
+    /// (cause 17); unanswered, it rings until the Originate's `Timeout` and is hung up
+    /// (cause 19). Then the `OriginateResponse` says `Failure` with the last control frame
+    /// as `Reason` (5 busy, 3 ringing; 0 when the channel could not be requested at all),
+    /// `Uniqueid: <null>` and the requested channel's name (the channel is gone), and the
+    /// Originate's caller ID.
+    async fn originate_failed(
+        self: Arc<Self>,
+        request: OriginateRequest,
+        failure: OriginateFailure,
+    ) {
         let start = self.clock.now();
-        if busy {
+        let extension = request
+            .channel
+            .strip_prefix("PJSIP/")
+            .unwrap_or("")
+            .to_owned();
+        let mut end = start;
+        if failure != OriginateFailure::Unavailable {
             let (channel, uniqueid, name) = {
                 let mut inner = self.lock();
-                let extension = request.channel.strip_prefix("PJSIP/").unwrap_or("");
                 let channel = format!("{}-{:08x}", request.channel, inner.next_channel);
                 inner.next_channel += 1;
                 let uniqueid = format!("{}.{}", self.clock.boot_seconds(), inner.next_uniqueid);
@@ -291,7 +338,7 @@ impl Engine {
                     .settings
                     .agents
                     .iter()
-                    .find(|a| a.extension == extension)
+                    .find(|a| a.extension == *extension)
                     .map_or_else(|| "<unknown>".to_owned(), |a| a.name.clone());
                 (channel, uniqueid, name)
             };
@@ -303,10 +350,7 @@ impl Engine {
                     .with("Channel", channel.as_str())
                     .with("ChannelState", state.0)
                     .with("ChannelStateDesc", state.1)
-                    .with(
-                        "CallerIDNum",
-                        request.channel.strip_prefix("PJSIP/").unwrap_or(""),
-                    )
+                    .with("CallerIDNum", extension.as_str())
                     .with("CallerIDName", name.as_str())
                     .with("ConnectedLineNum", "<unknown>")
                     .with("ConnectedLineName", "<unknown>")
@@ -321,16 +365,33 @@ impl Engine {
                     .with("ChanVariable", click.as_str())
             };
             self.emit(channel_event("Newchannel", start, ("0", "Down")), start);
+            let (state, cause) = if failure == OriginateFailure::NoAnswer {
+                let ringing = start + 20_000;
+                self.emit(
+                    channel_event("Newstate", ringing, ("5", "Ringing")),
+                    ringing,
+                );
+                end = ringing
+                    + i64::try_from(request.timeout_ms.saturating_mul(1000))
+                        .unwrap_or(i64::MAX / 2);
+                (("5", "Ringing"), ("19", "No answer"))
+            } else {
+                end = start + 20_000;
+                (("0", "Down"), ("17", "User busy"))
+            };
             tokio::select! {
-                () = sleep_until(self.clock.instant_of(start + 20_000)) => {}
+                () = sleep_until(self.clock.instant_of(end)) => {}
                 () = self.shutdown.cancelled() => return,
             }
-            let hangup = channel_event("Hangup", start + 20_000, ("0", "Down"))
-                .with("Cause", "17")
-                .with("Cause-txt", "User busy");
-            self.emit(hangup, start + 20_000);
+            let hangup = channel_event("Hangup", end, state)
+                .with("Cause", cause.0)
+                .with("Cause-txt", cause.1);
+            self.emit(hangup, end);
+            if failure == OriginateFailure::NoAnswer {
+                self.lock().busy.remove(&extension);
+            }
         }
-        let at = start + 50_000;
+        let at = end + 30_000;
         tokio::select! {
             () = sleep_until(self.clock.instant_of(at)) => {}
             () = self.shutdown.cancelled() => return,
@@ -345,7 +406,7 @@ impl Engine {
             .with("Channel", request.channel.as_str())
             .with("Context", request.context.as_str())
             .with("Exten", request.exten.as_str())
-            .with("Reason", if busy { "5" } else { "0" })
+            .with("Reason", failure.reason())
             .with("Uniqueid", "<null>")
             .with("CallerIDNum", caller_number)
             .with("CallerIDName", caller_name);
