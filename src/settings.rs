@@ -35,6 +35,17 @@ pub struct Settings {
     pub wallboard: WallboardSettings,
     /// Alerts and callbacks: the rules' thresholds.
     pub alerts: AlertsSettings,
+    /// The agents' console.
+    pub console: ConsoleSettings,
+}
+
+/// The agents' console (`[console]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Whether an internal call (agent to agent) ends with a wrap-up prompt for both
+    /// agents; by default it does not.
+    pub wrapup_internal: bool,
 }
 
 /// The supervisors' wallboard (`[wallboard]`).

@@ -45,6 +45,7 @@ impl Application {
         state.metrics = settings.metrics.to_core();
         state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
             settings.dialer.to_web()?,
+            settings.pbx.name.clone(),
         ));
         // Click-to-call followers end when the AMI client stops: they belong to its stage.
         state.tasks = lifecycle.pbx().tasks().clone();
@@ -69,6 +70,7 @@ impl Application {
                 state.hub.clone(),
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
+                settings.console.wrapup_internal,
                 lifecycle.jobs(),
             );
             lifecycle.jobs().spawn(web::wallboard::feed::run(

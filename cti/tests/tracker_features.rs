@@ -397,3 +397,46 @@ fn a_resync_keeps_listed_calls_and_closes_the_rest() {
     assert_eq!(adopted.customer_number_raw.as_deref(), Some("09120000000"));
     assert_eq!(adopted.started_at_ms, 1_800_000_050_000);
 }
+
+#[test]
+fn a_click_to_call_whose_agent_does_not_answer_is_an_unplaced_click() {
+    let mut pbx = Pbx::new();
+    // The Originate rings 1002 (busy: the phone rejects it at once) and gives up.
+    let agent = ("PJSIP/1002-00000009", "1800000000.9", "1800000000.9");
+    pbx.chan(
+        "Newchannel",
+        0.0,
+        agent,
+        "ChannelState: 0\nCallerIDNum: 09127654321\nCallerIDName: Ali\nExten: s\n\
+         ChanVariable: TAMAS_CLICK_ID=ctc-7f3a\n",
+    );
+    pbx.chan(
+        "Hangup",
+        0.1,
+        agent,
+        "ChanVariable: TAMAS_CLICK_ID=ctc-7f3a\nCause: 17\n",
+    );
+    let ended = pbx.ended();
+    assert_eq!(ended.len(), 1, "{:?}", pbx.events);
+    assert_eq!(ended[0].click_id.as_deref(), Some("ctc-7f3a"));
+    assert!(ended[0].is_unplaced_click(), "{:?}", ended[0]);
+
+    // The same call once the agent answered and the customer was dialled is a call.
+    let mut placed = Pbx::new();
+    let customer = ("PJSIP/trunk-0000000a", "1800000000.10", "1800000000.9");
+    placed.chan(
+        "Newchannel",
+        0.0,
+        agent,
+        "ChannelState: 0\nCallerIDNum: 09127654321\nCallerIDName: Ali\nExten: s\n\
+         ChanVariable: TAMAS_CLICK_ID=ctc-7f3a\n",
+    );
+    placed.chan("Newstate", 2.0, agent, "ChannelState: 6\n");
+    placed.dial_and_answer(2.0, agent, customer, 4.0);
+    placed.hangup(10.0, agent, true);
+    placed.hangup(10.0, customer, false);
+    let ended = placed.ended();
+    assert_eq!(ended.len(), 1, "{:?}", placed.events);
+    assert_eq!(ended[0].direction, Direction::Outbound, "{:?}", ended[0]);
+    assert!(!ended[0].is_unplaced_click());
+}

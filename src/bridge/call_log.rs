@@ -194,6 +194,11 @@ async fn write_call(
     written: &broadcast::Sender<WrittenCall>,
     stage: &Stage,
 ) -> Result<(), CallRecord> {
+    if record.is_unplaced_click() {
+        // Click-to-call logs this failed attempt itself, with the number and the reason.
+        tracing::debug!(linkedid = %record.linkedid, click_id = ?record.click_id, "unplaced click-to-call: not a call");
+        return Ok(());
+    }
     let input = super::call_record_input(&record);
     let mut backoff = Duration::from_millis(100);
     loop {

@@ -1,7 +1,9 @@
 //! Screen-pops and live call events for the hub: one task reads the tracker's
 //! [`CallEvent`]s (and the PBX's queue pauses) and publishes `call.ringing`,
 //! `call.answered`, `call.ended` and `agent.state` to the agents concerned and to the
-//! users watching every call.
+//! users watching every call. On an internal call both agents get them: the callee as
+//! for any call, the caller (popup naming the callee) from the moment the callee's phone
+//! rings; both are asked for a wrap-up only when `[console] wrapup_internal` says so.
 //!
 //! The loop itself never waits on the database: each event becomes a job, either ready (its
 //! recipients' users are cached) or a task (a contact lookup, a user not cached yet). Jobs
@@ -45,16 +47,20 @@ struct CallView {
     popped: Vec<String>,
     /// Agents whose part ended before the call (transfers): they had their `call.ended`.
     left: Vec<String>,
+    /// Internal calls: the calling agent.
+    caller: Option<String>,
     opened: Instant,
 }
 
 /// Starts the popup tasks, tasks of `stage`: call events and pauses in, hub messages out,
 /// until the stage drains (the hub's sockets are closing then: nothing to keep).
+/// `wrapup_internal`: whether internal calls end with a wrap-up prompt.
 pub fn start(
     users: Arc<AgentUsers>,
     hub: Hub,
     events: broadcast::Receiver<CallEvent>,
     pauses: broadcast::Receiver<AgentPause>,
+    wrapup_internal: bool,
     stage: &Stage,
 ) {
     let (jobs, jobs_rx) = mpsc::channel(JOB_QUEUE);
@@ -66,6 +72,7 @@ pub fn start(
         agents: AgentStates::new(),
         jobs,
         seen: 0,
+        wrapup_internal,
         stage: stage.clone(),
     };
     stage.spawn(popups.run(events, pauses));
@@ -78,6 +85,7 @@ struct Popups {
     agents: AgentStates,
     jobs: mpsc::Sender<Job>,
     seen: u64,
+    wrapup_internal: bool,
     stage: Stage,
 }
 
@@ -149,9 +157,11 @@ impl Popups {
                 did: None,
                 popped: Vec::new(),
                 left: Vec::new(),
+                caller: None,
                 opened: Instant::now(),
             });
         let mut ring = None;
+        let mut jobs = Vec::with_capacity(2);
         let mut messages = Vec::new();
         match kind {
             CallEventKind::Started {
@@ -184,6 +194,7 @@ impl Popups {
                             at_ms,
                         });
                     }
+                    (Direction::Internal, Some(extension)) => view.caller = Some(extension),
                     (Direction::Inbound, _) => {
                         if let Some(number) = view.number_e164.as_ref().or(view.number.as_ref()) {
                             self.prefetch.warm(number);
@@ -201,8 +212,37 @@ impl Popups {
                 caller_name,
                 did,
                 waited_ms,
-                ..
+                agent_name,
             } => {
+                if let Some(caller) = view
+                    .caller
+                    .clone()
+                    .filter(|c| *c != extension && !view.popped.contains(c))
+                {
+                    view.popped.push(caller.clone());
+                    messages.extend(
+                        self.agents
+                            .ringing(&caller, &linkedid, at_ms)
+                            .map(state_message),
+                    );
+                    jobs.push(popup(
+                        &self.users,
+                        &self.stage,
+                        RingRequest {
+                            call_id: linkedid.clone(),
+                            direction: Direction::Internal,
+                            number: Some(extension.clone()),
+                            number_e164: None,
+                            caller_name: agent_name,
+                            queue: None,
+                            did: None,
+                            waited_ms: 0,
+                            extension: caller,
+                            click_id: click_id.clone(),
+                            at_ms,
+                        },
+                    ));
+                }
                 if !view.popped.contains(&extension) {
                     view.popped.push(extension.clone());
                 }
@@ -246,6 +286,20 @@ impl Popups {
                     messages.extend(
                         self.agents
                             .answered(extension, &linkedid, at_ms)
+                            .map(state_message),
+                    );
+                }
+                if let Some(caller) = view
+                    .caller
+                    .as_ref()
+                    .filter(|c| extension.as_ref() != Some(*c))
+                {
+                    if !to.contains(caller) {
+                        to.push(caller.clone());
+                    }
+                    messages.extend(
+                        self.agents
+                            .answered(caller, &linkedid, at_ms)
                             .map(state_message),
                     );
                 }
@@ -324,13 +378,8 @@ impl Popups {
             }
             _ => {}
         }
-        let mut jobs = Vec::with_capacity(2);
         if let Some(request) = ring {
-            let users = Arc::clone(&self.users);
-            jobs.push(Job::Pending(
-                self.stage
-                    .spawn(async move { vec![build_popup(&users, request).await] }),
-            ));
+            jobs.push(popup(&self.users, &self.stage, request));
         }
         if !messages.is_empty() {
             jobs.push(job(&self.users, self.stage.tasks(), messages));
@@ -339,7 +388,8 @@ impl Popups {
     }
 
     /// `call.ended` (with `wrapup` for those who took part and had no `call.ended` for
-    /// their own part yet: `left`) and the agents' new states.
+    /// their own part yet, `left`: on internal calls only when the settings ask for it;
+    /// none at all for an unplaced click-to-call) and the agents' new states.
     fn ended(
         &mut self,
         record: &CallRecord,
@@ -381,6 +431,12 @@ impl Popups {
             })
         };
         let everyone: Vec<String> = took_part.iter().chain(&others).cloned().collect();
+        let states = self.agents.call_ended(&everyone, &record.linkedid, at_ms);
+        if record.is_unplaced_click() {
+            // No call took place (click-to-call said why): nothing to end or wrap up.
+            return states.into_iter().map(state_message).collect();
+        }
+        let wrapup = record.direction != Direction::Internal || self.wrapup_internal;
         let mut messages = vec![
             Addressed {
                 extensions: took_part
@@ -390,7 +446,7 @@ impl Popups {
                     .collect(),
                 watchers: false,
                 except: Vec::new(),
-                event: ended(true),
+                event: ended(wrapup),
             },
             Addressed {
                 extensions: others,
@@ -399,12 +455,7 @@ impl Popups {
                 event: ended(false),
             },
         ];
-        messages.extend(
-            self.agents
-                .call_ended(&everyone, &record.linkedid, at_ms)
-                .into_iter()
-                .map(state_message),
-        );
+        messages.extend(states.into_iter().map(state_message));
         messages
     }
 
@@ -414,4 +465,10 @@ impl Popups {
         let live: HashSet<&str> = self.calls.keys().map(String::as_str).collect();
         self.agents.retain_calls(&live);
     }
+}
+
+/// The job building the popup `request` asks for, a task of `stage`.
+fn popup(users: &Arc<AgentUsers>, stage: &Stage, request: RingRequest) -> Job {
+    let users = Arc::clone(users);
+    Job::Pending(stage.spawn(async move { vec![build_popup(&users, request).await] }))
 }

@@ -26,6 +26,8 @@ pub const AGENTS: [(&str, &str); 3] = [("sara", "1001"), ("reza", "1002"), ("mar
 pub struct Options {
     /// More agents (users `agentNNNN` with extension `NNNN`), e.g. for floods.
     pub extra_agents: Vec<String>,
+    /// TOML sections appended to the server's configuration.
+    pub extra_config: String,
 }
 
 /// The running service and what the test needs to drive and check it.
@@ -121,7 +123,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         format!(
             "[pbx]\nname = \"sim\"\nhost = \"127.0.0.1\"\nport = {pbx_port}\nusername = \"cti\"\n\
              secret = \"cti-secret\"\ntrunks = [\"trunk\"]\n\n[dialer]\ncontext = \"agents\"\n\
-             calls_per_minute = 4\n"
+             calls_per_minute = 4\nring_timeout_s = 2\n\n{}",
+            options.extra_config
         ),
     )
     .unwrap();

@@ -11,6 +11,8 @@
 //! - `resume`: a tab that was away gets what it missed.
 //! - `click_to_call`: the right `Originate`, the outbound popup, the call on the contact,
 //!   failures, the rate limit, pauses.
+//! - `internal`: both agents of an internal call get its frames; wrap-up only when the
+//!   configuration asks for it.
 //! - `wallboard`: the supervisors' live queues move with a simulated call and agree with
 //!   `tamas report`; pausing an agent from it.
 //! - `socket_rules`: Origin, credentials, client messages, a client that stops reading.
@@ -20,6 +22,7 @@
 mod alerts;
 mod app;
 mod click_to_call;
+mod internal;
 mod popups;
 mod resume;
 mod socket;

@@ -56,6 +56,7 @@ async fn a_client_that_stops_reading_is_disconnected() {
     let extra: Vec<String> = (2001..=2060).map(|e| e.to_string()).collect();
     let app = spawn_app_with(Options {
         extra_agents: extra.clone(),
+        ..Options::default()
     })
     .await;
     // A customer with a big card, so popups are large (about 50 KB each).

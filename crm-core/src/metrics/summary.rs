@@ -206,7 +206,6 @@ fn bucket_key(call: &CallRow, bucket: Bucket, settings: &MetricsSettings) -> Opt
             .map_or_else(|| "-".into(), |(agent, _)| agent),
     })
 }
-}
 
 /// The local-time key of `at_ms` (ms since the epoch) for a time bucket; the queue and
 /// agent buckets have no time key and give the day.

@@ -267,6 +267,11 @@ impl ClientSession {
             context: action.get("Context").unwrap_or_default().to_owned(),
             exten: exten.to_owned(),
             caller_name: action.get("CallerID").map(caller_id_name),
+            caller_number: action.get("CallerID").and_then(caller_id_number),
+            timeout_ms: action
+                .get("Timeout")
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(DEFAULT_ORIGINATE_TIMEOUT_MS),
             click_id,
             action_id: id.map(str::to_owned),
         };
@@ -313,6 +318,16 @@ fn caller_id_name(caller_id: &str) -> String {
     }
 }
 
+/// Asterisk's `Originate` rings the first channel this long without a `Timeout`.
+const DEFAULT_ORIGINATE_TIMEOUT_MS: u64 = 30_000;
+
+/// `"Click-to-call" <09127654321>` → `09127654321`; `None` without `<…>`.
+fn caller_id_number(caller_id: &str) -> Option<String> {
+    let (_, rest) = caller_id.split_once('<')?;
+    let number = rest.split_once('>').map_or(rest, |(n, _)| n).trim();
+    (!number.is_empty()).then(|| number.to_owned())
+}
+
 /// Asterisk puts `AccountID` last in `RequestBadFormat` (after `SessionTV`), but before
 /// `SessionID` in `SuccessfulAuth`.
 fn move_account_id(mut event: SimEvent, user: &str) -> SimEvent {
@@ -331,6 +346,11 @@ mod tests {
             caller_id_name("\"Click-to-call\" <09127654321>"),
             "Click-to-call"
         );
+        assert_eq!(
+            caller_id_number("\"Click-to-call\" <09127654321>").as_deref(),
+            Some("09127654321")
+        );
+        assert_eq!(caller_id_number("Ali"), None);
         assert_eq!(caller_id_name("Sales <0212>"), "Sales");
         assert_eq!(caller_id_name("<0212>"), "0212");
         assert_eq!(caller_id_name("plain"), "plain");

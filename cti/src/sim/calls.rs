@@ -117,8 +117,34 @@ pub(crate) struct OriginateRequest {
     pub(crate) context: String,
     pub(crate) exten: String,
     pub(crate) caller_name: Option<String>,
+    /// The number of the Originate's `CallerID`.
+    pub(crate) caller_number: Option<String>,
+    /// How long the first channel may ring (`Timeout`, ms).
+    pub(crate) timeout_ms: u64,
     pub(crate) click_id: String,
     pub(crate) action_id: Option<String>,
+}
+
+/// Why a click-to-call's `Originate` fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OriginateFailure {
+    /// The agent's phone is busy.
+    Busy,
+    /// The agent's phone rings until the timeout.
+    NoAnswer,
+    /// No channel could be requested (an unknown agent).
+    Unavailable,
+}
+
+impl OriginateFailure {
+    /// The `OriginateResponse` `Reason`: the last control frame (`AST_CONTROL_*`).
+    fn reason(self) -> &'static str {
+        match self {
+            OriginateFailure::Busy => "5",
+            OriginateFailure::NoAnswer => "3",
+            OriginateFailure::Unavailable => "0",
+        }
+    }
 }
 
 /// Values of a call that do not come from [`CallSpec`].
@@ -261,32 +287,130 @@ impl Engine {
                 .unwrap_or_else(|| request.exten.clone()),
             action_id: request.action_id.clone(),
         };
-        let reason = match self.place_with(spec, extras) {
-            Ok(_) => return,
-            Err(SimError::AgentBusy(_)) => 5,
-            Err(_) => 0,
+        let unanswering = {
+            let mut inner = self.lock();
+            let ringable = inner.unanswering.contains(extension) && !inner.busy.contains(extension);
+            if ringable {
+                inner.busy.insert(extension.to_owned());
+            }
+            ringable
+        };
+        let failure = if unanswering {
+            OriginateFailure::NoAnswer
+        } else {
+            match self.place_with(spec, extras) {
+                Ok(_) => return,
+                Err(SimError::AgentBusy(_)) => OriginateFailure::Busy,
+                Err(_) => OriginateFailure::Unavailable,
+            }
         };
         let engine = Arc::clone(self);
-        tokio::spawn(async move {
-            let at = engine.clock.now() + 50_000;
+        tokio::spawn(async move { engine.originate_failed(request, failure).await });
+    }
+
+    /// An `Originate` whose first channel (the agent's phone) is not picked up, as
+    /// Asterisk reports it: the phone's channel is created; busy, it hangs up at once
+    /// (cause 17); unanswered, it rings until the Originate's `Timeout` and is hung up
+    /// (cause 19). Then the `OriginateResponse` says `Failure` with the last control frame
+    /// as `Reason` (5 busy, 3 ringing; 0 when the channel could not be requested at all),
+    /// `Uniqueid: <null>` and the requested channel's name (the channel is gone), and the
+    /// Originate's caller ID.
+    async fn originate_failed(
+        self: Arc<Self>,
+        request: OriginateRequest,
+        failure: OriginateFailure,
+    ) {
+        let start = self.clock.now();
+        let extension = request
+            .channel
+            .strip_prefix("PJSIP/")
+            .unwrap_or("")
+            .to_owned();
+        let mut end = start;
+        if failure != OriginateFailure::Unavailable {
+            let (channel, uniqueid, name) = {
+                let mut inner = self.lock();
+                let channel = format!("{}-{:08x}", request.channel, inner.next_channel);
+                inner.next_channel += 1;
+                let uniqueid = format!("{}.{}", self.clock.boot_seconds(), inner.next_uniqueid);
+                inner.next_uniqueid += 1;
+                let name = self
+                    .settings
+                    .agents
+                    .iter()
+                    .find(|a| a.extension == *extension)
+                    .map_or_else(|| "<unknown>".to_owned(), |a| a.name.clone());
+                (channel, uniqueid, name)
+            };
+            let click = format!("TAMAS_CLICK_ID={}", request.click_id);
+            let channel_event = |event: &str, at: i64, state: (&str, &str)| {
+                SimEvent::new("Event", event)
+                    .with("Privilege", "call,all")
+                    .with("Timestamp", timestamp(at))
+                    .with("Channel", channel.as_str())
+                    .with("ChannelState", state.0)
+                    .with("ChannelStateDesc", state.1)
+                    .with("CallerIDNum", extension.as_str())
+                    .with("CallerIDName", name.as_str())
+                    .with("ConnectedLineNum", "<unknown>")
+                    .with("ConnectedLineName", "<unknown>")
+                    .with("Language", "en")
+                    .with("AccountCode", "")
+                    .with("Context", request.context.as_str())
+                    .with("Exten", "s")
+                    .with("Priority", "1")
+                    .with("Uniqueid", uniqueid.as_str())
+                    .with("Linkedid", uniqueid.as_str())
+                    .with("ChanVariable", "DID=")
+                    .with("ChanVariable", click.as_str())
+            };
+            self.emit(channel_event("Newchannel", start, ("0", "Down")), start);
+            let (state, cause) = if failure == OriginateFailure::NoAnswer {
+                let ringing = start + 20_000;
+                self.emit(
+                    channel_event("Newstate", ringing, ("5", "Ringing")),
+                    ringing,
+                );
+                end = ringing
+                    + i64::try_from(request.timeout_ms.saturating_mul(1000))
+                        .unwrap_or(i64::MAX / 2);
+                (("5", "Ringing"), ("19", "No answer"))
+            } else {
+                end = start + 20_000;
+                (("0", "Down"), ("17", "User busy"))
+            };
             tokio::select! {
-                () = sleep_until(engine.clock.instant_of(at)) => {}
-                () = engine.shutdown.cancelled() => return,
+                () = sleep_until(self.clock.instant_of(end)) => {}
+                () = self.shutdown.cancelled() => return,
             }
-            let event = SimEvent::new("Event", "OriginateResponse")
-                .with("Privilege", "call,all")
-                .with("Timestamp", timestamp(at))
-                .with_action_id(request.action_id.as_deref())
-                .with("Response", "Failure")
-                .with("Channel", request.channel.as_str())
-                .with("Context", request.context.as_str())
-                .with("Exten", request.exten.as_str())
-                .with("Reason", reason.to_string())
-                .with("Uniqueid", "<null>")
-                .with("CallerIDNum", "<unknown>")
-                .with("CallerIDName", "<unknown>");
-            engine.emit(event, at);
-        });
+            let hangup = channel_event("Hangup", end, state)
+                .with("Cause", cause.0)
+                .with("Cause-txt", cause.1);
+            self.emit(hangup, end);
+            if failure == OriginateFailure::NoAnswer {
+                self.lock().busy.remove(&extension);
+            }
+        }
+        let at = end + 30_000;
+        tokio::select! {
+            () = sleep_until(self.clock.instant_of(at)) => {}
+            () = self.shutdown.cancelled() => return,
+        }
+        let caller_number = request.caller_number.as_deref().unwrap_or("<unknown>");
+        let caller_name = request.caller_name.as_deref().unwrap_or("<unknown>");
+        let event = SimEvent::new("Event", "OriginateResponse")
+            .with("Privilege", "call,all")
+            .with("Timestamp", timestamp(at))
+            .with_action_id(request.action_id.as_deref())
+            .with("Response", "Failure")
+            .with("Channel", request.channel.as_str())
+            .with("Context", request.context.as_str())
+            .with("Exten", request.exten.as_str())
+            .with("Reason", failure.reason())
+            .with("Uniqueid", "<null>")
+            .with("CallerIDNum", caller_number)
+            .with("CallerIDName", caller_name);
+        self.emit(event, at);
     }
 
     /// Generates calls with exponential gaps (Poisson arrivals) until shutdown.

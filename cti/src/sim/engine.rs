@@ -61,6 +61,8 @@ impl ReceivedAction {
 pub(crate) struct Inner {
     pub(crate) state: PbxState,
     pub(crate) busy: HashSet<String>,
+    /// Agents whose phones ring but are never picked up for a click-to-call.
+    pub(crate) unanswering: HashSet<String>,
     pub(crate) next_uniqueid: u64,
     pub(crate) next_channel: u64,
     pub(crate) rng: SmallRng,
@@ -97,6 +99,7 @@ impl Engine {
         let inner = Inner {
             state: PbxState::new(&settings, clock.boot_seconds()),
             busy: HashSet::new(),
+            unanswering: HashSet::new(),
             next_uniqueid: 0,
             next_channel: 0,
             rng,

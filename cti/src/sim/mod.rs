@@ -208,6 +208,18 @@ impl SimHandle {
         self.engine.set_phone_reachable(extension, reachable)
     }
 
+    /// Whether the phone of `extension` is picked up when a click-to-call (`Originate`)
+    /// rings it: `false` and it rings until the Originate's `Timeout`, then the
+    /// Originate fails with `Reason: 3`.
+    pub fn set_phone_answers(&self, extension: &str, answers: bool) {
+        let mut inner = self.engine.lock();
+        if answers {
+            inner.unanswering.remove(extension);
+        } else {
+            inner.unanswering.insert(extension.to_owned());
+        }
+    }
+
     /// Every action received so far, oldest first (`Secret` and `Key` redacted).
     pub fn actions(&self) -> Vec<ReceivedAction> {
         self.engine.lock().actions.clone()

@@ -215,3 +215,16 @@ pub struct CallRecord {
     /// a PBX shutdown without hang-up events; then the end is an upper bound).
     pub end_known: bool,
 }
+
+impl CallRecord {
+    /// A click-to-call that never got as far as dialling anyone: the agent's own phone,
+    /// rung first by the `Originate`, did not answer (busy, no answer, refused). Its only
+    /// channel is the agent's, so it looks internal; it is no call, but a failed outbound
+    /// attempt, which Tamas' click-to-call logs itself (with the number and the reason).
+    pub fn is_unplaced_click(&self) -> bool {
+        self.click_id.is_some()
+            && self.direction == Direction::Internal
+            && self.to_extension.is_none()
+            && self.answered_at_ms.is_none()
+    }
+}

@@ -4,8 +4,11 @@
 //!
 //! The answer is `202 Accepted` with the click id. What happens next reaches the user over
 //! `/ws`: `call.ringing` for the outbound call, or `call.failed` with the reason. Requests
-//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log.
+//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log:
+//! `call.originate` when accepted, `call.originate.rejected` (with the status and why)
+//! when not.
 
+mod attempt;
 mod dial_plan;
 mod limiter;
 
@@ -34,14 +37,17 @@ use limiter::RateLimiter;
 pub struct Dialer {
     settings: DialerSettings,
     limiter: RateLimiter,
+    /// The PBX's name in the call log (failed attempts are written under it).
+    pbx: String,
 }
 
 impl Dialer {
-    /// A dialer with these settings.
-    pub fn new(settings: DialerSettings) -> Self {
+    /// A dialer with these settings, calling through the PBX named `pbx`.
+    pub fn new(settings: DialerSettings, pbx: impl Into<String>) -> Self {
         Dialer {
             limiter: RateLimiter::new(settings.per_minute),
             settings,
+            pbx: pbx.into(),
         }
     }
 
@@ -53,7 +59,7 @@ impl Dialer {
 
 impl Default for Dialer {
     fn default() -> Self {
-        Dialer::new(DialerSettings::default())
+        Dialer::new(DialerSettings::default(), "asterisk")
     }
 }
 
@@ -94,10 +100,60 @@ struct Target {
     label: String,
 }
 
+/// The longest part of a rejected request's number kept in the audit log.
+const AUDITED_NUMBER_CHARS: usize = 64;
+
 #[tracing::instrument(skip_all, fields(user = %user.username()))]
 async fn click_to_call(
     user: CurrentUser,
     State(state): State<AppState>,
+    body: Result<Json<CallRequest>, JsonRejection>,
+) -> Response {
+    let actor = user.user().id;
+    let asked = match &body {
+        Ok(Json(request)) => serde_json::json!({
+            "contact_id": request.contact_id,
+            "phone_id": request.phone_id,
+            "number": request
+                .number
+                .as_ref()
+                .map(|n| n.chars().take(AUDITED_NUMBER_CHARS).collect::<String>()),
+        }),
+        Err(_) => serde_json::Value::Null,
+    };
+    let (response, why) = match originate_request(user, &state, body).await {
+        Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+            (response, Some("too many calls".to_owned()))
+        }
+        Ok(response) => (response, None),
+        Err(err) => {
+            let why = err.to_string();
+            (err.into_response(), Some(why))
+        }
+    };
+    if let Some(why) = why {
+        let entry = AuditEntry {
+            at_ms: now_ms(),
+            actor: Some(actor),
+            action: "call.originate.rejected".into(),
+            subject: format!("user:{actor}"),
+            detail: serde_json::json!({
+                "status": response.status().as_u16(),
+                "error": why,
+                "request": asked,
+            }),
+        };
+        if let Err(err) = state.store.record_audit(&entry).await {
+            tracing::error!(error = %err, "a rejected click-to-call could not be audited");
+        }
+    }
+    response
+}
+
+/// Checks and places one click-to-call request; `Err` (or a `429`) when it is refused.
+async fn originate_request(
+    user: CurrentUser,
+    state: &AppState,
     body: Result<Json<CallRequest>, JsonRejection>,
 ) -> Result<Response, Error> {
     let user = user.user().clone();
@@ -105,7 +161,7 @@ async fn click_to_call(
         return Err(Error::Conflict("you have no extension to call from".into()));
     };
     let Json(request) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let target = resolve(&state, &request).await?;
+    let target = resolve(state, &request).await?;
     let dial = state
         .dialer
         .settings
@@ -145,13 +201,22 @@ async fn click_to_call(
         .settings
         .originate(&extension, &dial, &click_id, &target.label);
     tracing::info!(%click_id, %extension, "click-to-call");
+    let failed = attempt::FailedAttempt {
+        pbx: state.dialer.pbx.clone(),
+        click_id: click_id.clone(),
+        extension: extension.clone(),
+        number_raw: target.number.raw.clone(),
+        number_e164: target.number.e164.as_ref().map(|e| e.as_str().to_owned()),
+        started_at_ms: now_ms(),
+    };
     // Ends with the outcome, or when the AMI client stops (the Originate then fails).
     state.tasks.spawn(place(
         pbx,
         state.hub.clone(),
+        state.store.clone(),
         user.id,
         originate,
-        click_id.clone(),
+        failed,
         number.clone(),
     ));
     let accepted = Accepted {
@@ -203,16 +268,19 @@ async fn resolve(state: &AppState, request: &CallRequest) -> Result<Target, Erro
     }
 }
 
-/// Sends the Originate and waits for its outcome; tells the user over the socket when the
-/// call could not be placed (the call itself then comes through the tracker).
+/// Sends the Originate and waits for its outcome; when the call could not be placed,
+/// tells the user over the socket and writes the failed attempt to the call log (a placed
+/// call itself comes through the tracker).
 async fn place(
     pbx: AmiClient,
     hub: Hub,
+    store: std::sync::Arc<dyn crm_core::Store>,
     user: UserId,
     originate: Originate,
-    click_id: String,
+    failed: attempt::FailedAttempt,
     number: String,
 ) {
+    let click_id = failed.click_id.clone();
     let reason = match pbx.originate(originate).await {
         Ok(pending) => match pending.outcome().await {
             Ok(result) if result.answered() => return,
@@ -222,6 +290,7 @@ async fn place(
         Err(err) => unreachable_reason(&err),
     };
     tracing::info!(%click_id, ?reason, "click-to-call failed");
+    failed.record(store.as_ref(), reason, now_ms()).await;
     let event = Event::CallFailed(CallFailed {
         click_id,
         reason,
