@@ -293,12 +293,15 @@ pub(crate) mod tests {
         assert!(!same_customer(&task, &withheld));
         withheld.customer_number_raw = Some(String::new());
         assert!(!same_customer(&task, &withheld));
-        assert_eq!(needs_callback(&{
-            let mut abandoned = call(3, "inbound", "abandoned", 1);
-            abandoned.customer_number_e164 = None;
-            abandoned.customer_number_raw = Some("Anonymous".into());
-            abandoned
-        }), None);
+        assert_eq!(
+            needs_callback(&{
+                let mut abandoned = call(3, "inbound", "abandoned", 1);
+                abandoned.customer_number_e164 = None;
+                abandoned.customer_number_raw = Some("Anonymous".into());
+                abandoned
+            }),
+            None
+        );
     }
 
     #[test]

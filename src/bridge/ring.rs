@@ -59,10 +59,7 @@ pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience,
     // A withheld caller matches nobody and is offered as no new contact.
     let withheld = !internal
         && request.number_e164.is_none()
-        && request
-            .number
-            .as_deref()
-            .is_none_or(crm_core::is_withheld);
+        && request.number.as_deref().is_none_or(crm_core::is_withheld);
     let lookup = if internal || withheld {
         None
     } else {

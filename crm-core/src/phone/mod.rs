@@ -174,9 +174,11 @@ impl PhoneNormalizer {
 /// contact, is offered as no new contact, forms no first-call-resolution chain and no
 /// callback by number, and is shown and reported as "withheld number".
 pub fn is_withheld(number: &str) -> bool {
-    !number
-        .chars()
-        .any(|c| c.is_ascii_digit() || ('\u{06F0}'..='\u{06F9}').contains(&c) || ('\u{0660}'..='\u{0669}').contains(&c))
+    !number.chars().any(|c| {
+        c.is_ascii_digit()
+            || ('\u{06F0}'..='\u{06F9}').contains(&c)
+            || ('\u{0660}'..='\u{0669}').contains(&c)
+    })
 }
 
 fn format(number: &PhoneE164, mode: phonenumber::Mode) -> String {

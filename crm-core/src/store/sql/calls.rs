@@ -134,10 +134,9 @@ pub(crate) fn undecided_clause(contact: ContactId, filter: &CallFilter) -> (Stri
     });
     binds.push(Bind::Int(contact.0));
     let n = binds.len();
-    let rest = rest.strip_prefix("WHERE ").map_or_else(
-        || rest.clone(),
-        |conditions| format!("AND {conditions}"),
-    );
+    let rest = rest
+        .strip_prefix("WHERE ")
+        .map_or_else(|| rest.clone(), |conditions| format!("AND {conditions}"));
     let sql = format!(
         "WHERE contact_id IS NULL AND customer_lookup_key IN (SELECT lookup_key FROM \
          contact_phones WHERE contact_id = ${n} AND lookup_key IN (SELECT lookup_key FROM \
