@@ -47,7 +47,7 @@ pub use domain::alert::{
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{
     AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
-    WrapUp,
+    UndecidedCall, WrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{
@@ -58,7 +58,7 @@ pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};
 pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
-pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer};
+pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
     AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
     RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,

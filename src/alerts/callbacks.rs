@@ -3,7 +3,8 @@
 //! as reached.
 //!
 //! The customer is followed as first-call resolution follows it: the contact, else the
-//! E.164 number, else the raw number.
+//! E.164 number, else the raw number; a call from a shared number nobody picked a contact
+//! for yet is followed by its number only, and so never reaches a contact's callback.
 
 use crm_core::{CallId, CallRow, Customer, Task, TaskId};
 
@@ -30,11 +31,21 @@ pub fn plan_callback(open: Option<&Task>) -> CallbackPlan {
     open.map_or(CallbackPlan::Create, |task| CallbackPlan::Reuse(task.id))
 }
 
-/// Whether `call` is with the customer of `task`: the same contact, or the same number
-/// (E.164, else raw) — so a caller who became a contact meanwhile still matches.
+/// Whether `call` is with the customer of `task`. A contact's callback: the same contact
+/// only (a call from a number she shares with others, linked to none of them or to
+/// another, did not reach her). An unknown number's callback: the same number (E.164, else
+/// raw) — so a caller who became a contact meanwhile still matches; never a withheld one.
 pub fn same_customer(task: &Task, call: &CallRow) -> bool {
-    if task.contact.is_some() && task.contact == call.contact {
-        return true;
+    if task.contact.is_some() {
+        return task.contact == call.contact;
+    }
+    if call
+        .customer_number_raw
+        .as_deref()
+        .is_none_or(crm_core::is_withheld)
+        && call.customer_number_e164.is_none()
+    {
+        return false;
     }
     match (&task.customer_number_e164, &call.customer_number_e164) {
         (Some(a), Some(b)) => a == b,
@@ -251,12 +262,47 @@ pub(crate) mod tests {
         assert!(same_customer(&unknown, &now_known));
         let mut raw = callback(3, 0, None);
         raw.customer_number_e164 = None;
-        raw.customer_number_raw = Some("anonymous".into());
+        raw.customer_number_raw = Some("sip:7001@example.org".into());
         let mut raw_call = call(4, "inbound", "answered", 1);
         raw_call.customer_number_e164 = None;
-        raw_call.customer_number_raw = Some("anonymous".into());
+        raw_call.customer_number_raw = Some("sip:7001@example.org".into());
         assert!(same_customer(&raw, &raw_call));
         assert!(!same_customer(&raw, &call(5, "inbound", "answered", 1)));
+    }
+
+    #[test]
+    fn a_contacts_callback_is_reached_only_by_a_call_with_her() {
+        let mut task = callback(1, 0, None);
+        task.contact = Some(ContactId(3));
+        // From her number, but shared and not picked yet: nobody reached her.
+        let undecided = call(2, "inbound", "answered", 1);
+        assert!(!same_customer(&task, &undecided));
+        // From her number, picked as the other contact with it.
+        let mut other = call(3, "inbound", "answered", 1);
+        other.contact = Some(ContactId(4));
+        assert!(!same_customer(&task, &other));
+    }
+
+    #[test]
+    fn a_withheld_caller_reaches_no_callback_by_number() {
+        let mut task = callback(1, 0, None);
+        task.customer_number_e164 = None;
+        task.customer_number_raw = Some("anonymous".into());
+        let mut withheld = call(2, "inbound", "answered", 1);
+        withheld.customer_number_e164 = None;
+        withheld.customer_number_raw = Some("anonymous".into());
+        assert!(!same_customer(&task, &withheld));
+        withheld.customer_number_raw = Some(String::new());
+        assert!(!same_customer(&task, &withheld));
+        assert_eq!(
+            needs_callback(&{
+                let mut abandoned = call(3, "inbound", "abandoned", 1);
+                abandoned.customer_number_e164 = None;
+                abandoned.customer_number_raw = Some("Anonymous".into());
+                abandoned
+            }),
+            None
+        );
     }
 
     #[test]

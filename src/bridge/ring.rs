@@ -1,5 +1,6 @@
 //! Building one `call.ringing` popup: the ringing agent's user, and every contact the
-//! number belongs to (ranked for that user) from the CRM core's cached directory.
+//! number belongs to (ranked for that user) from the CRM core's cached directory; none
+//! for a withheld number ([`crm_core::is_withheld`]).
 //!
 //! The lookup runs in its own task (see `popups`), bounded by [`LOOKUP_TIMEOUT`]: a slow
 //! database delays a popup by at most that, and the popup then says `lookup_failed`
@@ -55,7 +56,11 @@ pub struct RingRequest {
 pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience, Event) {
     let user = users.user(&request.extension).await;
     let internal = request.direction == Direction::Internal;
-    let lookup = if internal {
+    // A withheld caller matches nobody and is offered as no new contact.
+    let withheld = !internal
+        && request.number_e164.is_none()
+        && request.number.as_deref().is_none_or(crm_core::is_withheld);
+    let lookup = if internal || withheld {
         None
     } else {
         request.number_e164.as_ref().or(request.number.as_ref())
@@ -98,6 +103,7 @@ pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience,
         contacts,
         create_contact_url,
         lookup_failed,
+        withheld,
     };
     let audience = match user {
         Some(user) => Audience::user_and_watchers(user),

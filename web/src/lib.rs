@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::login::router())
         .merge(routes::calls::router())
+        .merge(routes::call_contact::router())
         .merge(routes::queues::router())
         .merge(routes::click_to_call::router())
         .merge(routes::agent::router())

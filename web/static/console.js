@@ -175,7 +175,9 @@ function start(root) {
     card.dataset.call = text(msg.call_id);
     const head = el('header');
     const badge = el('span', 'badge', msg.direction === 'outbound' ? t('popup-outbound') : t('popup-ringing'));
-    const number = el('bdi', 'number', msg.number || msg.number_e164 || t('popup-unknown'));
+    const number = msg.withheld
+      ? el('span', 'number withheld', t('popup-withheld'))
+      : el('bdi', 'number', msg.number || msg.number_e164 || t('popup-unknown'));
     number.dir = 'ltr';
     head.append(badge, ' ', number);
     if (msg.number_e164 && msg.number_e164 !== msg.number) {
@@ -201,9 +203,40 @@ function start(root) {
       }
     } else {
       if (contacts.length > 1) card.append(el('p', '', t('popup-pick')));
-      for (const contact of contacts) card.append(contactBlock(contact));
+      for (const contact of contacts) {
+        const block = contactBlock(contact);
+        if (contacts.length > 1) block.append(pickButton(text(msg.call_id), contact, block));
+        card.append(block);
+      }
     }
     return card;
+  }
+
+  // Several contacts have the number: the call is linked to none until the agent says
+  // whose it was (the call log takes the pick once the call has ended).
+  function pickButton(callId, contact, block) {
+    const button = el('button', 'pick', t('popup-pick-this'));
+    button.type = 'button';
+    const status = el('span', 'muted');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const response = await fetch('/api/calls/contact', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify({ call: callId, contact: Number(contact.id) }),
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        status.textContent = ' ' + t('popup-picked');
+        block.classList.add('picked');
+      } catch (err) {
+        status.textContent = ' ' + t('popup-pick-failed');
+        button.disabled = false;
+      }
+    });
+    const wrap = el('p', 'pick-line');
+    wrap.append(button, status);
+    return wrap;
   }
 
   function placeCard(callId, card) {

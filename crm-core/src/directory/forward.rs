@@ -7,7 +7,9 @@ use super::{ContactCard, Directory};
 use crate::StoreResult;
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
-use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
+use crate::domain::call::{
+    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -121,6 +123,24 @@ impl CallStore for Directory {
 
     async fn set_call_metrics(&self, call: CallId, metrics: &CallMetrics) -> StoreResult<()> {
         self.inner.set_call_metrics(call, metrics).await
+    }
+    async fn link_call_contact(&self, call: CallId, contact: ContactId) -> StoreResult<CallRow> {
+        let before = self.inner.get_call(call).await?.contact;
+        let row = self.inner.link_call_contact(call, contact).await?;
+        // The call leaves the card it was on (if any) for the picked contact's.
+        self.forget(before, &[]);
+        self.forget(row.contact, &[]);
+        Ok(row)
+    }
+    async fn undecided_calls(
+        &self,
+        contact: ContactId,
+        filter: &CallFilter,
+    ) -> StoreResult<Vec<UndecidedCall>> {
+        self.inner.undecided_calls(contact, filter).await
+    }
+    async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>> {
+        self.inner.call_candidates(call).await
     }
 }
 

@@ -183,7 +183,9 @@ pub enum Customer {
 
 impl Customer {
     /// Who the customer of `call` is: its contact, else its E.164 number, else its raw
-    /// number; `None` for a call without a customer number.
+    /// number; `None` for a call without a customer number or with a withheld one
+    /// ([`crate::phone::is_withheld`]). A call not linked to a contact (e.g. from a number
+    /// shared by several, none picked yet) is followed by its number only.
     pub fn of_call(call: &CallRow) -> Option<Customer> {
         if let Some(contact) = call.contact {
             return Some(Customer::Contact(contact));
@@ -191,7 +193,7 @@ impl Customer {
         call.customer_number_e164
             .clone()
             .or_else(|| call.customer_number_raw.clone())
-            .filter(|n| !n.trim().is_empty())
+            .filter(|n| !crate::phone::is_withheld(n))
             .map(Customer::Number)
     }
 }

@@ -402,3 +402,12 @@ impl Default for CallFilter {
         }
     }
 }
+
+/// A call from a number several contacts share, linked to none of them yet.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UndecidedCall {
+    /// The call.
+    pub call: CallRow,
+    /// Every contact with the call's number (ascending ids).
+    pub candidates: Vec<ContactId>,
+}

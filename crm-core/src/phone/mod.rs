@@ -168,6 +168,19 @@ impl PhoneNormalizer {
     }
 }
 
+/// Whether a caller's number is withheld or unknown: empty, `anonymous`, `restricted`,
+/// `unknown`, `<unknown>`, a SIP URI without digits — anything without a digit (ASCII,
+/// Persian or Arabic-Indic). The one place that decides it: such a number matches no
+/// contact, is offered as no new contact, forms no first-call-resolution chain and no
+/// callback by number, and is shown and reported as "withheld number".
+pub fn is_withheld(number: &str) -> bool {
+    !number.chars().any(|c| {
+        c.is_ascii_digit()
+            || ('\u{06F0}'..='\u{06F9}').contains(&c)
+            || ('\u{0660}'..='\u{0669}').contains(&c)
+    })
+}
+
 fn format(number: &PhoneE164, mode: phonenumber::Mode) -> String {
     match phonenumber::parse(None, number.as_str()) {
         Ok(parsed) => parsed.format().mode(mode).to_string(),

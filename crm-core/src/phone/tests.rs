@@ -122,3 +122,30 @@ fn e164_form_is_checked() {
         assert!(PhoneE164::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn withheld_numbers_are_those_without_a_digit() {
+    for withheld in [
+        "",
+        "  ",
+        "anonymous",
+        "Anonymous",
+        "unknown",
+        "<unknown>",
+        "restricted",
+        "sip:anonymous@anonymous.invalid",
+        "<script>",
+    ] {
+        assert!(is_withheld(withheld), "{withheld:?} is withheld");
+    }
+    for shown in [
+        "09121234567",
+        "+989121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "٠٩١٢",
+        "201",
+        "sip:201@pbx",
+    ] {
+        assert!(!is_withheld(shown), "{shown:?} is not withheld");
+    }
+}

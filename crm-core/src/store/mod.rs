@@ -28,7 +28,9 @@ pub use sqlite::SqliteStore;
 use crate::directory::{ContactCard, Directory};
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
-use crate::domain::call::{CallFilter, CallMetrics, CallRecordInput, CallRow, WrapUp};
+use crate::domain::call::{
+    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+};
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -158,8 +160,9 @@ pub trait CallStore: Send + Sync {
     /// Writes a call: an idempotent upsert on (pbx, linkedid). The same version twice
     /// changes nothing; a more complete version replaces a less complete one, never the
     /// reverse; wrap-up fields are never touched. The contact is matched by the customer's
-    /// number (the answering agent's own contact first, then the most recent interaction)
-    /// and the answering agent's user by extension, at write time.
+    /// number when exactly one contact has it (a shared number waits for
+    /// [`CallStore::link_call_contact`]; a withheld one matches nobody), and the answering
+    /// agent's user by extension, at write time.
     async fn record_call(&self, call: &CallRecordInput) -> StoreResult<CallId>;
     /// A call by id.
     async fn get_call(&self, id: CallId) -> StoreResult<CallRow>;
@@ -171,6 +174,19 @@ pub trait CallStore: Send + Sync {
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow>;
     /// Stores the per-call figures the metrics job computed.
     async fn set_call_metrics(&self, call: CallId, metrics: &CallMetrics) -> StoreResult<()>;
+    /// Links a call to the contact somebody picked (again: to another one); the contact
+    /// must have the call's number, else [`StoreError::Invalid`]. Returns the call.
+    async fn link_call_contact(&self, call: CallId, contact: ContactId) -> StoreResult<CallRow>;
+    /// The calls of no contact from a number `contact` shares with other contacts (none
+    /// picked yet), newest first, filtered by `filter` (its `contact` ignored), each with
+    /// every contact that has its number.
+    async fn undecided_calls(
+        &self,
+        contact: ContactId,
+        filter: &CallFilter,
+    ) -> StoreResult<Vec<UndecidedCall>>;
+    /// The contacts that have a call's number (ascending ids): the ones it may be linked to.
+    async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>>;
 }
 
 /// Recordings' metadata.

@@ -54,3 +54,4 @@ task-status-done = Done
 task-status-cancelled = Cancelled
 task-close = Mark done
 task-no-due = No due date
+contact-call-one-of = one of { $count } contacts with this number (nobody picked yet)

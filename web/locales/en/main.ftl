@@ -81,3 +81,4 @@ audit-actor = Who
 audit-action = What
 audit-subject = On
 audit-detail = Details
+number-withheld = withheld number

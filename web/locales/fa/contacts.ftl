@@ -51,3 +51,4 @@ task-status-done = انجام شد
 task-status-cancelled = لغو شد
 task-close = انجام شد
 task-no-due = بی‌موعد
+contact-call-one-of = یکی از { $count } مخاطبِ این شماره (هنوز کسی انتخاب نکرده)

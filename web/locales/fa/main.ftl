@@ -81,3 +81,4 @@ audit-actor = چه کسی
 audit-action = چه کاری
 audit-subject = روی چه
 audit-detail = جزئیات
+number-withheld = شماره‌ی پنهان

@@ -40,6 +40,9 @@ pub struct Popup {
     pub create_contact_url: Option<String>,
     /// The contact lookup failed or took too long: `contacts` may be incomplete.
     pub lookup_failed: bool,
+    /// The caller withheld their number (or the PBX does not know it): no contact is
+    /// looked up, none offered to create; shown as "withheld number".
+    pub withheld: bool,
 }
 
 /// One matching contact.

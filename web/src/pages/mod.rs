@@ -97,6 +97,16 @@ impl Page {
         i18n::t(self.locale(), id)
     }
 
+    /// A customer's number as people read it ([`display_number`]); a withheld or unknown
+    /// one ([`crm_core::is_withheld`]) as "withheld number" in the page's language.
+    pub fn number(&self, store: &dyn crm_core::Store, raw: &str) -> String {
+        if crm_core::is_withheld(raw) {
+            self.t("number-withheld")
+        } else {
+            display_number(store, raw)
+        }
+    }
+
     /// A message with one text variable.
     pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
         i18n::t_args(self.locale(), id, &[(name, Arg::Text(value))])

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::auth::PageUser;
 use crate::pages::player::PlayerView;
-use crate::pages::{Page, display_number, render};
+use crate::pages::{Page, render};
 use crate::{AppState, Error};
 
 /// `/calls/{id}` and `/calls/{id}/keep`.
@@ -82,7 +82,7 @@ async fn call_page(
     };
     Ok(render(&CallPage {
         contact_name,
-        number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),
+        number: page.number(store, call.customer_number_raw.as_deref().unwrap_or("")),
         kept: store.call_kept(id).await?,
         can_keep: user.require(Role::Supervisor).is_ok(),
         page,

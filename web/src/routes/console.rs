@@ -50,8 +50,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.
-const SCRIPT_MESSAGES: [&str; 46] = [
+const SCRIPT_MESSAGES: [&str; 50] = [
     "callbacks-done",
+    "popup-withheld",
+    "popup-pick-this",
+    "popup-picked",
+    "popup-pick-failed",
     "callbacks-queue",
     "popup-ringing",
     "popup-answered",
@@ -199,7 +203,7 @@ async fn console_page(
             .into_iter()
             .find(|call| call.linkedid == wrapup.call);
         if let Some(call) = found {
-            let number = display_number(
+            let number = page.number(
                 state.store.as_ref(),
                 call.customer_number_raw.as_deref().unwrap_or(""),
             );
@@ -242,7 +246,7 @@ async fn console_page(
                 .map(|n| (id, n.clone()))
         });
         lines.push(CallLine {
-            number: display_number(
+            number: page.number(
                 state.store.as_ref(),
                 call.customer_number_raw.as_deref().unwrap_or(""),
             ),

@@ -2,6 +2,8 @@
 //! (`static/contact.js` posts to `/api/calls`), the timeline of calls (direction, time,
 //! agent, queue, wait, talk, result, wrap-up outcome and note), notes (add) and tasks (add,
 //! mark done). An agent's timeline shows only the calls they took part in, as everywhere.
+//! A call from a number this contact shares with others, that nobody linked to one of them
+//! yet, is listed as "one of N contacts".
 
 use std::collections::HashMap;
 
@@ -36,6 +38,8 @@ struct TimelineLine {
     started_at_ms: i64,
     direction: String,
     number: String,
+    /// From a number shared by this many contacts, linked to none yet.
+    one_of: Option<usize>,
     caller_name: String,
     agent: String,
     queue: String,
@@ -108,23 +112,37 @@ async fn contact_page(
             ))
         })
         .collect();
-    let rows = store
-        .list_calls(&CallFilter {
-            contact: Some(id),
-            agent_extension: user.agent_extension().map(str::to_owned),
-            limit: 100,
-            ..CallFilter::default()
-        })
-        .await?;
+    let filter = CallFilter {
+        contact: Some(id),
+        agent_extension: user.agent_extension().map(str::to_owned),
+        limit: 100,
+        ..CallFilter::default()
+    };
+    let mut rows: Vec<(crm_core::CallRow, Option<usize>)> = store
+        .list_calls(&filter)
+        .await?
+        .into_iter()
+        .map(|call| (call, None))
+        .collect();
+    // Calls from a number this contact shares, nobody having picked whose they were.
+    rows.extend(
+        store
+            .undecided_calls(id, &filter)
+            .await?
+            .into_iter()
+            .map(|undecided| (undecided.call, Some(undecided.candidates.len()))),
+    );
+    rows.sort_by_key(|(call, _)| std::cmp::Reverse((call.started_at_ms, call.id)));
+    rows.truncate(100);
     // Agents only see their own calls here, so they may hear every recording listed.
     let mut players = HashMap::new();
-    for call in &rows {
+    for (call, _) in &rows {
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }
     let calls = rows
         .into_iter()
-        .map(|call| {
+        .map(|(call, one_of)| {
             // Every agent who talked on the call, whoever talked last first.
             let agent = call
                 .agents()
@@ -137,7 +155,8 @@ async fn contact_page(
                 recordings: players.remove(&call.id).unwrap_or_default(),
                 started_at_ms: call.started_at_ms,
                 direction: call.direction,
-                number: display_number(store, call.customer_number_raw.as_deref().unwrap_or("")),
+                number: page.number(store, call.customer_number_raw.as_deref().unwrap_or("")),
+                one_of,
                 caller_name: call.customer_name.unwrap_or_default(),
                 agent,
                 queue: call.queue.unwrap_or_default(),

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod alerts;
 pub mod audit;
+pub mod call_contact;
 pub mod call_page;
 pub mod calls;
 pub mod click_to_call;

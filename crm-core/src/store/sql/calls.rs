@@ -1,6 +1,7 @@
 //! The call log: SQL and the [`CallStore`](crate::CallStore) implementation.
 
 use crate::domain::call::CallFilter;
+use crate::domain::ids::ContactId;
 
 /// The columns [`rows::call`](crate::store::rows::call) reads.
 macro_rules! call_columns {
@@ -71,6 +72,14 @@ pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1, li
 pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
     wrapup_resolved = $3, wrapup_note = $4, wrapup_ms = $5, wrapup_at_ms = $6 WHERE id = $1";
 
+/// Links call `$1` to contact `$2` when the contact has the call's number.
+pub(crate) const LINK_CALL_CONTACT: &str = "UPDATE calls SET contact_id = $2 WHERE id = $1 \
+    AND customer_lookup_key IN (SELECT lookup_key FROM contact_phones WHERE contact_id = $2)";
+/// The contacts that have the number of each call; followed by a placeholder list and `)`.
+pub(crate) const CANDIDATES_OF_CALLS: &str = "SELECT DISTINCT c.id AS call_id, \
+    p.contact_id FROM calls c JOIN contact_phones p ON p.lookup_key = c.customer_lookup_key \
+    WHERE c.id IN (";
+
 pub(crate) const SET_CALL_METRICS: &str = "UPDATE calls SET service_level_met = $2, \
     first_contact = $3, fcr_status = $4, metrics_at_ms = $5 WHERE id = $1";
 
@@ -118,6 +127,27 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
     let sql = format!(
         "{clause} ORDER BY started_at_ms DESC, id DESC LIMIT ${}",
         binds.len()
+    );
+    (sql, binds)
+}
+
+/// The `WHERE … ORDER BY … LIMIT` of
+/// [`undecided_calls`](crate::CallStore::undecided_calls) and its bind values: the calls of
+/// no contact from one of `contact`'s numbers, which another contact also has.
+pub(crate) fn undecided_clause(contact: ContactId, filter: &CallFilter) -> (String, Vec<Bind>) {
+    let (rest, mut binds) = filter_clause(&CallFilter {
+        contact: None,
+        ..filter.clone()
+    });
+    binds.push(Bind::Int(contact.0));
+    let n = binds.len();
+    let rest = rest
+        .strip_prefix("WHERE ")
+        .map_or_else(|| rest.clone(), |conditions| format!("AND {conditions}"));
+    let sql = format!(
+        "WHERE contact_id IS NULL AND customer_lookup_key IN (SELECT lookup_key FROM \
+         contact_phones WHERE contact_id = ${n} AND lookup_key IN (SELECT lookup_key FROM \
+         contact_phones WHERE contact_id <> ${n})) {rest}"
     );
     (sql, binds)
 }
@@ -191,6 +221,38 @@ macro_rules! impl_call_store {
                     })
                     .collect()
             }
+
+            /// The contacts that have each call's number, by call id, in id order.
+            async fn candidates_of_calls(
+                &self,
+                calls: &[crate::CallRow],
+            ) -> crate::StoreResult<
+                std::collections::HashMap<i64, Vec<crate::ContactId>>,
+            > {
+                use crate::store::rows::Columns as _;
+                use crate::store::sql::calls as q;
+                let mut candidates: std::collections::HashMap<i64, Vec<crate::ContactId>> =
+                    std::collections::HashMap::new();
+                let ids: Vec<i64> = calls.iter().map(|c| c.id.0).collect();
+                for chunk in ids.chunks(q::LEGS_CHUNK) {
+                    let list = crate::store::rows::placeholders(1, chunk.len());
+                    let sql = format!("{}{list})", q::CANDIDATES_OF_CALLS);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        candidates
+                            .entry(row.int("call_id")?)
+                            .or_default()
+                            .push(crate::ContactId(row.int("contact_id")?));
+                    }
+                }
+                for list in candidates.values_mut() {
+                    list.sort();
+                }
+                Ok(candidates)
+            }
         }
 
         #[async_trait::async_trait]
@@ -213,24 +275,34 @@ macro_rules! impl_call_store {
                     .as_deref()
                     .and_then(|e| crate::PhoneE164::parse(e).ok())
                     .or_else(|| number.as_ref().and_then(|n| n.e164.clone()));
+                let withheld = call
+                    .customer_number_raw
+                    .as_deref()
+                    .is_none_or(crate::phone::is_withheld);
                 let lookup_key = match (&e164, &number) {
                     (Some(e164), _) => Some(e164.as_str().to_owned()),
                     (None, Some(number)) => Some(number.lookup_key.clone()),
                     (None, None) => None,
                 }
-                .filter(|key| !key.is_empty());
+                .filter(|key| !key.is_empty() && !(withheld && e164.is_none()));
                 let answered_by = match call.answered_by_extension.as_deref() {
                     Some(ext) => self.user_by_extension(ext).await?.map(|u| u.id.0),
                     None => None,
                 };
+                // Only a number of exactly one contact links the call; a shared number's
+                // call waits for somebody to pick the contact.
                 let contact: Option<i64> = match &lookup_key {
-                    Some(key) => sqlx::query(crate::store::sql::contacts::CONTACT_IDS_BY_KEY)
-                        .bind(key.as_str())
-                        .bind(answered_by)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .map(|row| row.int("id"))
-                        .transpose()?,
+                    Some(key) => {
+                        let rows = sqlx::query(crate::store::sql::contacts::CONTACT_IDS_BY_KEY)
+                            .bind(key.as_str())
+                            .bind(answered_by)
+                            .fetch_all(&self.pool)
+                            .await?;
+                        match rows.as_slice() {
+                            [only] => Some(only.int("id")?),
+                            _ => None,
+                        }
+                    }
                     None => None,
                 };
                 let mut tx = self.pool.begin().await?;
@@ -398,6 +470,66 @@ macro_rules! impl_call_store {
                     .execute(&self.pool)
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(call = %id, contact = %contact))]
+            async fn link_call_contact(
+                &self,
+                id: crate::CallId,
+                contact: crate::ContactId,
+            ) -> crate::StoreResult<crate::CallRow> {
+                use crate::store::ContactStore as _;
+                let call = self.get_call(id).await?;
+                self.get_contact(contact).await?;
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(crate::store::sql::calls::LINK_CALL_CONTACT)
+                    .bind(id.0)
+                    .bind(contact.0)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(crate::StoreError::Invalid(
+                        "the contact does not have the call's number".into(),
+                    ));
+                }
+                sqlx::query(crate::store::sql::calls::TOUCH_INTERACTION)
+                    .bind(contact.0)
+                    .bind(call.started_at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.get_call(id).await
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(contact = %contact))]
+            async fn undecided_calls(
+                &self,
+                contact: crate::ContactId,
+                filter: &crate::CallFilter,
+            ) -> crate::StoreResult<Vec<crate::UndecidedCall>> {
+                let (clause, binds) = crate::store::sql::calls::undecided_clause(contact, filter);
+                let calls = self.calls_where(&clause, binds).await?;
+                let mut candidates = self.candidates_of_calls(&calls).await?;
+                Ok(calls
+                    .into_iter()
+                    .map(|call| crate::UndecidedCall {
+                        candidates: candidates.remove(&call.id.0).unwrap_or_default(),
+                        call,
+                    })
+                    .collect())
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]
+            async fn call_candidates(
+                &self,
+                id: crate::CallId,
+            ) -> crate::StoreResult<Vec<crate::ContactId>> {
+                let call = self.get_call(id).await?;
+                Ok(self
+                    .candidates_of_calls(std::slice::from_ref(&call))
+                    .await?
+                    .remove(&id.0)
+                    .unwrap_or_default())
             }
         }
     };

@@ -26,9 +26,11 @@ pub(crate) const INSERT_PHONE: &str = "INSERT INTO contact_phones \
 pub(crate) const UPDATE_PHONE: &str = "UPDATE contact_phones SET raw = $2, e164 = $3, \
     lookup_key = $4, label = $5 WHERE id = $1";
 pub(crate) const DELETE_PHONE: &str = "DELETE FROM contact_phones WHERE id = $1";
-/// Calls from a number that matched no contact when written now belong to `$1`.
+/// Calls from a number that matched no contact when written now belong to `$1`, when `$1`
+/// is the only contact with that number (a shared number's calls wait for a pick).
 pub(crate) const ADOPT_CALLS: &str = "UPDATE calls SET contact_id = $1 \
-    WHERE contact_id IS NULL AND customer_lookup_key = $2";
+    WHERE contact_id IS NULL AND customer_lookup_key = $2 \
+    AND (SELECT count(DISTINCT contact_id) FROM contact_phones WHERE lookup_key = $2) = 1";
 pub(crate) const REFRESH_LAST_INTERACTION: &str = "UPDATE contacts SET last_interaction_at_ms = \
     (SELECT max(started_at_ms) FROM calls WHERE contact_id = $1) WHERE id = $1";
 
@@ -75,6 +77,9 @@ macro_rules! impl_phone_helpers {
                 key: &str,
             ) -> crate::StoreResult<()> {
                 use crate::store::sql::phones as q;
+                if crate::phone::is_withheld(key) {
+                    return Ok(());
+                }
                 let adopted = sqlx::query(q::ADOPT_CALLS)
                     .bind(contact.0)
                     .bind(key)
