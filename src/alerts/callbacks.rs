@@ -184,11 +184,14 @@ pub(crate) mod tests {
         );
         let mut raw_only = abandoned.clone();
         raw_only.customer_number_e164 = None;
-        raw_only.customer_number_raw = Some("anonymous".into());
+        raw_only.customer_number_raw = Some("sip:7001@example.org".into());
         assert_eq!(
             needs_callback(&raw_only),
-            Some(Customer::Number("anonymous".into()))
+            Some(Customer::Number("sip:7001@example.org".into()))
         );
+        // A withheld caller forms no customer, so asks for no callback.
+        raw_only.customer_number_raw = Some("anonymous".into());
+        assert_eq!(needs_callback(&raw_only), None);
         let mut no_queue = abandoned.clone();
         no_queue.queue = None;
         assert_eq!(needs_callback(&no_queue), None);
