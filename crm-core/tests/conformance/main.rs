@@ -17,5 +17,6 @@ mod import;
 mod migrations;
 mod open_calls;
 mod recordings;
+mod shared_numbers;
 mod users;
 mod work;
