@@ -25,6 +25,7 @@ mod click_to_call;
 mod internal;
 mod popups;
 mod resume;
+mod shared;
 mod socket;
 mod socket_rules;
 mod unknown;
