@@ -37,6 +37,14 @@ async fn a_withheld_caller_pops_as_withheld_without_contacts() {
     let logged = logged_call(&app, "maryam", &call.linkedid).await;
     assert!(logged["contact"].is_null(), "{logged}");
 
+    // No number at all (the PBX sends an empty caller ID) is withheld as well.
+    let empty = app.ring("", "", "1003");
+    let popup = maryam.next_for_call("call.ringing", &empty.linkedid).await;
+    assert_eq!(popup["withheld"], true, "{popup}");
+    assert_eq!(popup["contacts"], json!([]), "{popup}");
+    assert!(popup["create_contact_url"].is_null(), "{popup}");
+    maryam.next_for_call("call.ended", &empty.linkedid).await;
+
     // A number Tamas knows is not withheld.
     let known = app.ring("09121234567", "", "1003");
     let popup = maryam.next_for_call("call.ringing", &known.linkedid).await;
