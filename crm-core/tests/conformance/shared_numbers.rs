@@ -19,7 +19,10 @@ async fn a_shared_numbers_call_waits_for_a_pick(store: Arc<dyn Store>) {
         .await
         .expect("recorded");
     let row = store.get_call(id).await.expect("call");
-    assert_eq!(row.contact, None, "a shared number's call is linked to nobody");
+    assert_eq!(
+        row.contact, None,
+        "a shared number's call is linked to nobody"
+    );
 
     let mut both = vec![ali.id, mina.id];
     both.sort();
@@ -61,7 +64,10 @@ async fn a_shared_numbers_call_waits_for_a_pick(store: Arc<dyn Store>) {
     // Picking one with the number links the call to her.
     let linked = store.link_call_contact(id, mina.id).await.expect("linked");
     assert_eq!(linked.contact, Some(mina.id));
-    assert_eq!(store.get_call(id).await.expect("call").contact, Some(mina.id));
+    assert_eq!(
+        store.get_call(id).await.expect("call").contact,
+        Some(mina.id)
+    );
     for who in [ali.id, mina.id] {
         assert!(
             store
@@ -92,7 +98,10 @@ async fn a_shared_numbers_call_waits_for_a_pick(store: Arc<dyn Store>) {
         .record_call(&call("1795342964.0", "09121234567"))
         .await
         .expect("replayed");
-    assert_eq!(store.get_call(id).await.expect("call").contact, Some(mina.id));
+    assert_eq!(
+        store.get_call(id).await.expect("call").contact,
+        Some(mina.id)
+    );
     // So does a corrected version that does update the row.
     let mut corrected = call("1795342964.0", "09121234567");
     corrected.hold_ms = Some(1500);
