@@ -196,7 +196,9 @@ impl Popups {
                     }
                     (Direction::Internal, Some(extension)) => view.caller = Some(extension),
                     (Direction::Inbound, _) => {
-                        if let Some(number) = view.number_e164.as_ref().or(view.number.as_ref()) {
+                        // A withheld number is looked up for nobody: nothing to warm.
+                        let number = view.number_e164.as_ref().or(view.number.as_ref());
+                        if let Some(number) = number.filter(|n| !crm_core::is_withheld(n)) {
                             self.prefetch.warm(number);
                         }
                     }

@@ -126,6 +126,25 @@ pub fn jalali_to_gregorian(jy: i64, jm: i64, jd: i64) -> (i64, i64, i64) {
     (y, i64::from(m), i64::from(d))
 }
 
+/// The Jalali (year, month, day) of a day.
+pub fn jalali_of(day: DayNumber) -> (i64, i64, i64) {
+    // Nowruz falls on 19–22 March: the Jalali year is the Gregorian year − 621 from it on.
+    let (gregorian_year, _, _) = super::summary::civil_from_days(day);
+    let mut year = gregorian_year - 621;
+    let mut nowruz = days_from_civil(jalali_to_gregorian(year, 1, 1));
+    if day < nowruz {
+        year -= 1;
+        nowruz = days_from_civil(jalali_to_gregorian(year, 1, 1));
+    }
+    let day_of_year = day - nowruz;
+    if day_of_year < 186 {
+        (year, day_of_year / 31 + 1, day_of_year % 31 + 1)
+    } else {
+        let rest = day_of_year - 186;
+        (year, rest / 30 + 7, rest % 30 + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 //! In the Gregorian calendar weeks start on Monday; in the Jalali calendar months are
 //! Jalali months and weeks start on Saturday.
 
-use super::calendar::{DayNumber, days_from_civil, jalali_month_length, jalali_to_gregorian};
+use super::calendar::{
+    DayNumber, days_from_civil, jalali_month_length, jalali_of, jalali_to_gregorian,
+};
 use super::summary::civil_from_days;
 
 /// Which calendar months and weeks follow.
@@ -142,25 +144,6 @@ fn month_of(day: DayNumber, calendar: Calendar) -> (DayNumber, DayNumber) {
             let first = days_from_civil(jalali_to_gregorian(year, month, 1));
             (first, first + jalali_month_length(year, month) - 1)
         }
-    }
-}
-
-/// The Jalali (year, month, day) of a day.
-pub fn jalali_of(day: DayNumber) -> (i64, i64, i64) {
-    // Nowruz falls on 19–22 March: the Jalali year is the Gregorian year − 621 from it on.
-    let (gregorian_year, _, _) = civil_from_days(day);
-    let mut year = gregorian_year - 621;
-    let mut nowruz = days_from_civil(jalali_to_gregorian(year, 1, 1));
-    if day < nowruz {
-        year -= 1;
-        nowruz = days_from_civil(jalali_to_gregorian(year, 1, 1));
-    }
-    let day_of_year = day - nowruz;
-    if day_of_year < 186 {
-        (year, day_of_year / 31 + 1, day_of_year % 31 + 1)
-    } else {
-        let rest = day_of_year - 186;
-        (year, rest / 30 + 7, rest % 30 + 1)
     }
 }
 

@@ -2,24 +2,21 @@
 //! belongs to several (the popup's cards and the wrap-up form use it; the call log never
 //! links such a call by itself).
 //!
-//! The call is named by its Linkedid (what the popup and the socket carry) and looked up
-//! among the finished calls of the last week; an agent finds only the calls they took part
-//! in (rung, answered or handled), a supervisor or admin any. The contact must have the
+//! The call is named by its Linkedid (what the popup and the socket carry); an agent finds
+//! only the calls they took part in (rung, answered, talked on or handled), a supervisor
+//! or admin any. The contact must have the
 //! call's number. The pick is audited (`call.contact`).
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::routing::post;
 use axum::{Json, Router};
-use crm_core::{AuditEntry, CallFilter, CallRow, ContactId};
+use crm_core::{AuditEntry, CallRow, ContactId};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::CurrentUser;
 use crate::{AppState, Error};
-
-/// How far back a call can still be picked for.
-const PICK_WINDOW_MS: i64 = 7 * 86_400_000;
 
 /// `/api/calls/contact`.
 pub fn router() -> Router<AppState> {
@@ -63,25 +60,22 @@ async fn pick(
     Ok(Json(linked))
 }
 
-/// The finished call with `linkedid` that `user` may pick a contact for.
+/// The finished call with `linkedid` that `user` may pick a contact for: any for a
+/// supervisor or admin, one they took part in for an agent (else `404`, as for a call not
+/// in the log).
 async fn find_call(state: &AppState, user: &CurrentUser, linkedid: &str) -> Result<CallRow, Error> {
     if linkedid.is_empty() || linkedid.len() > 128 {
         return Err(Error::BadRequest("call must be a Linkedid".into()));
     }
-    if user.agent_extension() == Some("") {
-        return Err(Error::NotFound);
-    }
-    let calls = state
+    let call = state
         .store
-        .list_calls(&CallFilter {
-            from_ms: Some(crate::clock::now_ms() - PICK_WINDOW_MS),
-            agent_extension: user.agent_extension().map(str::to_owned),
-            limit: 1000,
-            ..CallFilter::default()
-        })
-        .await?;
-    calls
-        .into_iter()
-        .find(|call| call.linkedid == linkedid)
-        .ok_or(Error::NotFound)
+        .call_by_linkedid(state.dialer.pbx(), linkedid)
+        .await?
+        .ok_or(Error::NotFound)?;
+    match user.agent_extension() {
+        Some(extension) if extension.is_empty() || !call.involves(extension) => {
+            Err(Error::NotFound)
+        }
+        _ => Ok(call),
+    }
 }

@@ -55,6 +55,11 @@ impl Dialer {
     pub fn settings(&self) -> &DialerSettings {
         &self.settings
     }
+
+    /// The PBX's name in the call log.
+    pub fn pbx(&self) -> &str {
+        &self.pbx
+    }
 }
 
 impl Default for Dialer {
