@@ -1,0 +1,1 @@
+//! See `main.rs`: filled in by the hardening work.
