@@ -103,6 +103,11 @@ pub struct Loadtest {
     /// With `--url`: the server's process id, to read its memory.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Also check that the server holds steady: memory after the warm-up vs. at the end
+    /// (at most 10 % growth), and CPU once the calls have stopped (below 2 % of a core);
+    /// exits with 1 when it does not.
+    #[arg(long)]
+    pub soak: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -14,6 +14,7 @@ use std::io::Read;
 use serde::Serialize;
 
 use crate::domain::contact::{self, ContactUpdate, NewContact, NewPhone, Stage};
+use crate::phone::PhoneNormalizer;
 use crate::{Store, StoreError};
 
 /// What an import did.
@@ -52,69 +53,130 @@ pub async fn import_contacts(
     store: &dyn Store,
     reader: impl Read,
 ) -> Result<ImportReport, ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers: Vec<String> = csv
-        .headers()
-        .map_err(|err| ImportError::Format(format!("cannot read the header row: {err}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(name_col), Some(phone_col)) = (column("name"), column("phone")) else {
-        return Err(ImportError::Format(
-            "the header row needs at least the columns name and phone".into(),
-        ));
-    };
-    let email_col = column("email");
-    let org_col = column("organisation").or_else(|| column("organization"));
-    let stage_col = column("stage");
-    let tags_col = column("tags");
-
     let mut report = ImportReport::default();
-    for record in csv.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
-                report.errors.push(RowError {
-                    line,
-                    reason: format!("not valid CSV/UTF-8: {err}"),
-                });
+    for row in ContactRows::new(reader, store.normalizer())? {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                report.errors.push(error);
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != headers.len() {
-            report.errors.push(RowError {
-                line,
-                reason: format!(
-                    "{} fields, but the header has {} columns",
-                    record.len(),
-                    headers.len()
-                ),
-            });
-            continue;
-        }
-        let field = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("").trim();
-        let row = RowInput {
-            name: field(Some(name_col)),
-            phones: field(Some(phone_col)),
-            email: field(email_col),
-            organisation: field(org_col),
-            stage: field(stage_col),
-            tags: field(tags_col),
-        };
-        match import_row(store, &row).await {
+        match merge_or_create(store, row.contact).await {
             Ok(Outcome::Created) => report.created += 1,
             Ok(Outcome::Matched) => report.matched += 1,
-            Err(StoreError::Invalid(reason)) => report.errors.push(RowError { line, reason }),
+            Err(StoreError::Invalid(reason)) => report.errors.push(RowError {
+                line: row.line,
+                reason,
+            }),
             Err(err) => return Err(err.into()),
         }
     }
     Ok(report)
+}
+
+/// One row of a contacts CSV, checked and normalised: the contact it describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactRow {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    /// The contact, with validated name, e-mail and stage and parsed numbers.
+    pub contact: NewContact,
+}
+
+/// The rows of a contacts CSV, read and checked without a database: each is a
+/// [`ContactRow`] or the [`RowError`] that refuses it.
+pub struct ContactRows<'n, R: Read> {
+    records: csv::StringRecordsIntoIter<R>,
+    columns: Columns,
+    normalizer: &'n PhoneNormalizer,
+}
+
+/// Where each known column is in the header.
+struct Columns {
+    count: usize,
+    name: usize,
+    phone: usize,
+    email: Option<usize>,
+    organisation: Option<usize>,
+    stage: Option<usize>,
+    tags: Option<usize>,
+}
+
+impl<'n, R: Read> ContactRows<'n, R> {
+    /// Reads the header row; fails when it is unreadable or lacks `name` or `phone`.
+    pub fn new(reader: R, normalizer: &'n PhoneNormalizer) -> Result<Self, ImportError> {
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let headers: Vec<String> = csv
+            .headers()
+            .map_err(|err| ImportError::Format(format!("cannot read the header row: {err}")))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+            .collect();
+        let column = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(name), Some(phone)) = (column("name"), column("phone")) else {
+            return Err(ImportError::Format(
+                "the header row needs at least the columns name and phone".into(),
+            ));
+        };
+        let columns = Columns {
+            count: headers.len(),
+            name,
+            phone,
+            email: column("email"),
+            organisation: column("organisation").or_else(|| column("organization")),
+            stage: column("stage"),
+            tags: column("tags"),
+        };
+        Ok(ContactRows {
+            records: csv.into_records(),
+            columns,
+            normalizer,
+        })
+    }
+
+    fn check(&self, record: &csv::StringRecord) -> Result<ContactRow, RowError> {
+        let line = record.position().map_or(0, |p| p.line());
+        let refuse = |reason: String| RowError { line, reason };
+        if record.len() != self.columns.count {
+            return Err(refuse(format!(
+                "{} fields, but the header has {} columns",
+                record.len(),
+                self.columns.count
+            )));
+        }
+        let field = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("").trim();
+        let row = RowInput {
+            name: field(Some(self.columns.name)),
+            phones: field(Some(self.columns.phone)),
+            email: field(self.columns.email),
+            organisation: field(self.columns.organisation),
+            stage: field(self.columns.stage),
+            tags: field(self.columns.tags),
+        };
+        let contact = new_contact(&row, self.normalizer).map_err(|err| match err {
+            StoreError::Invalid(reason) => refuse(reason),
+            other => refuse(other.to_string()),
+        })?;
+        Ok(ContactRow { line, contact })
+    }
+}
+
+impl<R: Read> Iterator for ContactRows<'_, R> {
+    type Item = Result<ContactRow, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.records.next()? {
+            Ok(record) => self.check(&record),
+            Err(err) => Err(RowError {
+                line: err.position().map_or(0, |p| p.line()),
+                reason: format!("not valid CSV/UTF-8: {err}"),
+            }),
+        })
+    }
 }
 
 struct RowInput<'a> {
@@ -131,7 +193,8 @@ enum Outcome {
     Matched,
 }
 
-async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, StoreError> {
+/// The contact a row describes, or why the row is refused.
+fn new_contact(row: &RowInput<'_>, normalizer: &PhoneNormalizer) -> Result<NewContact, StoreError> {
     let name = contact::validate_name(row.name)?;
     let email = (!row.email.is_empty())
         .then(|| contact::validate_email(row.email))
@@ -148,7 +211,7 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let number = store.normalizer().normalize(raw);
+        let number = normalizer.normalize(raw);
         if number.e164.is_none() {
             return Err(StoreError::Invalid(format!(
                 "{raw:?} is not a phone number (an import keeps only numbers that parse)"
@@ -167,16 +230,27 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
     if phones.is_empty() {
         return Err(StoreError::Invalid("no phone number".into()));
     }
-    let tags = contact::clean_tags(row.tags.split([';', ',']));
+    Ok(NewContact {
+        name,
+        organisation: (!row.organisation.is_empty()).then(|| row.organisation.to_owned()),
+        stage,
+        email,
+        tags: contact::clean_tags(row.tags.split([';', ','])),
+        owner: None,
+        phones,
+    })
+}
 
-    // The same contact: same name (ignoring case) and a shared number.
-    for phone in &phones {
+/// Adds the row to the contact it matches (same name, folded, and a shared number), or
+/// creates it.
+async fn merge_or_create(store: &dyn Store, new: NewContact) -> Result<Outcome, StoreError> {
+    for phone in &new.phones {
         for card in store.lookup_number(&phone.number.lookup_key, None).await? {
             let existing = card.contact;
-            if crate::text::fold(&existing.name) != crate::text::fold(&name) {
+            if crate::text::fold(&existing.name) != crate::text::fold(&new.name) {
                 continue;
             }
-            for phone in &phones {
+            for phone in &new.phones {
                 if !existing
                     .phones
                     .iter()
@@ -186,7 +260,7 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
                 }
             }
             let mut merged = existing.tags.clone();
-            merged.extend(tags.iter().cloned());
+            merged.extend(new.tags.iter().cloned());
             let merged = contact::clean_tags(&merged);
             if merged != existing.tags {
                 let update = ContactUpdate {
@@ -198,16 +272,6 @@ async fn import_row(store: &dyn Store, row: &RowInput<'_>) -> Result<Outcome, St
             return Ok(Outcome::Matched);
         }
     }
-    store
-        .create_contact(&NewContact {
-            name,
-            organisation: (!row.organisation.is_empty()).then(|| row.organisation.to_owned()),
-            stage,
-            email,
-            tags,
-            owner: None,
-            phones,
-        })
-        .await?;
+    store.create_contact(&new).await?;
     Ok(Outcome::Created)
 }

@@ -5,7 +5,8 @@
 //! the popup arrived. Popup latency is the difference: AMI event written → popup frame
 //! received, through Tamas' AMI client, tracker, contact lookup, hub and WebSocket.
 //! Server memory per connected agent is the growth of Tamas' resident memory when the
-//! sockets open, divided by their number.
+//! sockets open, divided by their number. With `--soak` it also checks that the server
+//! holds steady and is idle afterwards ([`soak`]).
 //!
 //! Without `--url` the test starts its own `tamas serve` on a fresh SQLite database in a
 //! temporary folder; with `--url` it uses a running Tamas whose `[pbx]` points at
@@ -15,6 +16,7 @@ mod calls;
 mod population;
 mod report;
 mod server;
+mod soak;
 mod sockets;
 mod tap;
 
@@ -128,16 +130,32 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         "{} sockets open; {} calls/s for {} s…",
         args.agents, args.calls_per_second, args.duration
     );
+    let duration = Duration::from_secs(args.duration);
+    let warm = pid
+        .filter(|_| args.soak)
+        .map(|pid| soak::read_after_warmup(pid, duration));
     let driven = calls::drive(
         &sim,
         &extensions,
         &population.known_numbers,
         args.calls_per_second,
-        Duration::from_secs(args.duration),
+        duration,
     )
     .await;
+    let calls_ended = Instant::now();
     tokio::time::sleep(SETTLE).await;
     let after = pid.and_then(rss_bytes);
+    let soak = match (warm, pid, after) {
+        (Some(warm), Some(pid), Some(end)) => {
+            eprintln!("calls over; measuring the idle server…");
+            let warm = warm.await.ok().flatten();
+            let idle = soak::idle_cpu(pid, calls_ended).await;
+            warm.zip(idle)
+                .map(|(warm, idle)| soak::Soak::new(duration, warm, end, idle))
+        }
+        _ => None,
+    };
+    let steady = soak.as_ref().is_none_or(|s| s.steady);
 
     let mut report = Report::new(
         &args,
@@ -147,6 +165,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         &ring_times,
         &received,
     );
+    report.soak = soak;
     sockets.abort_all();
     wallboard.abort();
     sim.shutdown();
@@ -158,7 +177,11 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
     } else {
         print!("{report}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if steady {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// A temporary folder for the own server's database and log, removed at the end.

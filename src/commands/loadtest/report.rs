@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::calls::Driven;
+use super::soak::{IDLE_AFTER, IDLE_WINDOW, Soak};
 use super::sockets::Received;
 use super::tap::RingTimes;
 use crate::cli::Loadtest;
@@ -63,6 +64,8 @@ pub struct Report {
     memory: Option<Memory>,
     server_warnings: usize,
     server_warning_lines: Vec<String>,
+    /// With `--soak`: steady memory, idle CPU.
+    pub soak: Option<Soak>,
 }
 
 impl Report {
@@ -128,6 +131,7 @@ impl Report {
             memory,
             server_warnings: 0,
             server_warning_lines: Vec::new(),
+            soak: None,
         }
     }
 
@@ -224,6 +228,20 @@ impl fmt::Display for Report {
                 f,
                 "  server memory            not measured (give --server-pid with --url)"
             )?,
+        }
+        if let Some(soak) = &self.soak {
+            writeln!(
+                f,
+                "  soak                     {:.1} MiB after a {} s warm-up, {:.1} MiB at the end ({:+.1} %); idle CPU {:.2} % of a core ({} s from {} s after the last call): {}",
+                mib(soak.rss_after_warmup),
+                soak.warmup_s,
+                mib(soak.rss_at_end),
+                soak.growth_pct,
+                soak.idle_cpu_pct,
+                IDLE_WINDOW.as_secs(),
+                IDLE_AFTER.as_secs(),
+                if soak.steady { "steady" } else { "NOT STEADY" }
+            )?;
         }
         if self.server_warnings > 0 {
             writeln!(f, "  server warnings          {}:", self.server_warnings)?;

@@ -196,20 +196,33 @@ pub(crate) enum Reply<'a> {
 /// What a client may send.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum ClientMessage {
+pub enum ClientMessage {
     /// Send what came after `last_seq` (still in the backlog).
-    Resume { last_seq: u64 },
+    Resume {
+        /// The last `seq` the client has seen.
+        last_seq: u64,
+    },
     /// Supervisors and admins: receive every agent's calls (all the user's sockets) and
     /// the wallboard's `queue.snapshot` (this socket), or stop; an absent field is left
     /// as it was.
     Subscribe {
+        /// Every agent's calls.
         #[serde(default)]
         all_calls: Option<bool>,
+        /// The wallboard's queue snapshots.
         #[serde(default)]
         queues: Option<bool>,
     },
     /// Answered with `pong`.
     Ping,
+}
+
+impl ClientMessage {
+    /// Reads one text frame from a client; anything else than the messages above is an
+    /// error that says why.
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
 }
 
 #[cfg(test)]

@@ -259,7 +259,7 @@ async fn handle(
                 .await;
         }
     };
-    let request: ClientMessage = match serde_json::from_str(text.as_str()) {
+    let request = match ClientMessage::parse(text.as_str()) {
         Ok(request) => request,
         Err(err) => {
             return connection
