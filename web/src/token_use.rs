@@ -23,8 +23,9 @@ pub struct TokenUse {
 
 impl TokenUse {
     /// Records in the background that `found` was used now, unless its use was recorded
-    /// within [`RECORD_EVERY`]; a failed write is logged, and tried again a minute later.
-    pub fn note(&self, store: &Arc<dyn Store>, found: &TokenUser) {
+    /// within [`RECORD_EVERY`]; a failed write is logged, and tried again at the token's
+    /// next use.
+    pub fn note(self: &Arc<Self>, store: &Arc<dyn Store>, found: &TokenUser) {
         let now_ms = crate::clock::now_ms();
         let every_ms = i64::try_from(RECORD_EVERY.as_millis()).unwrap_or(i64::MAX);
         if found
@@ -34,11 +35,7 @@ impl TokenUse {
             return;
         }
         {
-            // A poisoned lock only means a panic elsewhere: the map is still usable.
-            let mut recorded = self
-                .recorded
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut recorded = self.lock();
             if recorded
                 .get(&found.token)
                 .is_some_and(|at| at.elapsed() < RECORD_EVERY)
@@ -52,10 +49,19 @@ impl TokenUse {
         }
         let store = Arc::clone(store);
         let token = found.token;
+        let this = Arc::clone(self);
         tokio::spawn(async move {
             if let Err(err) = store.record_token_use(token, now_ms).await {
                 tracing::warn!(%token, error = %err, "cannot record the token's last use");
+                this.lock().remove(&token);
             }
         });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TokenId, Instant>> {
+        // A poisoned lock only means a panic elsewhere: the map is still usable.
+        self.recorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
