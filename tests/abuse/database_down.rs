@@ -108,7 +108,16 @@ impl PgCluster {
         let log = self.dir.path().join("server.log").display().to_string();
         self.run(
             "pg_ctl",
-            &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"],
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
         );
     }
 
@@ -347,7 +356,9 @@ async fn popups_reach_agents_while_postgres_is_down() {
     server.wait_ready(true).await;
     let mut sockets = Vec::new();
     for token in &tokens {
-        let mut socket = Socket::connect(&server.host, Some(token), &[]).await.unwrap();
+        let mut socket = Socket::connect(&server.host, Some(token), &[])
+            .await
+            .unwrap();
         socket.next_of("hello").await;
         sockets.push(socket);
     }
@@ -395,7 +406,12 @@ async fn popups_reach_agents_while_postgres_is_down() {
     }
     for id in &expected {
         let copies = logged.iter().filter(|row| &&row.linkedid == id).count();
-        assert_eq!(copies, 1, "call {id} in the call log {copies} times: {}", server.log());
+        assert_eq!(
+            copies,
+            1,
+            "call {id} in the call log {copies} times: {}",
+            server.log()
+        );
     }
     assert_eq!(logged.len(), expected.len(), "{logged:?}");
 }

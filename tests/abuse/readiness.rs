@@ -136,6 +136,10 @@ async fn bearer_reads_answer_while_sqlite_is_write_locked() {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        assert!(recorded, "token {id} never recorded as used: {}", server.log());
+        assert!(
+            recorded,
+            "token {id} never recorded as used: {}",
+            server.log()
+        );
     }
 }

@@ -128,7 +128,10 @@ async fn connection_cap_holds_and_healthz_recovers() {
         .timeout(Duration::from_millis(800))
         .send()
         .await;
-    assert!(blocked.is_err(), "served past the connection cap: {blocked:?}");
+    assert!(
+        blocked.is_err(),
+        "served past the connection cap: {blocked:?}"
+    );
     // …until the slow ones are cut.
     let recovered = client
         .get(format!("{}/healthz", server.url()))

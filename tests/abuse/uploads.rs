@@ -47,7 +47,10 @@ async fn start(extra_config: &str, before_start: impl FnOnce(&Path)) -> UploadAp
         })
         .await
         .unwrap();
-    let (_, token) = store.create_token(pbx.id, TokenScope::Ingest).await.unwrap();
+    let (_, token) = store
+        .create_token(pbx.id, TokenScope::Ingest)
+        .await
+        .unwrap();
     let data = dir.path().join("recordings");
     before_start(&data);
     let config = format!(
@@ -340,7 +343,11 @@ async fn quarantine_retention_deletes_old_files() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(gone, "the old quarantined file is still there: {}", app.server.log());
+    assert!(
+        gone,
+        "the old quarantined file is still there: {}",
+        app.server.log()
+    );
     assert!(!old.reason_path.exists());
     assert!(new.path.exists() && new.reason_path.exists());
     let name = old.path.file_name().unwrap().to_string_lossy().into_owned();

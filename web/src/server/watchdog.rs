@@ -8,7 +8,8 @@
 //! - part of a request's head received: `header_read_timeout` after its first byte;
 //! - a request in progress: never (its body has `body_timeout`, its handler its own).
 //!
-//! The watchdog sleeps until the next deadline and looks again; it never polls.
+//! The watchdog sleeps until the next deadline, or until the connection's state changes
+//! (a request starts or ends, a request's first byte arrives); it never polls.
 
 use std::io;
 use std::pin::Pin;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 use tokio::time::Instant;
 
 use super::HttpLimits;
@@ -38,6 +39,8 @@ pub struct Activity {
     idle_since_ms: AtomicU64,
     /// When the first byte after the last request (or the accept) arrived; `UNSET` if none.
     head_since_ms: AtomicU64,
+    /// Wakes the watchdog when the deadline may have moved.
+    changed: Notify,
 }
 
 impl Activity {
@@ -48,6 +51,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             idle_since_ms: AtomicU64::new(UNSET),
             head_since_ms: AtomicU64::new(UNSET),
+            changed: Notify::new(),
         }
     }
 
@@ -63,15 +67,19 @@ impl Activity {
     pub fn request_started(self: &Arc<Self>) -> RequestGuard {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         self.head_since_ms.store(UNSET, Ordering::SeqCst);
+        self.changed.notify_one();
         RequestGuard(Arc::clone(self))
     }
 
     fn bytes_read(&self) {
         if self.in_flight.load(Ordering::SeqCst) == 0 {
             let now = self.now_ms();
-            let _ =
+            let first =
                 self.head_since_ms
                     .compare_exchange(UNSET, now, Ordering::SeqCst, Ordering::SeqCst);
+            if first.is_ok() {
+                self.changed.notify_one();
+            }
         }
     }
 
@@ -109,18 +117,22 @@ impl Drop for RequestGuard {
             .idle_since_ms
             .store(activity.now_ms(), Ordering::SeqCst);
         activity.in_flight.fetch_sub(1, Ordering::SeqCst);
+        activity.changed.notify_one();
     }
 }
 
 /// Completes (with the reason) once the connection has waited past its deadline.
 pub async fn watch(activity: &Activity, limits: HttpLimits) -> &'static str {
-    // While a request is in progress there is no deadline: look again now and then.
-    let busy_recheck = limits.idle_timeout.min(limits.header_read_timeout);
     loop {
         match activity.deadline(&limits) {
             Some((deadline, reason)) if deadline <= Instant::now() => return reason,
-            Some((deadline, _)) => tokio::time::sleep_until(deadline).await,
-            None => tokio::time::sleep(busy_recheck).await,
+            Some((deadline, _)) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(deadline) => {}
+                    () = activity.changed.notified() => {}
+                }
+            }
+            None => activity.changed.notified().await,
         }
     }
 }
@@ -235,6 +247,27 @@ mod tests {
         );
         drop(guard);
         let cut = tokio::time::timeout(Duration::from_secs(25), &mut watching).await;
+        assert_eq!(cut, Ok("idle"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_earlier_deadline_wakes_the_watch() {
+        let limits = HttpLimits {
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(2),
+            ..HttpLimits::default()
+        };
+        let activity = Arc::new(Activity::new());
+        let watching = watch(&activity, limits);
+        tokio::pin!(watching);
+        // Sleeping towards the accept's deadline (30 s) when a request comes and goes.
+        assert!(
+            tokio::time::timeout(Duration::from_secs(1), &mut watching)
+                .await
+                .is_err()
+        );
+        drop(activity.request_started());
+        let cut = tokio::time::timeout(Duration::from_secs(3), &mut watching).await;
         assert_eq!(cut, Ok("idle"));
     }
 }
