@@ -126,6 +126,42 @@ impl PgCluster {
         self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server and every process of it: it
+    /// then neither answers queries on open connections nor accepts new ones.
+    pub fn signal_all(&self, signal: &str) {
+        let pid_file = self.dir.path().join("data").join("postmaster.pid");
+        let postmaster: u32 = std::fs::read_to_string(pid_file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid …; comm may hold spaces: read after the last ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(postmaster)
+                && let Ok(pid) = entry.file_name().to_string_lossy().parse()
+            {
+                pids.push(pid);
+            }
+        }
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(pids.iter().map(u32::to_string))
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pids:?}");
+    }
+
     fn command(&self, program: &str) -> Command {
         let program = self.bin.join(program);
         match &self.run_as {
@@ -321,8 +357,16 @@ fn ring(sim: &SimHandle, number: &str, agent: &str) -> String {
 }
 
 /// The popup of `call` on `socket`, checked to be flagged as without contacts.
-async fn popup_without_contacts(socket: &mut Socket, call: &str) {
-    let popup = socket.next_for_call("call.ringing", call).await;
+async fn popup_without_contacts(socket: &mut Socket, call: &str, server: &Server) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let popup = loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match socket.next_within(left).await {
+            Some(m) if m["type"] == "call.ringing" && m["call_id"] == call => break m,
+            Some(_) => {}
+            None => panic!("no popup for call {call}: {}", server.log()),
+        }
+    };
     assert_eq!(popup["lookup_failed"], true, "{popup}");
     assert_eq!(popup["contacts"], serde_json::json!([]), "{popup}");
     assert_eq!(popup["create_contact_url"], serde_json::Value::Null);
@@ -367,21 +411,27 @@ async fn popups_reach_agents_while_postgres_is_down() {
     let popup = sockets[0].next_for_call("call.ringing", &before).await;
     assert_eq!(popup["lookup_failed"], false, "{popup}");
     assert_eq!(popup["contacts"].as_array().unwrap().len(), 1, "{popup}");
+    sockets[0].next_for_call("call.ended", &before).await;
 
     cluster.stop();
     let stopped = tokio::time::Instant::now();
     let mut during = Vec::new();
     for (i, number) in numbers[1..4].iter().enumerate() {
         let call = ring(&sim, number, AGENTS[i].1);
-        popup_without_contacts(&mut sockets[i], &call).await;
+        popup_without_contacts(&mut sockets[i], &call, &server).await;
         during.push(call);
     }
     // Past the minute the extension → user cache trusts an answer: the store is asked
     // again, fails, and the last good answer must still address the popups.
-    tokio::time::sleep_until(stopped + Duration::from_secs(65)).await;
+    // The agents' consoles stay connected meanwhile (reading answers the hub's pings).
+    while tokio::time::Instant::now() < stopped + Duration::from_secs(65) {
+        for socket in &mut sockets {
+            socket.drain(Duration::from_millis(100)).await;
+        }
+    }
     for (i, number) in numbers[4..7].iter().enumerate() {
         let call = ring(&sim, number, AGENTS[i].1);
-        popup_without_contacts(&mut sockets[i], &call).await;
+        popup_without_contacts(&mut sockets[i], &call, &server).await;
         during.push(call);
     }
     // Let the last calls end while PostgreSQL is still down.

@@ -1,5 +1,6 @@
 //! `/readyz` and the read path when the database does not answer: with its PostgreSQL
-//! (a private cluster) stopped, `/readyz` answers 503 at once instead of hanging; with
+//! (a private cluster) frozen (SIGSTOP: nothing answers, not even on open connections)
+//! or stopped, `/readyz` answers 503 at once instead of hanging; with
 //! SQLite write-locked by another connection, read-only API calls with a bearer token
 //! still answer (checking a token writes nothing on the request path), and the token's
 //! "last used" is written once the lock is gone.
@@ -32,33 +33,46 @@ async fn readyz_is_503_at_once_when_postgres_does_not_answer() {
     let readyz = format!("{}/readyz", server.url());
     assert_eq!(client.get(&readyz).send().await.unwrap().status(), 200);
 
+    // Frozen: open connections get no answer, new ones are never accepted.
+    cluster.signal_all("STOP");
+    assert_unready(&client, &readyz).await;
+    cluster.signal_all("CONT");
+    wait_ready(&client, &readyz, &server).await;
+    // Stopped: connections are refused.
     cluster.stop();
-    for attempt in 0..5 {
-        let answer = client.get(&readyz).send().await;
+    assert_unready(&client, &readyz).await;
+    // The process itself is fine.
+    let healthz = client.get(format!("{}/healthz", server.url())).send().await;
+    assert_eq!(healthz.unwrap().status(), 200);
+    cluster.start_again();
+    wait_ready(&client, &readyz, &server).await;
+}
+
+/// `/readyz` answers 503, promptly, several times in a row.
+async fn assert_unready(client: &reqwest::Client, readyz: &str) {
+    for attempt in 0..3 {
+        let answer = client.get(readyz).send().await;
         let answer = answer.unwrap_or_else(|err| {
             panic!("/readyz did not answer within {PROMPT:?} (attempt {attempt}): {err}")
         });
         assert_eq!(answer.status(), 503, "attempt {attempt}");
     }
-    // The process itself is fine.
-    let healthz = client.get(format!("{}/healthz", server.url())).send().await;
-    assert_eq!(healthz.unwrap().status(), 200);
+}
 
-    cluster.start_again();
-    let mut ready = false;
+/// Waits (30 s at most) until `/readyz` answers 200 again.
+async fn wait_ready(client: &reqwest::Client, readyz: &str, server: &Server) {
     for _ in 0..120 {
         if client
-            .get(&readyz)
+            .get(readyz)
             .send()
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            ready = true;
-            break;
+            return;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(ready, "/readyz never came back: {}", server.log());
+    panic!("/readyz never came back: {}", server.log());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
