@@ -6,6 +6,16 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// File descriptors kept for everything but HTTP connections.
+const FD_HEADROOM: u64 = 64;
+
+/// The soft limit on open files of this process (Linux `/proc/self/limits`), if known.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
 /// `[http]`: bounds on what clients can hold of the server ([`web::HttpLimits`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -44,6 +54,17 @@ impl HttpSettings {
             "[http] header_read_timeout_s, idle_timeout_s, body_timeout_s and max_connections \
              must be positive"
         );
+        if let Some(fds) = open_files_limit()
+            && fds < self.max_connections as u64 + FD_HEADROOM
+        {
+            tracing::warn!(
+                max_connections = self.max_connections,
+                open_files_limit = fds,
+                "[http] max_connections is above what the open-files limit allows (the \
+                 database, the PBX link and recordings need descriptors too): raise the limit \
+                 (systemd LimitNOFILE) or lower max_connections"
+            );
+        }
         Ok(web::HttpLimits {
             header_read_timeout: Duration::from_secs(self.header_read_timeout_s),
             idle_timeout: Duration::from_secs(self.idle_timeout_s),

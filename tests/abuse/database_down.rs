@@ -438,11 +438,17 @@ async fn popups_reach_agents_while_postgres_is_down() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     cluster.start_again();
 
+    let expected: Vec<&String> = during.iter().chain([&before]).collect();
+    assert_logged_once(store.as_ref(), &expected, &server).await;
+}
+
+/// Waits (a minute at most) until every call of `expected` is in the call log, then checks
+/// each is there exactly once and nothing else is.
+async fn assert_logged_once(store: &dyn Store, expected: &[&String], server: &Server) {
     let every = CallFilter {
         limit: 1000,
         ..CallFilter::default()
     };
-    let expected: Vec<&String> = during.iter().chain([&before]).collect();
     let mut logged = Vec::new();
     for _ in 0..240 {
         logged = store.list_calls(&every).await.unwrap_or_default();
@@ -454,7 +460,7 @@ async fn popups_reach_agents_while_postgres_is_down() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    for id in &expected {
+    for id in expected {
         let copies = logged.iter().filter(|row| &&row.linkedid == id).count();
         assert_eq!(
             copies,
