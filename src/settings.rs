@@ -493,7 +493,10 @@ mod tests {
             crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
         );
         assert!(!settings.pbx.secret.expose_secret().is_empty());
-        assert_eq!(settings.http.to_limits().unwrap(), web::HttpLimits::default());
+        assert_eq!(
+            settings.http.to_limits().unwrap(),
+            web::HttpLimits::default()
+        );
         assert_eq!(settings.recordings.max_upload_mb, 512);
         let debug = format!("{settings:?}");
         assert!(!debug.contains(settings.pbx.secret.expose_secret()));

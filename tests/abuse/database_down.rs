@@ -15,9 +15,10 @@ use crm_core::{CallFilter, Extension, Locale, NewUser, Role, Store, TokenScope, 
 use cti::sim::{CallSpec, Scenario, SimAgent, SimHandle, SimSettings, Simulator};
 use tempfile::TempDir;
 
+/// The `/ws` test client of `screen_pop` (loaded once for the whole suite).
 #[allow(dead_code)]
 #[path = "../screen_pop/socket.rs"]
-mod socket;
+pub mod socket;
 
 use socket::Socket;
 

@@ -11,11 +11,7 @@ use crm_core::{Extension, Locale, NewUser, Role, TokenScope, Username};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::database_down::Server;
-
-#[allow(dead_code)]
-#[path = "../screen_pop/socket.rs"]
-mod socket;
+use crate::database_down::{Server, socket};
 
 /// How long a test waits for what should happen after a timeout of a few seconds.
 const PATIENCE: Duration = Duration::from_secs(20);
