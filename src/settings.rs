@@ -13,12 +13,18 @@ use anyhow::Context as _;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub mod http;
+
+pub use http::HttpSettings;
+
 /// Everything `tamas` can be configured with. Missing sections take their defaults.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// The HTTP server.
     pub server: ServerSettings,
+    /// The HTTP server's limits: timeouts and the connection cap.
+    pub http: HttpSettings,
     /// Where the CRM core keeps its data.
     pub database: DatabaseSettings,
     /// How phone numbers are read.
@@ -141,6 +147,12 @@ pub struct RecordingsSettings {
     /// Recordings older than this many days are deleted (file and metadata) by a daily
     /// job, except those of calls marked "keep"; 0 keeps them forever.
     pub retain_days: u32,
+    /// Largest file of an upload (`POST /api/recordings`), MiB: a larger part is refused
+    /// with 413 while it is being received, and nothing of it is kept.
+    pub max_upload_mb: u64,
+    /// Files in `quarantine/` older than this many days are deleted (audited) by the
+    /// daily job; 0 keeps them forever.
+    pub quarantine_retention_days: u32,
 }
 
 impl Default for RecordingsSettings {
@@ -153,6 +165,8 @@ impl Default for RecordingsSettings {
             stable_empty_s: 3600,
             scan_interval_s: 5,
             retain_days: 0,
+            max_upload_mb: 512,
+            quarantine_retention_days: 30,
         }
     }
 }
@@ -479,6 +493,11 @@ mod tests {
             crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
         );
         assert!(!settings.pbx.secret.expose_secret().is_empty());
+        assert_eq!(
+            settings.http.to_limits().unwrap(),
+            web::HttpLimits::default()
+        );
+        assert_eq!(settings.recordings.max_upload_mb, 512);
         let debug = format!("{settings:?}");
         assert!(!debug.contains(settings.pbx.secret.expose_secret()));
         assert!(!debug.contains(settings.database.url.expose_secret()));

@@ -23,6 +23,8 @@ use crate::settings::Settings;
 pub struct Application {
     listener: TcpListener,
     state: web::AppState,
+    /// Timeouts and the connection cap of the HTTP server.
+    limits: web::HttpLimits,
     /// Owns every background task (the PBX link's too) and stops them in order.
     lifecycle: Lifecycle,
 }
@@ -62,11 +64,15 @@ impl Application {
         )?;
         crate::metrics_job::start(Arc::clone(&state.store), state.metrics, lifecycle.jobs());
         state.recordings = Some(desk);
+        // One extension → user map for popups and alerts, filled now, so that popups reach
+        // their agents even when the database is down later.
+        let agent_users = Arc::new(AgentUsers::new(Arc::clone(&state.store)));
+        agent_users.preload().await;
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
             // Popups and live call events for the hub's sockets.
             crate::bridge::popups::start(
-                Arc::new(AgentUsers::new(Arc::clone(&state.store))),
+                Arc::clone(&agent_users),
                 state.hub.clone(),
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
@@ -90,7 +96,7 @@ impl Application {
         AlertEngine::new(
             Arc::clone(&state.store),
             state.hub.clone(),
-            Arc::new(AgentUsers::new(Arc::clone(&state.store))),
+            agent_users,
             pbx.as_ref()
                 .map_or_else(Arc::default, |pbx| Arc::clone(&pbx.queues)),
             settings
@@ -109,6 +115,7 @@ impl Application {
         Ok(Self {
             listener,
             state,
+            limits: settings.http.to_limits()?,
             lifecycle,
         })
     }
@@ -127,11 +134,17 @@ impl Application {
         let Application {
             listener,
             state,
+            limits,
             lifecycle,
         } = self;
         let hub = state.hub.clone();
         let stop_accepting = CancellationToken::new();
-        let server = web::serve(listener, state, stop_accepting.clone().cancelled_owned());
+        let server = web::serve(
+            listener,
+            state,
+            limits,
+            stop_accepting.clone().cancelled_owned(),
+        );
         tokio::pin!(server);
         let failed = tokio::select! {
             served = &mut server => Some(served.context("HTTP server failed")),

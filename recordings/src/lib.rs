@@ -12,6 +12,7 @@
 //! - [`merge`] — the `-rx` and `-tx` legs as one stereo file, customer left, agent right;
 //! - [`names`] — parse MixMonitor file names (`[system-]1795342979.0[-rx|-tx].wav`);
 //! - [`store`] — the content-addressed store (`root/ab/cd/<sha256>.wav`) and quarantine;
+//! - [`quarantine`] — quarantine retention: old refused files deleted;
 //! - [`range`] — HTTP `Range` header parsing (RFC 9110) and ranged reads;
 //! - [`spool`] — scan a MixMonitor folder, group files by Uniqueid, decide when a group
 //!   can be taken (from what is known of its call, and whether it holds audio);
@@ -23,6 +24,7 @@ pub mod ingest;
 pub mod merge;
 pub mod names;
 pub mod peaks;
+pub mod quarantine;
 pub mod range;
 pub mod repair;
 mod riff;
@@ -37,6 +39,7 @@ pub use ingest::{
 pub use merge::{CustomerLeg, merge_legs, merge_stereo};
 pub use names::{LegKind, RecordingName, Uniqueid};
 pub use peaks::peaks;
+pub use quarantine::PurgedFile;
 pub use range::{ByteRange, RangeRequest, parse_range, slice_reader};
 pub use spool::{
     CallState, SpoolFile, SpoolGroup, SpoolScan, SpoolTiming, has_audio, is_ready, read_bounded,

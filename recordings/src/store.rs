@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::RecordingError;
 
 /// Name of the quarantine folder under the store root.
-const QUARANTINE_DIR: &str = "quarantine";
+pub(crate) const QUARANTINE_DIR: &str = "quarantine";
 
 /// Distinguishes temporary files of concurrent writes in one process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);

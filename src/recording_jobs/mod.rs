@@ -1,7 +1,8 @@
 //! The recordings' background jobs, started by `serve` and the demo: the spool-folder
-//! watcher ([`spool`]) and the daily retention ([`retention`]). Both go through
+//! watcher ([`spool`]) and the daily retention ([`retention`], [`quarantine`]). Both go through
 //! [`web::recording_desk::RecordingDesk`], the same path as an upload.
 
+pub mod quarantine;
 pub mod retention;
 pub mod spool;
 
@@ -20,6 +21,7 @@ pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {
         files: recordings::RecordingStore::new(&settings.data_dir),
         settings: recordings::IngestSettings::default(),
         pbx: pbx.to_owned(),
+        max_upload_bytes: settings.max_upload_mb.saturating_mul(1024 * 1024),
     }
 }
 
@@ -39,9 +41,12 @@ pub fn start(
             spool::SpoolWatcher::new(settings, Arc::clone(store), Arc::clone(desk), live)?;
         stage.spawn(watcher.run(stage.clone()));
     }
-    if settings.retain_days > 0 {
+    if settings.retain_days > 0 || settings.quarantine_retention_days > 0 {
         stage.spawn(retention::run_daily(
-            settings.retain_days,
+            retention::Retention {
+                retain_days: settings.retain_days,
+                quarantine_days: settings.quarantine_retention_days,
+            },
             Arc::clone(store),
             Arc::clone(desk),
             stage.clone(),

@@ -1,5 +1,6 @@
 //! Retention: recordings older than `recordings.retain_days` are deleted once a day —
-//! file and metadata — except those of calls marked "keep". Each deletion leaves an audit
+//! file and metadata — except those of calls marked "keep"; the same run applies the
+//! quarantine's retention ([`super::quarantine`]). Each deletion leaves an audit
 //! entry; a file shared by another recording (the same content) stays in the store.
 
 use std::sync::Arc;
@@ -15,10 +16,21 @@ const BATCH: u32 = 500;
 /// A day.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Runs [`run_once`] now and then every 24 hours, until `stage` drains (a run in progress
-/// finishes unless the shutdown deadline passes; the next run deletes what it left).
+/// What the daily run deletes: recordings older than `retain_days`, quarantined files
+/// older than `quarantine_days` (0: never, for either).
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    /// `recordings.retain_days`.
+    pub retain_days: u32,
+    /// `recordings.quarantine_retention_days`.
+    pub quarantine_days: u32,
+}
+
+/// Runs [`run_once`] (and the quarantine's retention) now and then every 24 hours, until
+/// `stage` drains (a run in progress finishes unless the shutdown deadline passes; the
+/// next run deletes what it left).
 pub async fn run_daily(
-    retain_days: u32,
+    retention: Retention,
     store: Arc<dyn Store>,
     desk: Arc<RecordingDesk>,
     stage: Stage,
@@ -31,15 +43,47 @@ pub async fn run_daily(
         }
         let run = tokio::select! {
             () = stage.abandoning() => return,
-            run = run_once(&store, &desk, web::clock::now_ms(), retain_days) => run,
+            run = run_both(&store, &desk, retention) => run,
         };
         match run {
-            Ok(deleted) => tracing::info!(deleted, retain_days, "recording retention done"),
+            Ok((deleted, quarantined)) => tracing::info!(
+                deleted,
+                quarantined,
+                retain_days = retention.retain_days,
+                quarantine_days = retention.quarantine_days,
+                "recording retention done"
+            ),
             Err(err) => {
-                tracing::error!(error = %err, "recording retention failed; next run tomorrow")
+                tracing::error!(error = %format!("{err:#}"), "recording retention failed; next run tomorrow")
             }
         }
     }
+}
+
+/// The recordings' retention then the quarantine's, each when set; how many of each
+/// were deleted.
+async fn run_both(
+    store: &Arc<dyn Store>,
+    desk: &RecordingDesk,
+    retention: Retention,
+) -> anyhow::Result<(u64, u64)> {
+    let deleted = if retention.retain_days > 0 {
+        run_once(store, desk, web::clock::now_ms(), retention.retain_days).await?
+    } else {
+        0
+    };
+    let quarantined = if retention.quarantine_days > 0 {
+        super::quarantine::run_once(
+            store,
+            desk,
+            std::time::SystemTime::now(),
+            retention.quarantine_days,
+        )
+        .await?
+    } else {
+        0
+    };
+    Ok((deleted, quarantined))
 }
 
 /// Deletes the recordings registered more than `retain_days` before `now_ms` (calls

@@ -270,6 +270,9 @@ impl SpoolWatcher {
             Err(IngestError::Invalid(reason)) => {
                 tracing::warn!(%uniqueid, reason, "spool recording refused");
             }
+            Err(err @ IngestError::OtherCall { .. }) => {
+                tracing::warn!(%uniqueid, error = %err, "spool recording refused");
+            }
             Err(err @ IngestError::Storage(_)) => return Err(err.into()),
         }
         Ok(())

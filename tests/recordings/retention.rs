@@ -22,6 +22,7 @@ async fn old_recordings_are_deleted_except_kept_calls() {
         files: recordings::RecordingStore::new(&app.data),
         settings: recordings::IngestSettings::default(),
         pbx: "asterisk".into(),
+        max_upload_bytes: 512 * 1024 * 1024,
     };
     let store: Arc<dyn crm_core::Store> = Arc::clone(&app.store);
     let now = web::clock::now_ms();

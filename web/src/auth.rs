@@ -85,6 +85,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         if found.scope != TokenScope::Full {
             return Err(Error::Forbidden);
         }
+        state.token_use.note(&state.store, &found);
         Ok(CurrentUser { user: found.user })
     }
 }

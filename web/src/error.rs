@@ -31,6 +31,9 @@ pub enum Error {
     /// The request conflicts with what exists.
     #[error("{0}")]
     Conflict(String),
+    /// The request (or a part of it) is larger than allowed; the message says the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// A dependency (the database, the PBX) is not reachable right now.
     #[error("{0} is unavailable")]
     Unavailable(&'static str),
@@ -54,6 +57,7 @@ impl Error {
             Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Error::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Error::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

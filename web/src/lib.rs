@@ -9,12 +9,15 @@
 //! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
 //!   server-rendered page shares.
 //! - [`clock`]: the time now.
+//! - [`token_use`]: API tokens' "last used", written in the background.
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
 //! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
 //! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
-//! - [`recording_desk`]: the one way a recording comes in (upload or spool folder).
+//! - [`recording_desk`]: the one way a recording comes in (upload or spool folder);
+//!   [`recording_upload`] streams an upload's files to disk under a size limit.
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
 //! - [`alert_feed`]: alerts described for people and pushed live to supervisors.
+//! - [`server`]: [`serve`], the HTTP server with its limits (timeouts, connection cap).
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
 pub mod alert_feed;
@@ -27,19 +30,21 @@ pub mod hub;
 pub mod i18n;
 pub mod pages;
 pub mod recording_desk;
+pub mod recording_upload;
 pub mod reports;
 pub mod routes;
 pub mod security;
+pub mod server;
 pub mod session;
 pub mod sign_in_limit;
 pub mod state;
+pub mod token_use;
 pub mod wallboard;
-
-use std::future::Future;
 
 use axum::Router;
 
 pub use error::Error;
+pub use server::{HttpLimits, serve};
 pub use state::AppState;
 
 /// Every route of the service, with the security headers applied.
@@ -71,30 +76,4 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(security::add_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Serves [`router`] on an already-bound listener until `shutdown` completes.
-///
-/// Taking the listener (rather than an address) lets tests and the demo bind port 0
-/// and learn the port before the server starts.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    use axum::serve::ListenerExt as _;
-    // Popups are small frames: without TCP_NODELAY, Nagle's algorithm holds a frame back
-    // until the client acknowledges the previous one (tens of ms behind delayed ACKs).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %err, "cannot set TCP_NODELAY on a connection");
-        }
-    });
-    axum::serve(
-        listener,
-        // The peer address is what the sign-in rate limit counts per client.
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -25,6 +25,8 @@ pub struct RecordingDesk {
     pub settings: IngestSettings,
     /// The PBX name calls are recorded under (calls are unique on PBX and Linkedid).
     pub pbx: String,
+    /// Largest uploaded file (`[recordings] max_upload_mb`), bytes.
+    pub max_upload_bytes: u64,
 }
 
 /// One recording's files as received: the mixed file and the legs when present.
@@ -50,6 +52,18 @@ pub enum IngestError {
     /// The request itself is wrong (a bad name, no mixed file).
     #[error("{0}")]
     Invalid(String),
+    /// The recorded channel is known to belong to another call than the Linkedid given.
+    #[error(
+        "uniqueid {uniqueid} belongs to call {owner}, not to call {linkedid}: nothing was kept"
+    )]
+    OtherCall {
+        /// The recorded channel.
+        uniqueid: String,
+        /// The Linkedid given.
+        linkedid: String,
+        /// The Linkedid of the call the channel belongs to.
+        owner: String,
+    },
     /// Storing failed (disk, database): nothing is lost, the sender may retry.
     #[error("the recording could not be stored")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -72,6 +86,9 @@ impl RecordingDesk {
         let name = recordings::RecordingName::parse(&mixed_name)
             .map_err(|e| IngestError::Invalid(e.to_string()))?;
         let uniqueid = name.uniqueid.to_string();
+        if let Some(linkedid) = &linkedid {
+            self.check_same_call(store, &uniqueid, linkedid).await?;
+        }
         // The call: by the Linkedid given, else the one whose MixMonitor file this is.
         let mut call = match &linkedid {
             Some(linkedid) => store
@@ -164,6 +181,35 @@ impl RecordingDesk {
             peaks: ingested.peaks.clone(),
         };
         store.add_recording(&new).await.map_err(storage)
+    }
+}
+
+impl RecordingDesk {
+    /// Fails unless the call the recorded channel `uniqueid` is known to belong to (by its
+    /// MixMonitor file, or as a Linkedid) is `linkedid`'s; an unknown channel passes.
+    async fn check_same_call(
+        &self,
+        store: &Arc<dyn Store>,
+        uniqueid: &str,
+        linkedid: &str,
+    ) -> Result<(), IngestError> {
+        let Some(owner) = store
+            .call_of_recording(&self.pbx, uniqueid)
+            .await
+            .map_err(storage)?
+        else {
+            return Ok(());
+        };
+        let owner = store.get_call(owner).await.map_err(storage)?;
+        if owner.linkedid == linkedid {
+            return Ok(());
+        }
+        tracing::warn!(%uniqueid, %linkedid, owner = %owner.linkedid, "recording upload names a channel of another call");
+        Err(IngestError::OtherCall {
+            uniqueid: uniqueid.to_owned(),
+            linkedid: linkedid.to_owned(),
+            owner: owner.linkedid,
+        })
     }
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     /// Where a request starts work that outlives it (a click-to-call following its
     /// Originate), so the service can wait for that work when it stops.
     pub tasks: tokio_util::task::TaskTracker,
+    /// When API tokens were last used, written in the background.
+    pub token_use: Arc<crate::token_use::TokenUse>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             recordings: None,
             wrapups: Arc::default(),
             tasks: tokio_util::task::TaskTracker::new(),
+            token_use: Arc::default(),
         }
     }
 }

@@ -193,6 +193,9 @@ function start(root) {
     if (typeof msg.waited_ms === 'number') facts.push(t('popup-waited') + ': ' + duration(msg.waited_ms));
     if (facts.length) card.append(el('p', 'muted', facts.join(' · ')));
 
+    // The CRM did not answer in time (the database may be down): the call rings all the
+    // same, without its contact card.
+    if (msg.lookup_failed) card.append(el('p', 'lookup-failed', t('popup-lookup-unavailable')));
     const contacts = Array.isArray(msg.contacts) ? msg.contacts : [];
     if (contacts.length === 0) {
       // Internal calls have no customer to create.

@@ -320,6 +320,9 @@ impl AuthStore for Directory {
     async fn verify_token(&self, token: &str) -> StoreResult<Option<TokenUser>> {
         self.inner.verify_token(token).await
     }
+    async fn record_token_use(&self, id: TokenId, at_ms: i64) -> StoreResult<()> {
+        self.inner.record_token_use(id, at_ms).await
+    }
     async fn revoke_token(&self, id: TokenId) -> StoreResult<()> {
         self.inner.revoke_token(id).await
     }

@@ -49,6 +49,8 @@ pub struct TokenUser {
     pub user: User,
     /// The token's scope.
     pub scope: TokenScope,
+    /// When its use was last recorded, ms since the epoch.
+    pub last_used_at_ms: Option<i64>,
 }
 
 /// An API token as listed for its user or an admin (never the secret).

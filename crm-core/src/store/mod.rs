@@ -100,8 +100,11 @@ pub trait AuthStore: Send + Sync {
         user: UserId,
         scope: TokenScope,
     ) -> StoreResult<(TokenId, ApiToken)>;
-    /// The active user behind a token, if the token is valid and not revoked.
+    /// The active user behind a token, if the token is valid and not revoked. A read
+    /// only: recording the use is [`record_token_use`](Self::record_token_use)'s job.
     async fn verify_token(&self, token: &str) -> StoreResult<Option<TokenUser>>;
+    /// Records that the token was used at `at_ms` (never moving "last used" back).
+    async fn record_token_use(&self, id: TokenId, at_ms: i64) -> StoreResult<()>;
     /// Revokes a token (again is fine; an unknown id is [`StoreError::NotFound`]).
     async fn revoke_token(&self, id: TokenId) -> StoreResult<()>;
     /// A user's tokens, newest first, without their secrets.

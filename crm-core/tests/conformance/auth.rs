@@ -41,10 +41,22 @@ async fn tokens_verify_until_revoked(store: Arc<dyn Store>) {
             "{wrong:?}"
         );
     }
+    assert_eq!(found.last_used_at_ms, None);
+    let listed = store.tokens_of_user(sara.id).await.expect("list");
+    assert_eq!(listed[0].last_used_at_ms, None, "verifying writes nothing");
+    store.record_token_use(id, 2_000).await.expect("use");
+    store
+        .record_token_use(id, 1_000)
+        .await
+        .expect("an older use");
     let listed = store.tokens_of_user(sara.id).await.expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, id);
-    assert!(listed[0].last_used_at_ms.is_some(), "use is recorded");
+    assert_eq!(
+        listed[0].last_used_at_ms,
+        Some(2_000),
+        "use is recorded, never back"
+    );
     assert_eq!(listed[0].revoked_at_ms, None);
 
     store.revoke_token(id).await.expect("revoke");

@@ -58,6 +58,7 @@ wrapup-done = Wrapped up
 wrapup-outcome-missing = Choose an outcome.
 wrapup-due-invalid = The due time is not a date and time.
 wrapup-not-found = That call is not in your call log yet. Try again in a moment.
+popup-lookup-unavailable = Contact lookup unavailable: the caller's card could not be loaded.
 popup-withheld = Withheld number
 popup-pick-this = This is the caller
 popup-picked = Linked to this call

@@ -58,6 +58,7 @@ wrapup-done = ثبت شده
 wrapup-outcome-missing = یک پیامد انتخاب کنید.
 wrapup-due-invalid = موعد، تاریخ و ساعت معتبری نیست.
 wrapup-not-found = این تماس هنوز در فهرست تماس‌های شما نیست. کمی بعد دوباره امتحان کنید.
+popup-lookup-unavailable = جست‌وجوی مخاطب در دسترس نیست: کارت تماس‌گیرنده بارگیری نشد.
 popup-withheld = شماره‌ی پنهان
 popup-pick-this = تماس‌گیرنده همین است
 popup-picked = به این تماس وصل شد

@@ -92,6 +92,7 @@ async fn token_user(state: &AppState, token: &str) -> Result<User, Error> {
     if found.scope != TokenScope::Full {
         return Err(Error::Forbidden);
     }
+    state.token_use.note(&state.store, &found);
     Ok(found.user)
 }
 

@@ -153,6 +153,10 @@ impl Page {
                 StatusCode::BAD_REQUEST,
                 self.t1("error-bad-request", "detail", detail),
             ),
+            Error::PayloadTooLarge(detail) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                self.t1("error-bad-request", "detail", detail),
+            ),
             Error::Forbidden => (StatusCode::FORBIDDEN, self.t("error-forbidden")),
             Error::NotFound => (StatusCode::NOT_FOUND, self.t("error-not-found")),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, self.t("error-unavailable")),

@@ -50,9 +50,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.
-const SCRIPT_MESSAGES: [&str; 50] = [
+const SCRIPT_MESSAGES: [&str; 51] = [
     "callbacks-done",
     "popup-withheld",
+    "popup-lookup-unavailable",
     "popup-pick-this",
     "popup-picked",
     "popup-pick-failed",

@@ -1,4 +1,8 @@
-//! `/healthz` (the process answers) and `/readyz` (its dependencies answer too).
+//! `/healthz` (the process answers) and `/readyz` (its dependencies answer too, within
+//! [`READY_TIMEOUT`]: a database that does not answer makes `/readyz` a 503 at once, not
+//! a request that hangs).
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::get;
@@ -6,6 +10,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::{AppState, Error};
+
+/// The longest `/readyz` waits for the database.
+pub const READY_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// `/healthz` and `/readyz`.
 pub fn router() -> Router<AppState> {
@@ -19,12 +26,22 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers a query. 503 with a JSON error otherwise.
+/// Readiness: the database answers a query within [`READY_TIMEOUT`]. 503 with a JSON
+/// error otherwise.
 #[tracing::instrument(skip_all)]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Error> {
-    state.store.ping().await.map_err(|err| {
-        tracing::warn!(error = %crate::error::DisplayChain(&err), "readiness check failed");
-        Error::Unavailable("the database")
-    })?;
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %crate::error::DisplayChain(&err), "readiness check failed");
+            return Err(Error::Unavailable("the database"));
+        }
+        Err(_) => {
+            tracing::warn!(
+                "readiness check failed: the database did not answer within {READY_TIMEOUT:?}"
+            );
+            return Err(Error::Unavailable("the database"));
+        }
+    }
     Ok(Json(json!({ "status": "ready", "database": "ok" })))
 }

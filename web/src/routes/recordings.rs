@@ -3,7 +3,9 @@
 //!
 //! Upload: multipart with the files (`file` = the mixed `<uniqueid>.wav`, optional `rx`
 //! and `tx` legs, each with its MixMonitor file name) and `linkedid` and/or `uniqueid`;
-//! an admin's bearer token or an `ingest`-scoped token. Playback: agents only for calls
+//! an admin's bearer token or an `ingest`-scoped token. The files are streamed to disk
+//! ([`recording_upload`]), each at most `[recordings] max_upload_mb` (413 past it); a
+//! `uniqueid` known to belong to another call than the `linkedid` given is refused (422). Playback: agents only for calls
 //! they took part in, supervisors and admins all; every playback and download is written
 //! to the audit log.
 
@@ -26,17 +28,19 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::auth::CurrentUser;
 use crate::recording_desk::{IngestError, ReceivedFiles};
+use crate::recording_upload;
 use crate::{AppState, Error};
 
-/// Largest upload accepted (the mixed file and both legs).
-const MAX_UPLOAD_BYTES: usize = 600 * 1024 * 1024;
+/// Room for the multipart boundaries, part headers and text fields of an upload.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 /// `/api/recordings` and `/api/recordings/{id}`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/recordings",
-            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            // The upload streams its files to disk under its own limit (max_upload_mb).
+            post(upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/recordings/{id}", get(stream))
 }
@@ -53,6 +57,7 @@ async fn uploader(headers: &HeaderMap, state: &AppState) -> Result<crm_core::Use
             .verify_token(token.trim())
             .await?
             .ok_or(Error::Unauthorized)?;
+        state.token_use.note(&state.store, &found);
         return match found.scope {
             TokenScope::Ingest => Ok(found.user.id),
             TokenScope::Full if found.user.role == Role::Admin => Ok(found.user.id),
@@ -69,57 +74,70 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     let actor = uploader(&headers, &state).await?;
+    let desk = state
+        .recordings
+        .clone()
+        .ok_or(Error::Unavailable("the recordings store"))?;
+    // A body announced larger than three files at the limit is refused before it is read.
+    let announced = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > desk.max_upload_bytes.saturating_mul(3) + MULTIPART_OVERHEAD) {
+        return Err(recording_upload::too_large(desk.max_upload_bytes));
+    }
     let mut multipart = multipart.map_err(|e| {
         Error::BadRequest(format!(
             "expected a multipart/form-data body with the file: {}",
             e.body_text()
         ))
     })?;
-    let desk = state
-        .recordings
-        .clone()
-        .ok_or(Error::Unavailable("the recordings store"))?;
-    let mut files = ReceivedFiles::default();
-    let mut linkedid = None;
-    let mut uniqueid = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| Error::BadRequest(format!("unreadable multipart body: {e}")))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| Error::BadRequest(format!("unreadable field {name:?}: {e}")))?
-            .to_vec();
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "linkedid" => linkedid = Some(text()),
-            "uniqueid" => uniqueid = Some(text()),
-            "file" | "rx" | "tx" => {
-                let slot = match name.as_str() {
-                    "file" => &mut files.mixed,
-                    "rx" => &mut files.rx,
-                    _ => &mut files.tx,
-                };
-                *slot = Some((file_name.unwrap_or_default(), bytes));
-            }
-            other => {
-                return Err(Error::BadRequest(format!(
-                    "unknown field {other:?}: expected file, rx, tx, linkedid, uniqueid"
-                )));
-            }
-        }
-    }
+    let upload =
+        recording_upload::receive(&mut multipart, desk.files.root(), desk.max_upload_bytes).await?;
+    let (linkedid, uniqueid) = (upload.linkedid.clone(), upload.uniqueid.clone());
     if linkedid.is_none() && uniqueid.is_none() {
         return Err(Error::BadRequest(
             "give the call's linkedid and/or the recorded channel's uniqueid".into(),
         ));
     }
-    // Files sent without MixMonitor names are named after the Uniqueid given.
-    if let (Some((name, _)), Some(id)) = (&mut files.mixed, uniqueid.as_ref().or(linkedid.as_ref()))
+    let mut files = ReceivedFiles::default();
+    for (slot, received) in [
+        (&mut files.mixed, &upload.mixed),
+        (&mut files.rx, &upload.rx),
+        (&mut files.tx, &upload.tx),
+    ] {
+        if let Some(received) = received {
+            *slot = Some(recording_upload::read(received).await?);
+        }
+    }
+    // The files are in memory now (each at most max_upload_mb): the temporary ones go.
+    drop(upload);
+    name_files(&mut files, uniqueid.as_ref().or(linkedid.as_ref()));
+    let recording = desk
+        .take(&state.store, files, linkedid)
+        .await
+        .map_err(|err| match err {
+            IngestError::Quarantined { .. } | IngestError::OtherCall { .. } => {
+                Error::Unprocessable(err.to_string())
+            }
+            IngestError::Invalid(message) => Error::BadRequest(message),
+            IngestError::Storage(source) => Error::Internal(source),
+        })?;
+    audit(
+        &state,
+        actor,
+        "recording.upload",
+        &recording,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(recording)).into_response())
+}
+
+/// Files sent without MixMonitor names are named after the Uniqueid (or Linkedid) given,
+/// legs after the mixed file.
+fn name_files(files: &mut ReceivedFiles, id: Option<&String>) {
+    if let (Some((name, _)), Some(id)) = (&mut files.mixed, id)
         && recordings::RecordingName::parse(name).is_err()
     {
         *name = format!("{id}.wav");
@@ -137,23 +155,6 @@ async fn upload(
             }
         }
     }
-    let recording = desk
-        .take(&state.store, files, linkedid)
-        .await
-        .map_err(|err| match err {
-            IngestError::Quarantined { .. } => Error::Unprocessable(err.to_string()),
-            IngestError::Invalid(message) => Error::BadRequest(message),
-            IngestError::Storage(source) => Error::Internal(source),
-        })?;
-    audit(
-        &state,
-        actor,
-        "recording.upload",
-        &recording,
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(recording)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

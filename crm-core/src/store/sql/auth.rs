@@ -12,7 +12,9 @@ pub(crate) const TOKEN_USER: &str = "SELECT t.id AS token_id, t.scope, t.last_us
     u.id, u.username, u.display_name, u.role, u.extension, u.locale, u.active, \
     u.created_at_ms FROM api_tokens t JOIN users u ON u.id = t.user_id \
     WHERE t.token_hash = $1 AND t.revoked_at_ms IS NULL AND u.active";
-pub(crate) const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at_ms = $2 WHERE id = $1";
+/// Never moves "last used" backwards (uses are recorded in the background, maybe late).
+pub(crate) const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at_ms = $2 \
+    WHERE id = $1 AND (last_used_at_ms IS NULL OR last_used_at_ms < $2)";
 pub(crate) const REVOKE_TOKEN: &str = "UPDATE api_tokens \
     SET revoked_at_ms = coalesce(revoked_at_ms, $2) WHERE id = $1";
 pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
@@ -28,10 +30,6 @@ pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
     (at_ms, actor_user_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
 pub(crate) const AUDIT_LOG: &str = "SELECT at_ms, actor_user_id, action, subject, detail \
     FROM audit_log ORDER BY at_ms DESC, id DESC LIMIT $1";
-
-/// A token's `last_used_at_ms` is rewritten at most this often (ms), so that verifying a
-/// token is a read, not a write, on most requests.
-pub(crate) const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// Implements [`AuthStore`](crate::AuthStore) for a backend.
 macro_rules! impl_auth_store {
@@ -76,20 +74,27 @@ macro_rules! impl_auth_store {
                 let id = crate::TokenId(row.int("token_id")?);
                 let scope = crate::TokenScope::parse(&row.text("scope")?)?;
                 let user = crate::store::rows::user(&row)?;
-                let now = crate::store::now_ms();
-                let last_used = row.opt_int("last_used_at_ms")?;
-                if last_used.is_none_or(|at| now - at >= crate::store::sql::auth::TOUCH_EVERY_MS) {
-                    sqlx::query(crate::store::sql::auth::TOUCH_TOKEN)
-                        .bind(id.0)
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await?;
-                }
+                let last_used_at_ms = row.opt_int("last_used_at_ms")?;
                 Ok(Some(crate::TokenUser {
                     token: id,
                     user,
                     scope,
+                    last_used_at_ms,
                 }))
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(token = %id))]
+            async fn record_token_use(
+                &self,
+                id: crate::TokenId,
+                at_ms: i64,
+            ) -> crate::StoreResult<()> {
+                sqlx::query(crate::store::sql::auth::TOUCH_TOKEN)
+                    .bind(id.0)
+                    .bind(at_ms)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(token = %id))]
