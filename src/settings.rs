@@ -37,6 +37,10 @@ pub struct Settings {
     pub alerts: AlertsSettings,
     /// The agents' console.
     pub console: ConsoleSettings,
+    /// Sign-in sessions.
+    pub session: crate::web_settings::SessionSettings,
+    /// Who sees what of a contact's history.
+    pub access: crate::web_settings::AccessSettings,
 }
 
 /// The agents' console (`[console]`).
@@ -488,6 +492,11 @@ mod tests {
             .expect("alert rules");
         assert_eq!(rules, crate::alerts::AlertRules::default());
         let timing = settings.recordings.spool_timing().expect("spool timing");
+        assert_eq!(settings.session.ttl_minutes, 720);
+        assert_eq!(
+            settings.access.agent_call_history,
+            web::access::CallHistory::All
+        );
         assert_eq!(timing.header_only, std::time::Duration::from_secs(3600));
     }
 

@@ -43,6 +43,8 @@ impl Application {
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
         state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
         state.metrics = settings.metrics.to_core();
+        state.sessions = settings.session.to_web()?;
+        state.access = settings.access.to_web();
         state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
             settings.dialer.to_web()?,
             settings.pbx.name.clone(),
@@ -61,6 +63,13 @@ impl Application {
             lifecycle.recordings(),
         )?;
         crate::metrics_job::start(Arc::clone(&state.store), state.metrics, lifecycle.jobs());
+        // Sockets whose access ended (here or in another process) are closed.
+        lifecycle.jobs().spawn(web::hub::revocations::watch(
+            Arc::clone(&state.store),
+            state.hub.clone(),
+            web::hub::revocations::RevocationSettings::default(),
+            lifecycle.jobs().drain_token(),
+        ));
         state.recordings = Some(desk);
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
@@ -71,6 +80,7 @@ impl Application {
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
                 settings.console.wrapup_internal,
+                state.access,
                 lifecycle.jobs(),
             );
             lifecycle.jobs().spawn(web::wallboard::feed::run(

@@ -4,6 +4,8 @@
 //! - [`state`]: [`AppState`], what every handler can reach (the CRM store, settings).
 //! - [`error`]: [`Error`], one error type for every handler, answered as JSON.
 //! - [`auth`]: [`auth::CurrentUser`], who is asking (bearer tokens).
+//! - [`access`]: what agents see of a contact's history (one rule for the popup card,
+//!   the contact page and the API).
 //! - [`session`], [`csrf`] and [`sign_in_limit`]: session cookies, CSRF and origin checks on
 //!   every state-changing request, rate-limited sign-in.
 //! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
@@ -17,6 +19,7 @@
 //! - [`alert_feed`]: alerts described for people and pushed live to supervisors.
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
+pub mod access;
 pub mod alert_feed;
 pub mod assets;
 pub mod auth;
@@ -56,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::console::router())
         .merge(routes::contacts::router())
         .merge(routes::contact_page::router())
+        .merge(routes::tasks::router())
         .merge(routes::locale::router())
         .merge(routes::audit::router())
         .merge(routes::alerts::router())

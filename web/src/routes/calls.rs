@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use crm_core::CallFilter;
 use serde::Deserialize;
 
+use crate::access::Viewer;
 use crate::auth::CurrentUser;
 use crate::{AppState, Error};
 
@@ -52,7 +53,8 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-/// Finished calls, newest first. Agents see only the calls they took part in.
+/// Finished calls, newest first. Agents see only the calls they took part in, except in a
+/// contact's history (`?contact=`), which follows the access policy.
 #[tracing::instrument(skip_all, fields(user = %user.username()))]
 async fn list_calls(
     user: CurrentUser,
@@ -64,11 +66,18 @@ async fn list_calls(
     if limit == 0 || limit > 1000 {
         return Err(Error::BadRequest("limit must be between 1 and 1000".into()));
     }
+    let agent_extension = match query.contact {
+        Some(_) => state
+            .access
+            .contact_history_limit(Viewer::of(user.user()))
+            .map(|(extension, _)| extension),
+        None => user.agent_extension().map(str::to_owned),
+    };
     let filter = CallFilter {
         contact: query.contact.map(crm_core::ContactId),
         from_ms: query.from,
         to_ms: query.to,
-        agent_extension: user.agent_extension().map(str::to_owned),
+        agent_extension,
         limit,
     };
     Ok(Json(state.store.list_calls(&filter).await?))

@@ -7,6 +7,7 @@
 //! a new session (a session the browser already had is ended: no fixation), sets the
 //! cookie and goes back to the page asked for. Sign-ins, failed sign-ins and sign-outs are
 //! audited (`auth.sign_in`, `auth.sign_in_failed`, `auth.sign_out`) with the client's IP.
+//! Signing out closes the session's WebSockets at once ([`crate::hub::revocations`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -200,6 +201,7 @@ async fn open_session(
 ) -> Result<HeaderValue, Error> {
     if let Some(Extension(previous)) = previous {
         state.store.delete_session(&previous.token).await?;
+        state.hub.access_changed();
     }
     let now = crate::clock::now_ms();
     // Sign-ins are a natural moment to forget expired sessions; no timer needed.
@@ -234,6 +236,8 @@ async fn sign_out(
 ) -> Result<Response, Error> {
     if let Some(Extension(auth)) = session {
         state.store.delete_session(&auth.token).await?;
+        // The session's sockets close now, not at the next poll.
+        state.hub.access_changed();
         let ip = client_ip(connect.as_ref().map(|c| &c.0));
         let user = &auth.session.user;
         audit(

@@ -16,4 +16,5 @@ pub mod login;
 pub mod queues;
 pub mod recordings;
 pub mod reports;
+pub mod tasks;
 pub mod wallboard;
