@@ -25,8 +25,8 @@ use super::agent_states::AgentStates;
 use super::agent_users::AgentUsers;
 use super::pauses::AgentPause;
 use super::ring::{Prefetcher, RingRequest, build_popup};
-use web::access::AccessPolicy;
 use crate::lifecycle::Stage;
+use web::access::AccessPolicy;
 
 /// Jobs waiting to be published (the loop waits when the publisher is this far behind).
 const JOB_QUEUE: usize = 1024;

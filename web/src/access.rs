@@ -229,9 +229,21 @@ mod tests {
     #[test]
     fn recordings_stay_with_the_agents_on_the_call() {
         let on_call = call(1, "1001");
-        assert!(hears_recordings_of(viewer(Role::Agent, Some("1001")), &on_call));
-        assert!(!hears_recordings_of(viewer(Role::Agent, Some("1002")), &on_call));
-        assert!(!hears_recordings_of(viewer(Role::Agent, Some("")), &on_call));
-        assert!(hears_recordings_of(viewer(Role::Supervisor, None), &on_call));
+        assert!(hears_recordings_of(
+            viewer(Role::Agent, Some("1001")),
+            &on_call
+        ));
+        assert!(!hears_recordings_of(
+            viewer(Role::Agent, Some("1002")),
+            &on_call
+        ));
+        assert!(!hears_recordings_of(
+            viewer(Role::Agent, Some("")),
+            &on_call
+        ));
+        assert!(hears_recordings_of(
+            viewer(Role::Supervisor, None),
+            &on_call
+        ));
     }
 }

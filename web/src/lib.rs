@@ -13,7 +13,8 @@
 //! - [`clock`]: the time now.
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
 //! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
-//! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
+//! - [`routes`]: one module per resource, each with its routes and who may call them;
+//!   [`routes::table`] is every route, served by [`router`].
 //! - [`recording_desk`]: the one way a recording comes in (upload or spool folder).
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
 //! - [`alert_feed`]: alerts described for people and pushed live to supervisors.
@@ -45,29 +46,11 @@ use axum::Router;
 pub use error::Error;
 pub use state::AppState;
 
-/// Every route of the service, with the security headers applied.
+/// Every route of the service ([`routes::table`], each behind its access rule), with
+/// the session, CSRF and security headers applied.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(routes::health::router())
-        .merge(routes::login::router())
-        .merge(routes::calls::router())
-        .merge(routes::call_contact::router())
-        .merge(routes::queues::router())
-        .merge(routes::click_to_call::router())
-        .merge(routes::agent::router())
-        .merge(hub::router())
-        .merge(routes::console::router())
-        .merge(routes::contacts::router())
-        .merge(routes::contact_page::router())
-        .merge(routes::tasks::router())
-        .merge(routes::locale::router())
-        .merge(routes::audit::router())
-        .merge(routes::alerts::router())
-        .merge(routes::recordings::router())
-        .merge(routes::call_page::router())
-        .merge(routes::wallboard::router())
-        .merge(routes::reports::router())
-        .merge(assets::router())
+    routes::table()
+        .into_router(&state)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

@@ -49,7 +49,10 @@ async fn every_end_of_access_is_logged_in_order(store: Arc<dyn Store>) {
         .set_user_role(reza.id, Role::Supervisor)
         .await
         .expect("role");
-    store.set_user_active(sara.id, false).await.expect("disable");
+    store
+        .set_user_active(sara.id, false)
+        .await
+        .expect("disable");
     store.set_user_active(sara.id, true).await.expect("enable");
 
     let changes = store
@@ -72,11 +75,14 @@ async fn every_end_of_access_is_logged_in_order(store: Arc<dyn Store>) {
     assert_eq!(changes[0].user, sara.id);
     assert_eq!(changes[0].token, Some(token));
     assert!(changes[0].ends(sara.id, Some(token), None));
-    assert!(!changes[0].ends(sara.id, None, Some("abc")), "another credential");
+    assert!(
+        !changes[0].ends(sara.id, None, Some("abc")),
+        "another credential"
+    );
     assert_eq!(changes[1].user, reza.id);
     assert_eq!(
         changes[1].session_hash.as_deref(),
-        Some(session.token.hash().as_str())
+        Some(crm_core::token::hash_token(session.token.expose()).as_str())
     );
     assert!(changes[2].ends(sara.id, None, Some("any session")));
     assert!(!changes[2].ends(reza.id, None, None), "another user");
@@ -90,7 +96,9 @@ async fn every_end_of_access_is_logged_in_order(store: Arc<dyn Store>) {
         .expect("paged");
     assert_eq!(after_two, changes[2..4]);
     assert!(matches!(
-        store.set_user_role(crm_core::UserId(9999), Role::Admin).await,
+        store
+            .set_user_role(crm_core::UserId(9999), Role::Admin)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
@@ -99,9 +107,7 @@ async fn every_end_of_access_is_logged_in_order(store: Arc<dyn Store>) {
     ));
 }
 
-async fn a_password_change_ends_sessions_and_a_role_change_applies_at_once(
-    store: Arc<dyn Store>,
-) {
+async fn a_password_change_ends_sessions_and_a_role_change_applies_at_once(store: Arc<dyn Store>) {
     let sara = user(&store, "sara", Some("1001")).await;
     let session = store
         .create_session(sara.id, i64::MAX / 2)
@@ -123,7 +129,11 @@ async fn a_password_change_ends_sessions_and_a_role_change_applies_at_once(
         .await
         .expect("get")
         .expect("still valid");
-    assert_eq!(found.user.role, Role::Supervisor, "the session sees the new role");
+    assert_eq!(
+        found.user.role,
+        Role::Supervisor,
+        "the session sees the new role"
+    );
     store
         .set_password_hash(sara.id, "$argon2id$new")
         .await
@@ -145,13 +155,25 @@ async fn a_password_change_ends_sessions_and_a_role_change_applies_at_once(
 async fn revoking_all_tokens_of_a_user_and_listing_them(store: Arc<dyn Store>) {
     let sara = user(&store, "sara", Some("1001")).await;
     let reza = user(&store, "reza", Some("1002")).await;
-    let (a, a_secret) = store.create_token(sara.id, TokenScope::Full).await.expect("a");
-    let (b, _) = store.create_token(sara.id, TokenScope::Ingest).await.expect("b");
-    let (c, c_secret) = store.create_token(reza.id, TokenScope::Full).await.expect("c");
+    let (a, a_secret) = store
+        .create_token(sara.id, TokenScope::Full)
+        .await
+        .expect("a");
+    let (b, _) = store
+        .create_token(sara.id, TokenScope::Ingest)
+        .await
+        .expect("b");
+    let (c, c_secret) = store
+        .create_token(reza.id, TokenScope::Full)
+        .await
+        .expect("c");
     store.revoke_token(b).await.expect("revoke b");
     let start = store.last_credential_change().await.expect("last");
     assert_eq!(
-        store.revoke_tokens_of_user(sara.id).await.expect("revoke all"),
+        store
+            .revoke_tokens_of_user(sara.id)
+            .await
+            .expect("revoke all"),
         1,
         "only the live one"
     );
@@ -161,8 +183,20 @@ async fn revoking_all_tokens_of_a_user_and_listing_them(store: Arc<dyn Store>) {
         .expect("changes");
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].token, Some(a));
-    assert!(store.verify_token(a_secret.expose()).await.expect("a").is_none());
-    assert!(store.verify_token(c_secret.expose()).await.expect("c").is_some());
+    assert!(
+        store
+            .verify_token(a_secret.expose())
+            .await
+            .expect("a")
+            .is_none()
+    );
+    assert!(
+        store
+            .verify_token(c_secret.expose())
+            .await
+            .expect("c")
+            .is_some()
+    );
     let listed = store.list_tokens().await.expect("list");
     let ids: Vec<_> = listed.iter().map(|t| t.id).collect();
     assert_eq!(ids.len(), 3);
@@ -182,16 +216,31 @@ async fn revoking_all_tokens_of_a_user_and_listing_them(store: Arc<dyn Store>) {
 
 async fn old_changes_are_pruned_and_seq_never_repeats(store: Arc<dyn Store>) {
     let sara = user(&store, "sara", Some("1001")).await;
-    store.set_user_active(sara.id, false).await.expect("disable");
+    store
+        .set_user_active(sara.id, false)
+        .await
+        .expect("disable");
     let first = store.last_credential_change().await.expect("last");
     assert!(first > 0);
     assert_eq!(
-        store.prune_credential_changes(i64::MAX).await.expect("prune"),
+        store
+            .prune_credential_changes(i64::MAX)
+            .await
+            .expect("prune"),
         1
     );
     assert_eq!(store.last_credential_change().await.expect("last"), 0);
-    store.set_user_active(sara.id, false).await.expect("disable");
-    let changes = store.credential_changes_after(0, 10).await.expect("changes");
+    store
+        .set_user_active(sara.id, false)
+        .await
+        .expect("disable");
+    let changes = store
+        .credential_changes_after(0, 10)
+        .await
+        .expect("changes");
     assert_eq!(changes.len(), 1);
-    assert!(changes[0].seq > first, "a pruned seq is not handed out again");
+    assert!(
+        changes[0].seq > first,
+        "a pruned seq is not handed out again"
+    );
 }

@@ -8,19 +8,18 @@
 //! [`HubSettings::max_sockets_per_user`](super::HubSettings) sockets (else 429).
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use crm_core::{TokenScope, User};
 use serde::Deserialize;
 
 use super::socket;
 use crate::auth::Credential;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// Largest message a client may send (its requests are tiny).
@@ -30,8 +29,8 @@ const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 const READ_BUFFER: usize = 4 * 1024;
 
 /// The `/ws` route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ws", get(upgrade))
+pub fn router() -> Routes {
+    Routes::new().get("/ws", Access::Socket, upgrade)
 }
 
 /// Query of `GET /ws`.

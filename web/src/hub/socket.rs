@@ -21,9 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::Hub;
 use super::backlog::{Frame, Replay};
+use super::messages::{ClientMessage, HelloUser, Reply};
 use super::registry::Kick;
 use crate::auth::Credential;
-use super::messages::{ClientMessage, HelloUser, Reply};
 
 /// WebSocket close code for a policy violation: here, not reading.
 const POLICY_VIOLATION: u16 = 1008;
@@ -212,8 +212,14 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, opening: Opening) {
         }
         Stop::Released => connection.close(GOING_AWAY, "server going away").await,
         Stop::AccessEnded(reason) => {
-            tracing::info!(socket = socket_id, reason = reason.as_str(), "access ended: socket closed");
-            connection.close(POLICY_VIOLATION, access_ended(reason)).await;
+            tracing::info!(
+                socket = socket_id,
+                reason = reason.as_str(),
+                "access ended: socket closed"
+            );
+            connection
+                .close(POLICY_VIOLATION, access_ended(reason))
+                .await;
         }
         Stop::Expired => {
             tracing::info!(socket = socket_id, "session expired: socket closed");

@@ -181,7 +181,10 @@ async fn an_ended_credential_closes_exactly_its_sockets() {
         Ok(Kick::AccessEnded(ChangeReason::SignedOut))
     );
     assert!(other_session.kicked.try_recv().is_err(), "another session");
-    assert!(reza_tab.kicked.try_recv().is_err(), "the same hash of another user");
+    assert!(
+        reza_tab.kicked.try_recv().is_err(),
+        "the same hash of another user"
+    );
     // Nothing more reaches a closed socket.
     hub.publish(&Audience::users(vec![sara]), &state(1));
     assert!(by_session.frames.try_recv().is_err());
@@ -208,9 +211,13 @@ async fn a_credential_checked_before_a_change_is_refused_at_registration() {
         hub.register(sara, token(7), checked_at, None).err(),
         Some(Some(ChangeReason::TokenRevoked))
     );
-    assert!(hub.register(sara, token(8), checked_at, None).is_ok(), "another token");
     assert!(
-        hub.register(sara, token(7), hub.access_cursor(), None).is_ok(),
+        hub.register(sara, token(8), checked_at, None).is_ok(),
+        "another token"
+    );
+    assert!(
+        hub.register(sara, token(7), hub.access_cursor(), None)
+            .is_ok(),
         "checked after the change (the check itself refuses a revoked token)"
     );
 }

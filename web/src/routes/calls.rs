@@ -1,20 +1,21 @@
 //! `/api/calls`: calls in progress (the live view) and finished calls (the call log).
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use crm_core::CallFilter;
 use serde::Deserialize;
 
 use crate::access::Viewer;
 use crate::auth::CurrentUser;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// `/api/calls`, `/api/calls/active`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/calls", get(list_calls))
-        .route("/api/calls/active", get(active_calls))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/api/calls", Access::Api(Role::Agent), list_calls)
+        .get("/api/calls/active", Access::Api(Role::Agent), active_calls)
 }
 
 /// Calls in progress on the PBX, oldest first. Agents see only the calls they are on.

@@ -10,11 +10,10 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use crm_core::{
     CallFilter, Contact, ContactId, NewTask, PhoneId, TaskId, TaskKind, TaskStatus, UserId,
 };
@@ -24,14 +23,16 @@ use crate::access::{Viewer, hears_recordings_of};
 use crate::auth::PageUser;
 use crate::pages::player::PlayerView;
 use crate::pages::{Page, display_number, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// `/contacts/{id}`, its notes and tasks.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/contacts/{id}", get(show))
-        .route("/contacts/{id}/notes", post(add_note))
-        .route("/contacts/{id}/tasks", post(add_task))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/contacts/{id}", Access::Page(Role::Agent), show)
+        .post("/contacts/{id}/notes", Access::Page(Role::Agent), add_note)
+        .post("/contacts/{id}/tasks", Access::Page(Role::Agent), add_task)
 }
 
 struct TimelineLine {
@@ -141,7 +142,10 @@ async fn contact_page(
     rows.sort_by_key(|(call, _)| std::cmp::Reverse((call.started_at_ms, call.id)));
     rows.truncate(100);
     let mut players = HashMap::new();
-    for (call, _) in rows.iter().filter(|(call, _)| hears_recordings_of(viewer, call)) {
+    for (call, _) in rows
+        .iter()
+        .filter(|(call, _)| hears_recordings_of(viewer, call))
+    {
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }

@@ -16,8 +16,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use crm_core::{AuditEntry, Locale, User};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,15 +24,17 @@ use serde_json::json;
 use crate::auth::local_path;
 use crate::i18n::{self, Arg};
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 use crate::session::{self, SessionAuth};
 use crate::{AppState, Error};
 
 /// `/`, `/login`, `/logout`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(sign_in))
-        .route("/logout", post(sign_out))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/", Access::Public, home)
+        .get("/login", Access::Public, login_page)
+        .post("/login", Access::Public, sign_in)
+        .post("/logout", Access::Public, sign_out)
 }
 
 async fn home(session: Option<Extension<SessionAuth>>) -> Redirect {

@@ -8,7 +8,6 @@
 //! to the audit log.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -18,7 +17,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use crm_core::{AuditEntry, Recording, RecordingId, Role, TokenScope};
 use recordings::{ByteRange, RangeRequest, parse_range};
 use serde::Deserialize;
@@ -26,19 +25,22 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::auth::CurrentUser;
 use crate::recording_desk::{IngestError, ReceivedFiles};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// Largest upload accepted (the mixed file and both legs).
 const MAX_UPLOAD_BYTES: usize = 600 * 1024 * 1024;
 
 /// `/api/recordings` and `/api/recordings/{id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
+            axum::http::Method::POST,
             "/api/recordings",
+            Access::Upload,
             post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
-        .route("/api/recordings/{id}", get(stream))
+        .get("/api/recordings/{id}", Access::Api(Role::Agent), stream)
 }
 
 /// Who may upload: an admin (session or full token) or an ingest-scoped token.

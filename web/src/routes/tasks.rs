@@ -4,19 +4,18 @@
 //! 403). Every close is audited (`task.done`: who, which task); a callback's alert still
 //! live is resolved at once, naming who closed the task.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
 use crm_core::{AlertFilter, AlertKind, AuditEntry, Role, Task, TaskId, TaskStatus, User};
 
 use crate::auth::PageUser;
 use crate::pages::Page;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/tasks/{id}/done`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/tasks/{id}/done", post(close_task))
+pub fn router() -> Routes {
+    Routes::new().post("/tasks/{id}/done", Access::Page(Role::Agent), close_task)
 }
 
 #[tracing::instrument(skip_all, fields(user = %user.user.username, task = id))]

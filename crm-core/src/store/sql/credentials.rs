@@ -18,8 +18,7 @@ pub(crate) const REVOKE_TOKEN: &str = "UPDATE api_tokens \
     SET revoked_at_ms = coalesce(revoked_at_ms, $2) WHERE id = $1 RETURNING user_id";
 pub(crate) const REVOKE_TOKENS_OF_USER: &str = "UPDATE api_tokens SET revoked_at_ms = $2 \
     WHERE user_id = $1 AND revoked_at_ms IS NULL RETURNING id";
-pub(crate) const DELETE_SESSION: &str =
-    "DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id";
+pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id";
 pub(crate) const LIST_TOKENS: &str = "SELECT id, user_id, scope, created_at_ms, \
     last_used_at_ms, revoked_at_ms FROM api_tokens ORDER BY created_at_ms DESC, id DESC";
 
