@@ -295,3 +295,161 @@ async fn every_route_answers_every_caller_as_its_rule_says() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `POST` from one of Tamas' pages with a fresh session of `user`.
+async fn post_as(
+    client: &reqwest::Client,
+    base: &str,
+    store: &Arc<dyn Store>,
+    user: &User,
+    path: &str,
+) -> StatusCode {
+    let session = store.create_session(user.id, i64::MAX / 2).await.unwrap();
+    client
+        .post(format!("{base}{path}"))
+        .header("origin", base)
+        .header(
+            "cookie",
+            format!("tamas_session={}", session.token.expose()),
+        )
+        .form(&[("csrf", session.csrf_token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
+    use crm_core::{AlertKind, NewAlert, NewCallback, NewContact, NewPhone};
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::sqlite(dir.path()).await;
+    let store = Arc::clone(&database.store);
+    let sara = user(&store, "sara", Role::Agent).await;
+    let reza = store
+        .create_user(&NewUser {
+            username: Username::parse("reza").unwrap(),
+            display_name: "reza".into(),
+            role: Role::Agent,
+            extension: Some(Extension::parse("1002").unwrap()),
+            locale: Locale::En,
+            password_hash: "not a real hash".into(),
+        })
+        .await
+        .unwrap();
+    let boss = user(&store, "boss", Role::Supervisor).await;
+    let contact = store
+        .create_contact(&NewContact {
+            name: "Ali".into(),
+            owner: Some(sara.id),
+            phones: ["09121234567", "02144556677"]
+                .iter()
+                .map(|n| NewPhone {
+                    number: store.normalizer().normalize(n),
+                    label: String::new(),
+                })
+                .collect(),
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+    let callback = store
+        .create_callback(&NewCallback {
+            title: "Call Ali back".into(),
+            contact: Some(contact.id),
+            customer_number_raw: None,
+            customer_number_e164: None,
+            queue: Some("sales".into()),
+            call: None,
+            assignee: Some(sara.id),
+            due_at_ms: None,
+        })
+        .await
+        .unwrap();
+    let (alert, _) = store
+        .raise_alert(&NewAlert {
+            kind: AlertKind::AbandonedCallback,
+            dedupe_key: format!("callback:{}", callback.id),
+            queue: Some("sales".into()),
+            contact: Some(contact.id),
+            call: None,
+            task: Some(callback.id),
+            detail: serde_json::json!({}),
+            once: false,
+        })
+        .await
+        .unwrap();
+    let (base, process) = serve(&database.url, &[]);
+    let _process = KillOnDrop(process);
+    wait_until_up(&base).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Another agent may neither close Sara's callback nor delete her contact's number.
+    let done = format!("/tasks/{}/done", callback.id);
+    assert_eq!(
+        post_as(&client, &base, &store, &reza, &done).await,
+        StatusCode::FORBIDDEN
+    );
+    let phone = contact.phones[0].id;
+    let delete = format!("/contacts/{}/phones/{phone}/delete", contact.id);
+    assert_eq!(
+        post_as(&client, &base, &store, &reza, &delete).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(store.get_contact(contact.id).await.unwrap().phones.len(), 2);
+    assert_eq!(
+        store.get_task(callback.id).await.unwrap().status,
+        crm_core::TaskStatus::Open
+    );
+
+    // The owner deletes a number; a supervisor another; the assignee closes the task.
+    assert_eq!(
+        post_as(&client, &base, &store, &sara, &delete).await,
+        StatusCode::SEE_OTHER
+    );
+    let other = contact.phones[1].id;
+    let delete_other = format!("/contacts/{}/phones/{other}/delete", contact.id);
+    assert_eq!(
+        post_as(&client, &base, &store, &boss, &delete_other).await,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        store
+            .get_contact(contact.id)
+            .await
+            .unwrap()
+            .phones
+            .is_empty()
+    );
+    assert_eq!(
+        post_as(&client, &base, &store, &sara, &done).await,
+        StatusCode::SEE_OTHER
+    );
+    let alert = store.get_alert(alert.id).await.unwrap();
+    assert_eq!(
+        alert.resolved_by,
+        Some(sara.id),
+        "the alert names who closed it"
+    );
+
+    // Every close and deletion is audited, with who did it.
+    let audit = store.audit_log(50).await.unwrap();
+    let by = |action: &str| -> Vec<(Option<crm_core::UserId>, String)> {
+        audit
+            .iter()
+            .filter(|e| e.action == action)
+            .map(|e| (e.actor, e.subject.clone()))
+            .collect()
+    };
+    assert_eq!(
+        by("task.done"),
+        vec![(Some(sara.id), format!("task:{}", callback.id))]
+    );
+    let deletions = by("phone.delete");
+    assert_eq!(deletions.len(), 2);
+    assert!(deletions.contains(&(Some(sara.id), format!("contact:{}", contact.id))));
+    assert!(deletions.contains(&(Some(boss.id), format!("contact:{}", contact.id))));
+}
