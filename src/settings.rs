@@ -492,11 +492,6 @@ mod tests {
             .expect("alert rules");
         assert_eq!(rules, crate::alerts::AlertRules::default());
         let timing = settings.recordings.spool_timing().expect("spool timing");
-        assert_eq!(settings.session.ttl_minutes, 720);
-        assert_eq!(
-            settings.access.agent_call_history,
-            web::access::CallHistory::All
-        );
         assert_eq!(timing.header_only, std::time::Duration::from_secs(3600));
     }
 

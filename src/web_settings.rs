@@ -63,6 +63,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_sample_config_has_both_sections() {
+        let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
+        let settings = crate::settings::Settings::load(Some(std::path::Path::new(sample)))
+            .expect("sample config loads");
+        assert_eq!(settings.session.ttl_minutes, 720);
+        assert_eq!(
+            settings.access.agent_call_history,
+            web::access::CallHistory::All
+        );
+    }
+
+    #[test]
     fn defaults_match_the_web_side_and_a_zero_ttl_is_refused() {
         let web = SessionSettings::default().to_web().expect("default");
         assert_eq!(web.ttl, web::session::SessionSettings::default().ttl);

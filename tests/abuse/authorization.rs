@@ -199,6 +199,45 @@ impl Callers {
     }
 }
 
+/// A request of `rule` (on `path`, its captures filled in) as `caller`, from one of Tamas'
+/// pages; a session caller gets a session of its own (`/logout` ends the one it is given).
+async fn request_as(
+    client: &reqwest::Client,
+    base: &str,
+    store: &Arc<dyn Store>,
+    callers: &Callers,
+    rule: &web::routes::table::RouteRule,
+    path: &str,
+    caller: Caller,
+) -> reqwest::RequestBuilder {
+    let mut request = client
+        .request(rule.method.clone(), format!("{base}{path}"))
+        .header("origin", base);
+    if rule.method == reqwest::Method::POST {
+        request = request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("");
+    }
+    match caller {
+        Caller::Anonymous => request,
+        Caller::Session(role) => {
+            let session = store
+                .create_session(callers.user(role).id, i64::MAX / 2)
+                .await
+                .unwrap();
+            request
+                .header(
+                    "cookie",
+                    format!("tamas_session={}", session.token.expose()),
+                )
+                .header("x-csrf-token", session.csrf_token.as_str())
+        }
+        Caller::IngestToken => request.bearer_auth(&callers.ingest),
+        Caller::FullToken(Role::Admin) => request.bearer_auth(&callers.admin_token),
+        Caller::FullToken(_) => request.bearer_auth(&callers.agent_token),
+    }
+}
+
 #[tokio::test]
 async fn every_route_answers_every_caller_as_its_rule_says() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,34 +281,7 @@ async fn every_route_answers_every_caller_as_its_rule_says() {
             .replace("{phone}", "999999")
             .replace("{extension}", "1001");
         for caller in CALLERS {
-            let mut request = client
-                .request(rule.method.clone(), format!("{base}{path}"))
-                .header("origin", &base);
-            if rule.method == reqwest::Method::POST {
-                request = request
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body("");
-            }
-            request = match caller {
-                Caller::Anonymous => request,
-                Caller::Session(role) => {
-                    // A session of its own per request: `/logout` ends the one it is given.
-                    let expires = i64::MAX / 2;
-                    let session = store
-                        .create_session(callers.user(role).id, expires)
-                        .await
-                        .unwrap();
-                    request
-                        .header(
-                            "cookie",
-                            format!("tamas_session={}", session.token.expose()),
-                        )
-                        .header("x-csrf-token", session.csrf_token.as_str())
-                }
-                Caller::IngestToken => request.bearer_auth(&callers.ingest),
-                Caller::FullToken(Role::Admin) => request.bearer_auth(&callers.admin_token),
-                Caller::FullToken(_) => request.bearer_auth(&callers.agent_token),
-            };
+            let request = request_as(&client, &base, &store, &callers, &rule, &path, caller).await;
             let response = request.send().await.unwrap();
             let status = response.status();
             let to_sign_in = status == StatusCode::SEE_OTHER
@@ -319,25 +331,12 @@ async fn post_as(
         .status()
 }
 
-#[tokio::test]
-async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
+/// Sara's contact with two numbers, her callback about it and its live alert.
+async fn owned_contact_with_a_callback(
+    store: &Arc<dyn Store>,
+    sara: &User,
+) -> (crm_core::Contact, crm_core::Task, crm_core::Alert) {
     use crm_core::{AlertKind, NewAlert, NewCallback, NewContact, NewPhone};
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::sqlite(dir.path()).await;
-    let store = Arc::clone(&database.store);
-    let sara = user(&store, "sara", Role::Agent).await;
-    let reza = store
-        .create_user(&NewUser {
-            username: Username::parse("reza").unwrap(),
-            display_name: "reza".into(),
-            role: Role::Agent,
-            extension: Some(Extension::parse("1002").unwrap()),
-            locale: Locale::En,
-            password_hash: "not a real hash".into(),
-        })
-        .await
-        .unwrap();
-    let boss = user(&store, "boss", Role::Supervisor).await;
     let contact = store
         .create_contact(&NewContact {
             name: "Ali".into(),
@@ -379,6 +378,28 @@ async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
         })
         .await
         .unwrap();
+    (contact, callback, alert)
+}
+
+#[tokio::test]
+async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::sqlite(dir.path()).await;
+    let store = Arc::clone(&database.store);
+    let sara = user(&store, "sara", Role::Agent).await;
+    let reza = store
+        .create_user(&NewUser {
+            username: Username::parse("reza").unwrap(),
+            display_name: "reza".into(),
+            role: Role::Agent,
+            extension: Some(Extension::parse("1002").unwrap()),
+            locale: Locale::En,
+            password_hash: "not a real hash".into(),
+        })
+        .await
+        .unwrap();
+    let boss = user(&store, "boss", Role::Supervisor).await;
+    let (contact, callback, alert) = owned_contact_with_a_callback(&store, &sara).await;
     let (base, process) = serve(&database.url, &[]);
     let _process = KillOnDrop(process);
     wait_until_up(&base).await;

@@ -231,9 +231,24 @@ async fn every_revocation_closes_its_sockets(database: TestDatabase) {
     let (_, reza_token) = server.token(&reza).await;
     let mut bystander_token = server.socket(bearer(&reza_token)).await;
 
+    let (mut other, other_tab) = sign_out_and_revoked_tokens(&server, &sara, &admin).await;
+    changes_to_the_user(&server, &sara, &mut other, &other_tab).await;
+
+    // The other user was never touched.
+    bystander.answers().await;
+    bystander_token.answers().await;
+}
+
+/// Sign-out and revoked tokens; returns another session of Sara's and its socket, still
+/// open.
+async fn sign_out_and_revoked_tokens(
+    server: &Server,
+    sara: &User,
+    admin: &Browser,
+) -> (Ws, Browser) {
     // Sign-out closes that session's socket, not another session's of the same user.
-    let signed_in = server.browser(&sara).await;
-    let other_tab = server.browser(&sara).await;
+    let signed_in = server.browser(sara).await;
+    let other_tab = server.browser(sara).await;
     let mut socket = server.socket(cookie(&signed_in)).await;
     let mut other = server.socket(cookie(&other_tab)).await;
     assert_eq!(
@@ -244,27 +259,31 @@ async fn every_revocation_closes_its_sockets(database: TestDatabase) {
     other.answers().await;
 
     // A token revoked on the admins' page.
-    let (id, token) = server.token(&sara).await;
+    let (id, token) = server.token(sara).await;
     let mut socket = server.socket(bearer(&token)).await;
     let path = format!("/admin/tokens/{}/revoke", id.0);
     assert_eq!(
-        server.post_form(&admin, &path).await,
+        server.post_form(admin, &path).await,
         reqwest::StatusCode::SEE_OTHER
     );
     assert_ended(socket.closed_by_server().await, "token revoked");
 
     // A token revoked by the CLI, in another process: by id, then every token of a user.
-    let (id, token) = server.token(&sara).await;
+    let (id, token) = server.token(sara).await;
     let mut socket = server.socket(bearer(&token)).await;
     server.cli(&["token", "revoke", &id.0.to_string()], None);
     assert_ended(socket.closed_by_server().await, "token revoked");
-    let (_, token) = server.token(&sara).await;
+    let (_, token) = server.token(sara).await;
     let mut socket = server.socket(bearer(&token)).await;
     server.cli(&["token", "revoke", "--user", "sara"], None);
     assert_ended(socket.closed_by_server().await, "token revoked");
+    (other, other_tab)
+}
 
+/// Password, role, disabling: every socket of the user closes.
+async fn changes_to_the_user(server: &Server, sara: &User, other: &mut Ws, other_tab: &Browser) {
     // A password change (CLI) closes every socket of the user and ends her sessions.
-    let (_, token) = server.token(&sara).await;
+    let (_, token) = server.token(sara).await;
     let mut by_token = server.socket(bearer(&token)).await;
     server.cli(
         &["user", "set-password", "sara", "--password-stdin"],
@@ -283,14 +302,14 @@ async fn every_revocation_closes_its_sockets(database: TestDatabase) {
     assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "the session ended");
 
     // A role change (CLI).
-    let mut socket = server.socket(cookie(&server.browser(&sara).await)).await;
+    let mut socket = server.socket(cookie(&server.browser(sara).await)).await;
     server.cli(&["user", "set-role", "sara", "supervisor"], None);
     assert_ended(socket.closed_by_server().await, "role changed");
 
     // Disabling the user (CLI): her sockets close and her credentials stop working.
-    let browser = server.browser(&sara).await;
+    let browser = server.browser(sara).await;
     let mut socket = server.socket(cookie(&browser)).await;
-    let (_, token) = server.token(&sara).await;
+    let (_, token) = server.token(sara).await;
     let mut by_token = server.socket(bearer(&token)).await;
     server.cli(&["user", "disable", "sara"], None);
     assert_ended(socket.closed_by_server().await, "user disabled");
@@ -305,8 +324,4 @@ async fn every_revocation_closes_its_sockets(database: TestDatabase) {
         .status();
     assert_eq!(refused, reqwest::StatusCode::UNAUTHORIZED);
     server.cli(&["user", "enable", "sara"], None);
-
-    // The other user was never touched.
-    bystander.answers().await;
-    bystander_token.answers().await;
 }
