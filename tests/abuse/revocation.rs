@@ -150,11 +150,18 @@ impl Ws {
     /// Waits (at most `CLOSE_WAIT`) for the server to close the socket: its close code
     /// and reason.
     async fn closed_by_server(&mut self) -> (u16, String) {
-        let deadline = tokio::time::Instant::now() + CLOSE_WAIT;
+        let asked = tokio::time::Instant::now();
+        let deadline = asked + CLOSE_WAIT;
         loop {
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Err(_) => panic!("the socket is still open {CLOSE_WAIT:?} later"),
                 Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                    // Printed, never asserted: how long the close took on this machine.
+                    eprintln!(
+                        "closed {:?} after the change: {}",
+                        asked.elapsed(),
+                        frame.reason
+                    );
                     return (u16::from(frame.code), frame.reason.to_string());
                 }
                 Ok(Some(Ok(Message::Close(None)))) => return (1005, String::new()),
