@@ -231,6 +231,34 @@ fn parse_scenarios(text: &str) -> Result<ScenarioMix, cti::sim::SimError> {
 pub enum UserCommand {
     /// Create a user. Without `--password-stdin` a password is generated and printed once.
     Add(UserAdd),
+    /// Stop a user from signing in: their sessions and tokens stop working and their
+    /// open WebSockets close (within a second on a running server).
+    Disable {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Let a disabled user sign in again (their old sessions stay ended).
+    Enable {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Set a new password: every session of the user ends and their sockets close.
+    /// Without `--password-stdin` a password is generated and printed once.
+    SetPassword {
+        /// Sign-in name.
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role; their open sockets close (they reconnect with the new role).
+    SetRole {
+        /// Sign-in name.
+        username: String,
+        /// The new role.
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
 }
 
 /// `tamas user add`
@@ -288,6 +316,17 @@ pub enum TokenCommand {
         #[arg(long, value_enum, default_value = "full")]
         scope: ScopeArg,
     },
+    /// Revoke a token by id, or every token of a user: sockets opened with it close.
+    Revoke {
+        /// The token's id (as `tamas token list` shows it).
+        #[arg(required_unless_present = "user", conflicts_with = "user")]
+        id: Option<i64>,
+        /// Every live token of this user.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List the tokens (id, user, scope, created, last used, revoked), never the secrets.
+    List,
 }
 
 /// What a token may do.

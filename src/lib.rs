@@ -5,7 +5,8 @@
 //! - [`alerts`]: alerts and callbacks, the rules and the task that runs them.
 //! - [`bridge`]: the PBX side wired to the CRM core and the web side (tracker, call
 //!   log, live view).
-//! - [`settings`]: the TOML file and `TAMAS_…` environment overrides.
+//! - [`settings`]: the TOML file and `TAMAS_…` environment overrides; [`web_settings`]:
+//!   its `[session]` and `[access]` sections.
 //! - [`commands`]: one module per command (`serve`, `demo`, `migrate`, `user`, `token`,
 //!   `import`, `contacts`, `replay`, `simulate-pbx`).
 //! - [`startup`]: [`startup::Application`], the whole service on a bound listener.
@@ -28,3 +29,4 @@ pub mod recording_jobs;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod web_settings;

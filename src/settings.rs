@@ -43,6 +43,10 @@ pub struct Settings {
     pub alerts: AlertsSettings,
     /// The agents' console.
     pub console: ConsoleSettings,
+    /// Sign-in sessions.
+    pub session: crate::web_settings::SessionSettings,
+    /// Who sees what of a contact's history.
+    pub access: crate::web_settings::AccessSettings,
 }
 
 /// The agents' console (`[console]`).

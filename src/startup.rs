@@ -45,6 +45,8 @@ impl Application {
         state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
         state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
         state.metrics = settings.metrics.to_core();
+        state.sessions = settings.session.to_web()?;
+        state.access = settings.access.to_web();
         state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
             settings.dialer.to_web()?,
             settings.pbx.name.clone(),
@@ -63,6 +65,13 @@ impl Application {
             lifecycle.recordings(),
         )?;
         crate::metrics_job::start(Arc::clone(&state.store), state.metrics, lifecycle.jobs());
+        // Sockets whose access ended (here or in another process) are closed.
+        lifecycle.jobs().spawn(web::hub::revocations::watch(
+            Arc::clone(&state.store),
+            state.hub.clone(),
+            web::hub::revocations::RevocationSettings::default(),
+            lifecycle.jobs().drain_token(),
+        ));
         state.recordings = Some(desk);
         // One extension → user map for popups and alerts, filled now, so that popups reach
         // their agents even when the database is down later.
@@ -77,6 +86,7 @@ impl Application {
                 pbx.events.subscribe(),
                 pbx.pauses.subscribe(),
                 settings.console.wrapup_internal,
+                state.access,
                 lifecycle.jobs(),
             );
             lifecycle.jobs().spawn(web::wallboard::feed::run(

@@ -44,7 +44,9 @@ pub use directory::{ContactCard, Directory};
 pub use domain::alert::{
     Alert, AlertFilter, AlertKind, AlertState, Customer, LeadActivity, NewAlert, NewCallback,
 };
-pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
+pub use domain::auth::{
+    ChangeReason, CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
+};
 pub use domain::call::{
     AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
     UndecidedCall, WrapUp,
@@ -60,7 +62,7 @@ pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
-    RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, CredentialStore, OpenCallStore,
+    PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

@@ -26,6 +26,7 @@ use super::agent_users::AgentUsers;
 use super::pauses::AgentPause;
 use super::ring::{Prefetcher, RingRequest, build_popup};
 use crate::lifecycle::Stage;
+use web::access::AccessPolicy;
 
 /// Jobs waiting to be published (the loop waits when the publisher is this far behind).
 const JOB_QUEUE: usize = 1024;
@@ -61,6 +62,7 @@ pub fn start(
     events: broadcast::Receiver<CallEvent>,
     pauses: broadcast::Receiver<AgentPause>,
     wrapup_internal: bool,
+    access: AccessPolicy,
     stage: &Stage,
 ) {
     let (jobs, jobs_rx) = mpsc::channel(JOB_QUEUE);
@@ -73,6 +75,7 @@ pub fn start(
         jobs,
         seen: 0,
         wrapup_internal,
+        access,
         stage: stage.clone(),
     };
     stage.spawn(popups.run(events, pauses));
@@ -86,6 +89,8 @@ struct Popups {
     jobs: mpsc::Sender<Job>,
     seen: u64,
     wrapup_internal: bool,
+    /// What the popup's contact card shows the agent.
+    access: AccessPolicy,
     stage: Stage,
 }
 
@@ -229,6 +234,7 @@ impl Popups {
                     );
                     jobs.push(popup(
                         &self.users,
+                        self.access,
                         &self.stage,
                         RingRequest {
                             call_id: linkedid.clone(),
@@ -381,7 +387,7 @@ impl Popups {
             _ => {}
         }
         if let Some(request) = ring {
-            jobs.push(popup(&self.users, &self.stage, request));
+            jobs.push(popup(&self.users, self.access, &self.stage, request));
         }
         if !messages.is_empty() {
             jobs.push(job(&self.users, self.stage.tasks(), messages));
@@ -470,7 +476,12 @@ impl Popups {
 }
 
 /// The job building the popup `request` asks for, a task of `stage`.
-fn popup(users: &Arc<AgentUsers>, stage: &Stage, request: RingRequest) -> Job {
+fn popup(
+    users: &Arc<AgentUsers>,
+    access: AccessPolicy,
+    stage: &Stage,
+    request: RingRequest,
+) -> Job {
     let users = Arc::clone(users);
-    Job::Pending(stage.spawn(async move { vec![build_popup(&users, request).await] }))
+    Job::Pending(stage.spawn(async move { vec![build_popup(&users, access, request).await] }))
 }

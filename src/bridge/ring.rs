@@ -14,6 +14,7 @@ use cti::tracker::Direction;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout};
 use tokio_util::task::TaskTracker;
+use web::access::{AccessPolicy, Viewer};
 use web::hub::Audience;
 use web::hub::messages::Event;
 use web::hub::popup::{Popup, PopupContact, create_contact_url};
@@ -52,8 +53,13 @@ pub struct RingRequest {
     pub at_ms: i64,
 }
 
-/// The popup for `request`, addressed to the agent's user (if any) and to the watchers.
-pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience, Event) {
+/// The popup for `request`, addressed to the agent's user (if any) and to the watchers;
+/// its contact cards show what `access` lets an agent at the ringing extension see.
+pub async fn build_popup(
+    users: &AgentUsers,
+    access: AccessPolicy,
+    request: RingRequest,
+) -> (Audience, Event) {
     let user = users.user(&request.extension).await;
     let internal = request.direction == Direction::Internal;
     // A withheld caller matches nobody and is offered as no new contact.
@@ -70,7 +76,22 @@ pub async fn build_popup(users: &AgentUsers, request: RingRequest) -> (Audience,
     if let Some(number) = lookup {
         let started = Instant::now();
         match timeout(LOOKUP_TIMEOUT, users.store().lookup_number(number, user)).await {
-            Ok(Ok(cards)) => contacts = cards.iter().map(PopupContact::from_card).collect(),
+            Ok(Ok(cards)) => {
+                contacts = cards
+                    .iter()
+                    .map(|card| match user {
+                        Some(user) => {
+                            let viewer = Viewer {
+                                user,
+                                role: crm_core::Role::Agent,
+                                extension: Some(&request.extension),
+                            };
+                            PopupContact::from_card(&access.card_for(viewer, card))
+                        }
+                        None => PopupContact::from_card(card),
+                    })
+                    .collect();
+            }
             Ok(Err(err)) => {
                 tracing::warn!(call = %request.call_id, error = %err, "contact lookup failed; popup without contacts");
                 lookup_failed = true;

@@ -1,4 +1,6 @@
-//! `tamas migrate`, `tamas user add`, `tamas token create`.
+//! `tamas migrate`, `tamas user add`, `tamas token create`; the commands that end access
+//! (`tamas user disable|enable|set-password|set-role`, `tamas token revoke|list`) are in
+//! [`access`](super::access).
 
 use std::io::BufRead as _;
 use std::process::ExitCode;
@@ -20,6 +22,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
 pub async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
     match command {
         UserCommand::Add(args) => add_user(settings, args).await,
+        other => super::access::user(settings, other).await,
     }
 }
 
@@ -30,25 +33,8 @@ async fn add_user(settings: &Settings, args: UserAdd) -> anyhow::Result<ExitCode
         .as_deref()
         .map(Extension::parse)
         .transpose()?;
-    let role = match args.role {
-        RoleArg::Agent => Role::Agent,
-        RoleArg::Supervisor => Role::Supervisor,
-        RoleArg::Admin => Role::Admin,
-    };
-    let (password, generated) = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        let password = line.trim_end_matches(['\r', '\n']).to_owned();
-        if password.is_empty() {
-            bail!("no password on standard input");
-        }
-        (password, false)
-    } else {
-        (generate_password(), true)
-    };
+    let role = role_of(args.role);
+    let (password, generated) = read_or_generate_password(args.password_stdin)?;
     let store = super::open_store(settings).await?;
     let hash = {
         let password = password.clone();
@@ -90,7 +76,9 @@ async fn add_user(settings: &Settings, args: UserAdd) -> anyhow::Result<ExitCode
 
 /// `tamas token …`
 pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
-    let TokenCommand::Create { user, scope } = command;
+    let TokenCommand::Create { user, scope } = command else {
+        return super::access::token(settings, command).await;
+    };
     let store = super::open_store(settings).await?;
     let Some(user) = store.user_by_username(&user).await? else {
         bail!("no user named {user:?}");
@@ -112,6 +100,33 @@ pub async fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result
     // The token alone on standard output, for scripts: TOKEN=$(tamas token create …).
     println!("{token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The role a `--role` names.
+pub fn role_of(role: RoleArg) -> Role {
+    match role {
+        RoleArg::Agent => Role::Agent,
+        RoleArg::Supervisor => Role::Supervisor,
+        RoleArg::Admin => Role::Admin,
+    }
+}
+
+/// The password on the first line of standard input (`from_stdin`), or a generated one;
+/// and whether it was generated (then it must be printed).
+pub fn read_or_generate_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((generate_password(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok((password, false))
 }
 
 /// A random password of 16 letters and digits (about 95 bits).

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches the parsed command line.
 
+mod access;
 mod admin;
 mod contacts;
 mod demo;

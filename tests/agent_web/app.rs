@@ -34,9 +34,14 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// With these settings in the environment (`TAMAS_<SECTION>__<KEY>`).
+    pub async fn spawn_with(env: &[(&str, &std::ffi::OsStr)]) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let (database_url, store) = seeded_database(dir.path()).await;
-        let (url, server) = serve(&database_url, &[]);
+        let (url, server) = serve(&database_url, env);
         wait_until_up(&url).await;
         TestApp {
             url,

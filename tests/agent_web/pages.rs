@@ -8,7 +8,7 @@ const AZAR_FIRST_1405: i64 = 1_795_345_200_000;
 const NOV_20_2026: i64 = 1_795_152_900_000;
 
 #[tokio::test]
-async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_their_own_calls() {
+async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_the_whole_history() {
     let app = TestApp::spawn().await;
     let contact = app.contact("Ali Rezaei", &["09121234567"]).await;
     app.call(
@@ -42,8 +42,8 @@ async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_their_
         !html.contains("Nov 2026"),
         "no Gregorian date on a Persian page"
     );
-    // Reza's call on the same contact is not Sara's to see.
-    assert!(!html.contains("۲۹ آبان ۱۴۰۵"), "{html}");
+    // Reza's call on the same contact is part of its history (`agent_call_history = "all"`).
+    assert!(html.contains("۲۹ آبان ۱۴۰۵"), "{html}");
 
     // A supervisor reading English sees every call, in the Gregorian calendar.
     let boss = app.signed_in("boss").await;
@@ -58,6 +58,32 @@ async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_their_
     assert!(
         login.contains(r#"dir="rtl""#) && login.contains("گذرواژه"),
         "{login}"
+    );
+}
+
+#[tokio::test]
+async fn with_own_history_agents_see_only_their_calls_on_a_contact() {
+    let own = std::ffi::OsStr::new("own");
+    let app = TestApp::spawn_with(&[("TAMAS_ACCESS__AGENT_CALL_HISTORY", own)]).await;
+    let contact = app.contact("Ali Rezaei", &["09121234567"]).await;
+    app.call(
+        "1795345200.1",
+        "+989121234567",
+        "ALI",
+        "1001",
+        AZAR_FIRST_1405,
+    )
+    .await;
+    app.call("1795152900.7", "9121234567", "ALI", "1002", NOV_20_2026)
+        .await;
+    let path = format!("/contacts/{}", contact.id);
+    let html = app.signed_in("sara").await.page(&path).await;
+    assert!(html.contains("22 Nov 2026, 14:30"), "her call: {html}");
+    assert!(!html.contains("20 Nov 2026, 09:05"), "not Reza's: {html}");
+    let html = app.signed_in("boss").await.page(&path).await;
+    assert!(
+        html.contains("20 Nov 2026, 09:05"),
+        "supervisors see it all"
     );
 }
 

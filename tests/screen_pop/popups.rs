@@ -1,11 +1,12 @@
-//! The popup reaches the ringing agent and no one else, with the right contact.
+//! The popup reaches the ringing agent and no one else, with the right contact; its card
+//! follows the access policy (`[access] agent_call_history`).
 
 use std::time::Duration;
 
 use crm_core::{NewTask, TaskKind};
 use serde_json::{Value, json};
 
-use crate::app::spawn_app;
+use crate::app::{Options, spawn_app, spawn_app_with};
 
 fn seq(message: &Value) -> u64 {
     message["seq"].as_u64().unwrap()
@@ -131,4 +132,75 @@ async fn a_call_dialled_from_the_desk_phone_pops_the_contact_being_called() {
 
     let sara_got = sara.drain(Duration::from_millis(500)).await;
     assert!(sara_got.is_empty(), "not sara's call: {sara_got:?}");
+}
+
+/// Sara's popup card for Ali after Reza took a call from him, with tasks for both of them,
+/// under the given extra configuration; and Ali's calls as `GET /api/calls?contact=` gives
+/// them to Sara.
+async fn card_after_another_agents_call(extra_config: &str) -> (Value, Value) {
+    let app = spawn_app_with(Options {
+        extra_config: extra_config.to_owned(),
+        ..Options::default()
+    })
+    .await;
+    let ali = app.contact("Ali Rezaei", &["09121234567"]).await;
+    for (title, user) in [("for reza", "reza"), ("for sara", "sara")] {
+        app.store
+            .create_task(&NewTask {
+                kind: TaskKind::FollowUp,
+                title: title.into(),
+                contact: Some(ali.id),
+                call: None,
+                assignee: Some(app.users[user].id),
+                due_at_ms: None,
+            })
+            .await
+            .unwrap();
+    }
+    let (mut reza, _) = app.socket("reza").await;
+    let first = app.ring("+989121234567", "Ali Rezaei", "1002");
+    reza.next_for_call("call.ended", &first.linkedid).await;
+    for _ in 0..200 {
+        let logged = app
+            .get("boss", &format!("/api/calls?contact={}", ali.id))
+            .await;
+        if logged.as_array().is_some_and(|c| !c.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (mut sara, _) = app.socket("sara").await;
+    let again = app.ring("+989121234567", "Ali Rezaei", "1001");
+    let popup = sara.next_for_call("call.ringing", &again.linkedid).await;
+    let api = app
+        .get("sara", &format!("/api/calls?contact={}", ali.id))
+        .await;
+    (popup["contacts"][0].clone(), api)
+}
+
+fn titles(card: &Value) -> Vec<String> {
+    card["open_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_card_shows_the_whole_history_by_default_and_only_ones_own_with_own() {
+    let (card, api) = card_after_another_agents_call("").await;
+    assert_eq!(api.as_array().unwrap().len(), 1, "the API agrees: {api}");
+    let calls = card["last_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{card}");
+    assert_eq!(calls[0]["agent_extension"], "1002", "Reza's call: {card}");
+    let mut all = titles(&card);
+    all.sort();
+    assert_eq!(all, ["for reza", "for sara"]);
+
+    let (card, api) =
+        card_after_another_agents_call("[access]\nagent_call_history = \"own\"\n").await;
+    assert_eq!(api, json!([]), "the API agrees");
+    assert_eq!(card["last_calls"], json!([]), "not Reza's call: {card}");
+    assert_eq!(titles(&card), ["for sara"]);
 }

@@ -1,11 +1,9 @@
 //! Static assets, embedded in the binary so a deployment is one file.
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
-use crate::AppState;
+use crate::routes::table::{Access, Routes};
 
 const ALERTS_JS: &str = include_str!("../static/alerts.js");
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -15,14 +13,18 @@ const RECORDINGS_JS: &str = include_str!("../static/recordings.js");
 const WALLBOARD_JS: &str = include_str!("../static/wallboard.js");
 
 /// `/static/…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/static/app.css", get(app_css))
-        .route("/static/alerts.js", get(|| script(ALERTS_JS)))
-        .route("/static/console.js", get(|| script(CONSOLE_JS)))
-        .route("/static/contact.js", get(|| script(CONTACT_JS)))
-        .route("/static/recordings.js", get(|| script(RECORDINGS_JS)))
-        .route("/static/wallboard.js", get(|| script(WALLBOARD_JS)))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/static/app.css", Access::Public, app_css)
+        .get("/static/alerts.js", Access::Public, || script(ALERTS_JS))
+        .get("/static/console.js", Access::Public, || script(CONSOLE_JS))
+        .get("/static/contact.js", Access::Public, || script(CONTACT_JS))
+        .get("/static/recordings.js", Access::Public, || {
+            script(RECORDINGS_JS)
+        })
+        .get("/static/wallboard.js", Access::Public, || {
+            script(WALLBOARD_JS)
+        })
 }
 
 async fn app_css() -> impl IntoResponse {

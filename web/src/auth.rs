@@ -16,18 +16,72 @@ use axum::http::header::{AUTHORIZATION, LOCATION};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use crm_core::{Role, TokenScope, User};
+use crm_core::{Role, TokenId, TokenScope, User};
 
 use crate::session::SessionAuth;
 use crate::{AppState, Error};
+
+/// What a request was authenticated with; a socket keeps it, to be closed when it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session.
+    Session {
+        /// The SHA-256 (hex) of the session cookie: what the store keeps.
+        hash: String,
+        /// When the session expires, ms since the epoch.
+        expires_at_ms: i64,
+    },
+    /// An API token.
+    Token(TokenId),
+}
+
+impl Credential {
+    /// The token, for a token.
+    pub fn token(&self) -> Option<TokenId> {
+        match self {
+            Credential::Token(id) => Some(*id),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// The session cookie's hash, for a session.
+    pub fn session_hash(&self) -> Option<&str> {
+        match self {
+            Credential::Session { hash, .. } => Some(hash),
+            Credential::Token(_) => None,
+        }
+    }
+
+    /// When a session expires (tokens do not).
+    pub fn expires_at_ms(&self) -> Option<i64> {
+        match self {
+            Credential::Session { expires_at_ms, .. } => Some(*expires_at_ms),
+            Credential::Token(_) => None,
+        }
+    }
+
+    /// The credential of a signed-in session.
+    pub fn of_session(auth: &SessionAuth) -> Credential {
+        Credential::Session {
+            hash: crm_core::token::hash_token(&auth.token),
+            expires_at_ms: auth.session.expires_at_ms,
+        }
+    }
+}
 
 /// The signed-in user of a request.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     user: User,
+    credential: Credential,
 }
 
 impl CurrentUser {
+    /// The credential the request was authenticated with.
+    pub fn credential(&self) -> &Credential {
+        &self.credential
+    }
+
     /// The user.
     pub fn user(&self) -> &User {
         &self.user
@@ -61,6 +115,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        // Already checked by the route's access rule (`routes::table`).
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
             let auth = parts
                 .extensions
@@ -68,14 +126,10 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .ok_or(Error::Unauthorized)?;
             return Ok(CurrentUser {
                 user: auth.session.user.clone(),
+                credential: Credential::of_session(auth),
             });
         };
-        let header = header.to_str().map_err(|_| Error::Unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(Error::Unauthorized)?
-            .trim();
+        let token = bearer_token(header).ok_or(Error::Unauthorized)?;
         let found = state
             .store
             .verify_token(token)
@@ -86,8 +140,20 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(Error::Forbidden);
         }
         state.token_use.note(&state.store, &found);
-        Ok(CurrentUser { user: found.user })
+        Ok(CurrentUser {
+            user: found.user,
+            credential: Credential::Token(found.token),
+        })
     }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(header: &HeaderValue) -> Option<&str> {
+    let header = header.to_str().ok()?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// The signed-in user of a page: a browser session (pages need its CSRF token for their

@@ -4,6 +4,8 @@
 //! - [`state`]: [`AppState`], what every handler can reach (the CRM store, settings).
 //! - [`error`]: [`Error`], one error type for every handler, answered as JSON.
 //! - [`auth`]: [`auth::CurrentUser`], who is asking (bearer tokens).
+//! - [`access`]: what agents see of a contact's history (one rule for the popup card,
+//!   the contact page and the API).
 //! - [`session`], [`csrf`] and [`sign_in_limit`]: session cookies, CSRF and origin checks on
 //!   every state-changing request, rate-limited sign-in.
 //! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
@@ -12,7 +14,8 @@
 //! - [`token_use`]: API tokens' "last used", written in the background.
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
 //! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
-//! - [`routes`]: one module per resource, each with a `router()`; merged in [`router`].
+//! - [`routes`]: one module per resource, each with its routes and who may call them;
+//!   [`routes::table`] is every route, served by [`router`].
 //! - [`recording_desk`]: the one way a recording comes in (upload or spool folder);
 //!   [`recording_upload`] streams an upload's files to disk under a size limit.
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
@@ -20,6 +23,7 @@
 //! - [`server`]: [`serve`], the HTTP server with its limits (timeouts, connection cap).
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
+pub mod access;
 pub mod alert_feed;
 pub mod assets;
 pub mod auth;
@@ -47,28 +51,11 @@ pub use error::Error;
 pub use server::{HttpLimits, serve};
 pub use state::AppState;
 
-/// Every route of the service, with the security headers applied.
+/// Every route of the service ([`routes::table`], each behind its access rule), with
+/// the session, CSRF and security headers applied.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(routes::health::router())
-        .merge(routes::login::router())
-        .merge(routes::calls::router())
-        .merge(routes::call_contact::router())
-        .merge(routes::queues::router())
-        .merge(routes::click_to_call::router())
-        .merge(routes::agent::router())
-        .merge(hub::router())
-        .merge(routes::console::router())
-        .merge(routes::contacts::router())
-        .merge(routes::contact_page::router())
-        .merge(routes::locale::router())
-        .merge(routes::audit::router())
-        .merge(routes::alerts::router())
-        .merge(routes::recordings::router())
-        .merge(routes::call_page::router())
-        .merge(routes::wallboard::router())
-        .merge(routes::reports::router())
-        .merge(assets::router())
+    routes::table()
+        .into_router(&state)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,

@@ -23,7 +23,7 @@ use crate::{AppState, Error};
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "tamas_session";
 
-/// How sessions behave.
+/// How sessions behave (the `[session]` section of the configuration).
 #[derive(Clone, Debug)]
 pub struct SessionSettings {
     /// How long a sign-in lasts (default 12 hours: a long shift).

@@ -11,13 +11,15 @@
 //! is meaningful there; `X-Forwarded-For` is not trusted since any client can forge it.
 //!
 //! In memory and per process, which is enough for one node; entries expire with the
-//! window and the table is bounded. `tower_governor` was considered: it limits requests
+//! window and the table is bounded. A panic while the table was locked (a poisoned lock)
+//! does not switch the protection off: the table is taken back as it was and counting
+//! goes on (every update leaves it consistent, so there is nothing half-done to undo). `tower_governor` was considered: it limits requests
 //! by a key taken from the request's head, while this counts failed attempts keyed by a
 //! username that is in the body, so the small table here fits better.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -53,6 +55,11 @@ impl SignInLimiter {
         }
     }
 
+    /// The table, taken back from a poisoned lock rather than failing open.
+    fn table(&self) -> MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn keys(ip: IpAddr, username: &str) -> [(String, bool); 2] {
         let username: String = username.trim().to_lowercase().chars().take(64).collect();
         [
@@ -64,9 +71,7 @@ impl SignInLimiter {
     /// `Ok` when `ip` may try to sign in as `username` now; otherwise how long to wait.
     pub fn check(&self, ip: IpAddr, username: &str) -> Result<(), Duration> {
         let now = Instant::now();
-        let Ok(failures) = self.failures.lock() else {
-            return Ok(());
-        };
+        let failures = self.table();
         let mut wait = Duration::ZERO;
         for (key, is_ip) in Self::keys(ip, username) {
             let limit = if is_ip {
@@ -92,9 +97,7 @@ impl SignInLimiter {
     /// Counts a failed sign-in of `ip` as `username`.
     pub fn record_failure(&self, ip: IpAddr, username: &str) {
         let now = Instant::now();
-        let Ok(mut failures) = self.failures.lock() else {
-            return;
-        };
+        let mut failures = self.table();
         if failures.len() >= MAX_KEYS {
             let window = self.window;
             failures.retain(|_, times| {
@@ -169,5 +172,27 @@ mod tests {
         assert!(limiter.check(B, "someone-new").is_ok());
         tokio::time::advance(Duration::from_secs(61)).await;
         assert!(limiter.check(A, "someone-new").is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poisoned_lock_keeps_the_protection_on() {
+        let limiter = std::sync::Arc::new(SignInLimiter::default());
+        for _ in 0..5 {
+            limiter.record_failure(A, "sara");
+        }
+        let poisoner = std::sync::Arc::clone(&limiter);
+        let panicked = std::thread::spawn(move || {
+            let _held = poisoner.failures.lock();
+            panic!("a panic while the table is locked");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(limiter.failures.is_poisoned());
+        assert!(limiter.check(A, "sara").is_err(), "still locked out");
+        for _ in 0..5 {
+            limiter.record_failure(B, "reza");
+        }
+        assert!(limiter.check(B, "reza").is_err(), "still counting");
+        assert!(limiter.check(B, "maryam").is_ok());
     }
 }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: crm_core::metrics::MetricsSettings,
     /// Session lifetime and cookie security.
     pub sessions: crate::session::SessionSettings,
+    /// What agents see of a contact's history (docs/security.md).
+    pub access: crate::access::AccessPolicy,
     /// Failed sign-ins per client and per username.
     pub sign_in_limiter: Arc<crate::sign_in_limit::SignInLimiter>,
     /// The WebSocket hub: popups and live updates to users' sockets.
@@ -47,6 +49,7 @@ impl AppState {
             queues: None,
             metrics: crm_core::metrics::MetricsSettings::default(),
             sessions: crate::session::SessionSettings::default(),
+            access: crate::access::AccessPolicy::default(),
             sign_in_limiter: Arc::default(),
             hub: crate::hub::Hub::default(),
             pbx: None,

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use super::{ContactCard, Directory};
 use crate::StoreResult;
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
-use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
+use crate::domain::auth::{
+    CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
+};
 use crate::domain::call::{
     CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
@@ -16,12 +18,12 @@ use crate::domain::ids::{
 };
 use crate::domain::open_call::{OpenCallRow, OpenCallWrite};
 use crate::domain::recording::{NewRecording, Recording};
-use crate::domain::user::{Locale, NewUser, User};
+use crate::domain::user::{Locale, NewUser, Role, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, RecordingStore,
-    Store, UserStore, WorkStore,
+    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, CredentialStore, OpenCallStore,
+    RecordingStore, Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
 
@@ -305,6 +307,32 @@ impl UserStore for Directory {
     }
     async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()> {
         self.inner.set_user_active(id, active).await
+    }
+}
+
+#[async_trait]
+impl CredentialStore for Directory {
+    async fn set_user_role(&self, id: UserId, role: Role) -> StoreResult<()> {
+        self.inner.set_user_role(id, role).await
+    }
+    async fn revoke_tokens_of_user(&self, user: UserId) -> StoreResult<u64> {
+        self.inner.revoke_tokens_of_user(user).await
+    }
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+        self.inner.list_tokens().await
+    }
+    async fn credential_changes_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<CredentialChange>> {
+        self.inner.credential_changes_after(after, limit).await
+    }
+    async fn last_credential_change(&self) -> StoreResult<i64> {
+        self.inner.last_credential_change().await
+    }
+    async fn prune_credential_changes(&self, before_ms: i64) -> StoreResult<u64> {
+        self.inner.prune_credential_changes(before_ms).await
     }
 }
 

@@ -110,3 +110,80 @@ impl std::fmt::Debug for Session {
             .finish()
     }
 }
+
+/// Why access ended: what a [`CredentialChange`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReason {
+    /// A session was ended (sign-out, or replaced by a new sign-in).
+    SignedOut,
+    /// An API token was revoked.
+    TokenRevoked,
+    /// The user's password changed (their sessions were ended).
+    PasswordChanged,
+    /// The user's role changed.
+    RoleChanged,
+    /// The user was disabled.
+    UserDisabled,
+}
+
+impl ChangeReason {
+    /// `signed_out`, `token_revoked`, `password_changed`, `role_changed`, `user_disabled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeReason::SignedOut => "signed_out",
+            ChangeReason::TokenRevoked => "token_revoked",
+            ChangeReason::PasswordChanged => "password_changed",
+            ChangeReason::RoleChanged => "role_changed",
+            ChangeReason::UserDisabled => "user_disabled",
+        }
+    }
+
+    /// Parses what [`ChangeReason::as_str`] wrote.
+    pub fn parse(s: &str) -> Result<ChangeReason, StoreError> {
+        Ok(match s {
+            "signed_out" => ChangeReason::SignedOut,
+            "token_revoked" => ChangeReason::TokenRevoked,
+            "password_changed" => ChangeReason::PasswordChanged,
+            "role_changed" => ChangeReason::RoleChanged,
+            "user_disabled" => ChangeReason::UserDisabled,
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "unknown credential change {other:?}"
+                )));
+            }
+        })
+    }
+}
+
+/// A change that ends access, as recorded for every serving process to act on: one
+/// session (`session_hash`), one token (`token`), or, with neither, every credential of
+/// the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialChange {
+    /// Increasing, never repeated: where a reader is.
+    pub seq: i64,
+    /// Whose access it is.
+    pub user: UserId,
+    /// Only this token.
+    pub token: Option<TokenId>,
+    /// Only the session whose cookie hashes to this (SHA-256, hex).
+    pub session_hash: Option<String>,
+    /// What happened.
+    pub reason: ChangeReason,
+}
+
+impl CredentialChange {
+    /// Whether the change ends a credential of `user` that is `token` or the session
+    /// `session_hash`.
+    pub fn ends(&self, user: UserId, token: Option<TokenId>, session_hash: Option<&str>) -> bool {
+        if self.user != user {
+            return false;
+        }
+        match (&self.token, &self.session_hash) {
+            (Some(revoked), _) => token == Some(*revoked),
+            (None, Some(ended)) => session_hash == Some(ended.as_str()),
+            (None, None) => true,
+        }
+    }
+}

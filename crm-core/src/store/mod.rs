@@ -2,8 +2,8 @@
 //! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
 //! and puts the [`Directory`] cache in front of it.
 //!
-//! `Store` is the sum of nine traits, one per area: [`UserStore`], [`AuthStore`],
-//! [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
+//! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
+//! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
 //! [`AlertStore`] and [`OpenCallStore`]. Their methods can
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
@@ -27,7 +27,9 @@ pub use sqlite::SqliteStore;
 
 use crate::directory::{ContactCard, Directory};
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
-use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
+use crate::domain::auth::{
+    CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
+};
 use crate::domain::call::{
     CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
@@ -37,7 +39,7 @@ use crate::domain::ids::{
 };
 use crate::domain::open_call::{OpenCallRow, OpenCallWrite};
 use crate::domain::recording::{NewRecording, Recording};
-use crate::domain::user::{Locale, NewUser, User};
+use crate::domain::user::{Locale, NewUser, Role, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::token::ApiToken;
@@ -48,6 +50,7 @@ use crate::{StoreError, StoreResult};
 pub trait Store:
     UserStore
     + AuthStore
+    + CredentialStore
     + ContactStore
     + CallStore
     + RecordingStore
@@ -83,11 +86,13 @@ pub trait UserStore: Send + Sync {
     /// The user's argon2id password hash, to verify a sign-in with
     /// [`verify_password`](crate::password::verify_password).
     async fn user_password_hash(&self, id: UserId) -> StoreResult<String>;
-    /// Replaces the user's password hash.
+    /// Replaces the user's password hash, ending every session of the user (recorded as a
+    /// [`CredentialChange`]).
     async fn set_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()>;
     /// Changes the user's UI language.
     async fn set_user_locale(&self, id: UserId, locale: Locale) -> StoreResult<()>;
-    /// Lets the user sign in, or not; an inactive user's tokens and sessions stop working.
+    /// Lets the user sign in, or not; an inactive user's tokens and sessions stop working
+    /// (disabling is recorded as a [`CredentialChange`]).
     async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
 }
 
@@ -105,7 +110,8 @@ pub trait AuthStore: Send + Sync {
     async fn verify_token(&self, token: &str) -> StoreResult<Option<TokenUser>>;
     /// Records that the token was used at `at_ms` (never moving "last used" back).
     async fn record_token_use(&self, id: TokenId, at_ms: i64) -> StoreResult<()>;
-    /// Revokes a token (again is fine; an unknown id is [`StoreError::NotFound`]).
+    /// Revokes a token (again is fine; an unknown id is [`StoreError::NotFound`]); recorded
+    /// as a [`CredentialChange`].
     async fn revoke_token(&self, id: TokenId) -> StoreResult<()>;
     /// A user's tokens, newest first, without their secrets.
     async fn tokens_of_user(&self, user: UserId) -> StoreResult<Vec<TokenInfo>>;
@@ -113,7 +119,8 @@ pub trait AuthStore: Send + Sync {
     async fn create_session(&self, user: UserId, expires_at_ms: i64) -> StoreResult<NewSession>;
     /// The session with this cookie value, if it is valid at `now_ms` and its user active.
     async fn get_session(&self, token: &str, now_ms: i64) -> StoreResult<Option<Session>>;
-    /// Ends a session (signing out); an unknown one is fine.
+    /// Ends a session (signing out; recorded as a [`CredentialChange`]); an unknown one is
+    /// fine.
     async fn delete_session(&self, token: &str) -> StoreResult<()>;
     /// Removes the sessions expired at `now_ms`; returns how many.
     async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
@@ -121,6 +128,30 @@ pub trait AuthStore: Send + Sync {
     async fn record_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The latest audit entries, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Changes that end access, and the operations that make them besides those of
+/// [`UserStore`] and [`AuthStore`]. Every such change is appended to a log (in the same
+/// transaction) that serving processes read to close the WebSockets it names.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Changes a user's role (recorded as a [`CredentialChange`]).
+    async fn set_user_role(&self, id: UserId, role: Role) -> StoreResult<()>;
+    /// Revokes every live token of `user`; returns how many.
+    async fn revoke_tokens_of_user(&self, user: UserId) -> StoreResult<u64>;
+    /// Every token, newest first, without their secrets.
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
+    /// The changes after `after` (a [`CredentialChange::seq`]), oldest first, at most
+    /// `limit`.
+    async fn credential_changes_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<CredentialChange>>;
+    /// The `seq` of the latest change (0 without any): where a new reader starts.
+    async fn last_credential_change(&self) -> StoreResult<i64>;
+    /// Forgets the changes recorded before `before_ms`; returns how many.
+    async fn prune_credential_changes(&self, before_ms: i64) -> StoreResult<u64>;
 }
 
 /// Contacts, their numbers, and finding them.

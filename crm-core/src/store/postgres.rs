@@ -7,9 +7,9 @@ use sqlx::postgres::PgPoolOptions;
 
 use super::sql::{
     alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
-    calls::impl_call_store, contacts::impl_contact_store, open_calls::impl_open_call_store,
-    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
-    work::impl_work_store,
+    calls::impl_call_store, contacts::impl_contact_store, credentials::impl_credential_store,
+    open_calls::impl_open_call_store, phones::impl_phone_helpers, recordings::impl_recording_store,
+    users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -69,6 +69,7 @@ impl super::Store for PgStore {
 
 impl_user_store!(PgStore);
 impl_auth_store!(PgStore);
+impl_credential_store!(PgStore);
 impl_contact_store!(PgStore);
 impl_phone_helpers!(PgStore, sqlx::Postgres);
 impl_call_store!(PgStore);

@@ -9,9 +9,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use super::sql::{
     alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
-    calls::impl_call_store, contacts::impl_contact_store, open_calls::impl_open_call_store,
-    phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
-    work::impl_work_store,
+    calls::impl_call_store, contacts::impl_contact_store, credentials::impl_credential_store,
+    open_calls::impl_open_call_store, phones::impl_phone_helpers, recordings::impl_recording_store,
+    users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
 use crate::phone::PhoneNormalizer;
@@ -86,6 +86,7 @@ impl super::Store for SqliteStore {
 
 impl_user_store!(SqliteStore);
 impl_auth_store!(SqliteStore);
+impl_credential_store!(SqliteStore);
 impl_contact_store!(SqliteStore);
 impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
 impl_call_store!(SqliteStore);

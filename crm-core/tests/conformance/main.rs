@@ -12,6 +12,7 @@ mod alerts;
 mod auth;
 mod calls;
 mod contacts;
+mod credentials;
 mod directory;
 mod import;
 mod migrations;

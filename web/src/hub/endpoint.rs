@@ -2,24 +2,24 @@
 //!
 //! In order: a browser's `Origin` must be this server's own (else 403: another site must
 //! not ride on the user's cookie); the user is the signed-in one ([`CurrentUser`]: session
-//! cookie or bearer token) or the one behind `?token=` (clients that cannot set headers);
+//! cookie or bearer token, checked here after taking the hub's access cursor) or the one
+//! behind `?token=` (clients that cannot set headers);
 //! the request must be a WebSocket upgrade; a user has at most
 //! [`HubSettings::max_sockets_per_user`](super::HubSettings) sockets (else 429).
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use crm_core::{TokenScope, User};
 use serde::Deserialize;
 
 use super::socket;
-use crate::auth::CurrentUser;
+use crate::auth::Credential;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// Largest message a client may send (its requests are tiny).
@@ -29,8 +29,8 @@ const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 const READ_BUFFER: usize = 4 * 1024;
 
 /// The `/ws` route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ws", get(upgrade))
+pub fn router() -> Routes {
+    Routes::new().get("/ws", Access::Socket, upgrade)
 }
 
 /// Query of `GET /ws`.
@@ -48,7 +48,6 @@ async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<WsQuery>, QueryRejection>,
-    signed_in: Result<CurrentUser, Error>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, Error> {
     if !origin_allowed(&headers) {
@@ -60,9 +59,12 @@ async fn upgrade(
         return Err(Error::Forbidden);
     }
     let Query(query) = query.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let user = match &query.token {
+    // Taken before the credential is checked (again, for a session: the check before this
+    // handler may be older than the cursor): a change after it is caught at registration.
+    let checked_at = state.hub.access_cursor();
+    let (user, credential) = match &query.token {
         Some(token) => token_user(&state, token).await?,
-        None => signed_in?.user().clone(),
+        None => signed_in(&state, &headers).await?,
     };
     let ws = ws.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let hub = state.hub.clone();
@@ -73,17 +75,34 @@ async fn upgrade(
         });
         return Ok((StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
     }
-    let last_seq = query.last_seq;
+    let opening = socket::Opening {
+        user,
+        credential,
+        checked_at,
+        last_seq: query.last_seq,
+    };
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| socket::run(socket, hub, user, last_seq)))
+        .on_upgrade(move |socket| socket::run(socket, hub, opening)))
 }
 
-/// The active user behind a full-scope API token.
-async fn token_user(state: &AppState, token: &str) -> Result<User, Error> {
+/// The user of a bearer token (`Authorization`) or else of the session cookie.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(User, Credential), Error> {
+    if let Some(header) = headers.get(header::AUTHORIZATION) {
+        let token = crate::auth::bearer_token(header).ok_or(Error::Unauthorized)?;
+        return token_user(state, token).await;
+    }
+    let auth = crate::session::resolve(state, headers)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok((auth.session.user.clone(), Credential::of_session(&auth)))
+}
+
+/// The active user behind a full-scope API token, and the token.
+async fn token_user(state: &AppState, token: &str) -> Result<(User, Credential), Error> {
     let found = state
         .store
         .verify_token(token)
@@ -93,7 +112,7 @@ async fn token_user(state: &AppState, token: &str) -> Result<User, Error> {
         return Err(Error::Forbidden);
     }
     state.token_use.note(&state.store, &found);
-    Ok(found.user)
+    Ok((found.user, Credential::Token(found.token)))
 }
 
 /// True without an `Origin` (not a browser: scripts and integrations authenticate with a

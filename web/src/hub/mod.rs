@@ -13,8 +13,11 @@
 //! - `endpoint`: the `/ws` route (Origin check, authentication, upgrade);
 //!   `socket`: one connection's task (hello, replay, keep-alive, bounded queue).
 //!
-//! Sockets end with their connection or when the hub closes ([`Hub::close`], at
-//! shutdown: each is closed with 1001 "server going away" and new ones are refused); each
+//! Sockets end with their connection, when the hub closes ([`Hub::close`], at
+//! shutdown: each is closed with 1001 "server going away" and new ones are refused), or
+//! when the credential they were opened with ends ([`Hub::end_access`], fed by
+//! [`revocations`]: sign-out, a revoked token, a password or role change, a disabled user,
+//! in this process or another; closed with 1008 and the reason); each
 //! socket's task runs under axum's upgrade and is counted by the hub, so its owner can
 //! wait for the last one to close.
 //!
@@ -27,12 +30,13 @@ mod endpoint;
 pub mod messages;
 pub mod popup;
 mod registry;
+pub mod revocations;
 mod socket;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crm_core::UserId;
+use crm_core::{ChangeReason, CredentialChange, UserId};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -144,6 +148,8 @@ struct Shared {
     closing: CancellationToken,
     /// One token per open socket's task.
     sockets: TaskTracker,
+    /// Notified when this process ended a credential: look for changes now.
+    access_changed: tokio::sync::Notify,
 }
 
 impl Default for Hub {
@@ -162,6 +168,7 @@ impl Hub {
                 board_wanted: tokio::sync::Notify::new(),
                 closing: CancellationToken::new(),
                 sockets: TaskTracker::new(),
+                access_changed: tokio::sync::Notify::new(),
                 settings,
             }),
         }
@@ -271,8 +278,44 @@ impl Hub {
         self.shared.sockets.token()
     }
 
-    pub(crate) fn register(&self, user: UserId, last_seq: Option<u64>) -> Option<Registration> {
-        self.registry().register(user, last_seq, Instant::now())
+    /// The last change that ended access applied: taken before a socket's credential is
+    /// checked, and given to [`Hub::register`].
+    pub(crate) fn access_cursor(&self) -> i64 {
+        self.registry().access_cursor()
+    }
+
+    /// Applies changes that ended access (read from the store, in `seq` order): each
+    /// socket whose credential one ends is closed with 1008 and the reason. Returns how
+    /// many sockets were closed.
+    pub fn end_access(&self, changes: &[CredentialChange]) -> usize {
+        self.registry().end_access(changes, Instant::now())
+    }
+
+    /// Treats the changes up to `seq` as applied (where a new reader of the log starts).
+    pub(crate) fn skip_access_changes_to(&self, seq: i64) {
+        self.registry().skip_access_changes_to(seq);
+    }
+
+    /// Says that this process just ended a credential: [`revocations`] looks for the
+    /// change at once instead of at its next poll.
+    pub fn access_changed(&self) {
+        self.shared.access_changed.notify_one();
+    }
+
+    /// Resolves when [`Hub::access_changed`] was called.
+    pub(crate) async fn access_change_announced(&self) {
+        self.shared.access_changed.notified().await;
+    }
+
+    pub(crate) fn register(
+        &self,
+        user: UserId,
+        credential: crate::auth::Credential,
+        checked_at: i64,
+        last_seq: Option<u64>,
+    ) -> Result<Registration, Option<ChangeReason>> {
+        self.registry()
+            .register(user, credential, checked_at, last_seq, Instant::now())
     }
 
     pub(crate) fn unregister(&self, user: UserId, socket: u64) {

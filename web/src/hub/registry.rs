@@ -8,15 +8,28 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crm_core::UserId;
+use crm_core::{ChangeReason, CredentialChange, UserId};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::HubSettings;
 use super::backlog::{Backlog, Frame, Replay};
+use crate::auth::Credential;
 
 /// How often forgotten users are swept away (on the next publish or connect).
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// Changes that ended access kept to check sockets registering after them (a socket whose
+/// credential was checked before a change and registered after it).
+const RECENT_CHANGES: usize = 1024;
+
+/// Why the hub lets go of a socket before its connection ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kick {
+    /// Its queue overflowed: the client does not read.
+    TooSlow,
+    /// Its credential ended.
+    AccessEnded(ChangeReason),
+}
 
 /// A socket's end of the hub: where its frames arrive, and the signal that it is too slow.
 #[derive(Debug)]
@@ -25,8 +38,9 @@ pub(crate) struct Registration {
     pub(crate) socket: u64,
     /// Frames for the user, in seq order.
     pub(crate) frames: mpsc::Receiver<Frame>,
-    /// Fires when the socket's queue overflowed: it must be closed with 1008.
-    pub(crate) overflowed: oneshot::Receiver<()>,
+    /// Fires when the socket must close with 1008: its queue overflowed, or its
+    /// credential ended.
+    pub(crate) kicked: oneshot::Receiver<Kick>,
     /// The user's seq when the socket was registered (what `hello` reports).
     pub(crate) seq: u64,
     /// What was missed since the `last_seq` given at connection, if one was.
@@ -37,7 +51,15 @@ pub(crate) struct Registration {
 struct Socket {
     id: u64,
     tx: mpsc::Sender<Frame>,
-    overflowed: Option<oneshot::Sender<()>>,
+    kick: Option<oneshot::Sender<Kick>>,
+    credential: Credential,
+}
+
+impl Socket {
+    /// Tells the socket's task to close; false if it was told already.
+    fn kick(&mut self, why: Kick) -> bool {
+        self.kick.take().is_some_and(|kick| kick.send(why).is_ok())
+    }
 }
 
 #[derive(Debug)]
@@ -57,6 +79,10 @@ pub(crate) struct Registry {
     users: HashMap<UserId, UserEntry>,
     next_socket: u64,
     last_sweep: Instant,
+    /// The last change that ended access the hub has applied.
+    access_cursor: i64,
+    /// The latest of those changes, oldest first.
+    recent_changes: std::collections::VecDeque<CredentialChange>,
 }
 
 /// Milliseconds since the epoch: the seq a newly known user starts from, so seqs keep
@@ -75,16 +101,70 @@ impl Registry {
             users: HashMap::new(),
             next_socket: 0,
             last_sweep: Instant::now(),
+            access_cursor: 0,
+            recent_changes: std::collections::VecDeque::new(),
         }
     }
 
-    /// Opens a socket for `user`; `None` when the user has too many already.
+    /// The last change that ended access applied (see [`Registry::end_access`]).
+    pub(crate) fn access_cursor(&self) -> i64 {
+        self.access_cursor
+    }
+
+    /// Treats the changes up to `seq` as applied.
+    pub(crate) fn skip_access_changes_to(&mut self, seq: i64) {
+        self.access_cursor = self.access_cursor.max(seq);
+    }
+
+    /// Applies changes that ended access (in `seq` order): every socket whose credential
+    /// one of them ends is told to close. Returns how many sockets were.
+    pub(crate) fn end_access(&mut self, changes: &[CredentialChange], now: Instant) -> usize {
+        let mut closed = 0;
+        for change in changes {
+            if change.seq <= self.access_cursor {
+                continue;
+            }
+            self.access_cursor = change.seq;
+            if self.recent_changes.len() >= RECENT_CHANGES {
+                self.recent_changes.pop_front();
+            }
+            self.recent_changes.push_back(change.clone());
+            let Some(entry) = self.users.get_mut(&change.user) else {
+                continue;
+            };
+            // Dropped at once: not one more frame reaches a socket whose access ended.
+            entry.sockets.retain_mut(|socket| {
+                let credential = &socket.credential;
+                if !change.ends(change.user, credential.token(), credential.session_hash()) {
+                    return true;
+                }
+                socket.kick(Kick::AccessEnded(change.reason));
+                closed += 1;
+                false
+            });
+            if entry.sockets.is_empty() && entry.idle_since.is_none() {
+                entry.idle_since = Some(now);
+            }
+        }
+        closed
+    }
+
+    /// Opens a socket for `user` with `credential`, checked as valid when the hub's access
+    /// cursor was `checked_at`. `Err(None)` when the user has too many sockets already,
+    /// `Err(Some(reason))` when a change applied since then ended the credential.
     pub(crate) fn register(
         &mut self,
         user: UserId,
+        credential: Credential,
+        checked_at: i64,
         last_seq: Option<u64>,
         now: Instant,
-    ) -> Option<Registration> {
+    ) -> Result<Registration, Option<ChangeReason>> {
+        if let Some(change) = self.recent_changes.iter().find(|c| {
+            c.seq > checked_at && c.ends(user, credential.token(), credential.session_hash())
+        }) {
+            return Err(Some(change.reason));
+        }
         self.sweep_if_due(now);
         let settings = &self.settings;
         let entry = self.users.entry(user).or_insert_with(|| {
@@ -99,23 +179,24 @@ impl Registry {
             }
         });
         if entry.sockets.len() >= settings.max_sockets_per_user {
-            return None;
+            return Err(None);
         }
         self.next_socket += 1;
         let (tx, frames) = mpsc::channel(settings.socket_queue.max(1));
-        let (overflow_tx, overflowed) = oneshot::channel();
+        let (kick, kicked) = oneshot::channel();
         entry.sockets.push(Socket {
             id: self.next_socket,
             tx,
-            overflowed: Some(overflow_tx),
+            kick: Some(kick),
+            credential,
         });
         entry.idle_since = None;
         let seq = entry.seq;
         let replay = last_seq.map(|after| entry.backlog.replay(after, seq, entry.first, now));
-        Some(Registration {
+        Ok(Registration {
             socket: self.next_socket,
             frames,
-            overflowed,
+            kicked,
             seq,
             replay,
         })
@@ -186,9 +267,7 @@ impl Registry {
                         queued = socket.tx.max_capacity(),
                         "a socket stopped reading: disconnecting it (1008)"
                     );
-                    if let Some(overflowed) = socket.overflowed.take() {
-                        let _ = overflowed.send(());
-                    }
+                    socket.kick(Kick::TooSlow);
                     false
                 }
                 // The socket's task ended and will unregister itself.

@@ -2,15 +2,17 @@
 //! user's frames as the hub numbers them, client requests (`resume`, `subscribe`, `ping`),
 //! and keep-alive.
 //!
-//! Every write is bounded in time and raced against the hub's overflow signal, so a client
+//! Every write is bounded in time and raced against the hub's signal to close, so a client
 //! that stops reading can never hold the task (or memory) forever: its queue fills, the hub
-//! drops it, and the task closes the socket with 1008.
+//! drops it, and the task closes the socket with 1008. The same signal closes a socket whose
+//! credential ended (1008, with the reason), and a session's socket closes when the session
+//! expires.
 
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use crm_core::{Role, User};
+use crm_core::{ChangeReason, Role, User};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::{oneshot, watch};
@@ -20,6 +22,8 @@ use tokio_util::sync::CancellationToken;
 use super::Hub;
 use super::backlog::{Frame, Replay};
 use super::messages::{ClientMessage, HelloUser, Reply};
+use super::registry::Kick;
+use crate::auth::Credential;
 
 /// WebSocket close code for a policy violation: here, not reading.
 const POLICY_VIOLATION: u16 = 1008;
@@ -39,22 +43,47 @@ enum Stop {
     Silent,
     /// The hub let go of the socket or closed (server shutting down).
     Released,
+    /// The credential the socket was opened with ended.
+    AccessEnded(ChangeReason),
+    /// The session the socket was opened with expired.
+    Expired,
 }
 
-/// The hub fired the overflow signal (`Ok`), or let go of the socket without it.
-fn dropped_by_hub(signal: Result<(), oneshot::error::RecvError>) -> Stop {
+/// The hub said why the socket must close (`Ok`), or let go of it without saying.
+fn dropped_by_hub(signal: Result<Kick, oneshot::error::RecvError>) -> Stop {
     match signal {
-        Ok(()) => Stop::TooSlow,
+        Ok(Kick::TooSlow) => Stop::TooSlow,
+        Ok(Kick::AccessEnded(reason)) => Stop::AccessEnded(reason),
         Err(_) => Stop::Released,
     }
 }
 
+/// The close frame's reason for a socket whose access ended.
+fn access_ended(reason: ChangeReason) -> &'static str {
+    match reason {
+        ChangeReason::SignedOut => "access ended: signed out",
+        ChangeReason::TokenRevoked => "access ended: token revoked",
+        ChangeReason::PasswordChanged => "access ended: password changed",
+        ChangeReason::RoleChanged => "access ended: role changed",
+        ChangeReason::UserDisabled => "access ended: user disabled",
+    }
+}
+
+/// When a socket opened with `credential` must close: its session's expiry.
+fn deadline(credential: &Credential) -> Option<Instant> {
+    let expires_at_ms = credential.expires_at_ms()?;
+    let left = expires_at_ms.saturating_sub(crate::clock::now_ms()).max(0);
+    Some(Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+}
+
 struct Connection {
     sink: SplitSink<WebSocket, Message>,
-    overflowed: oneshot::Receiver<()>,
+    kicked: oneshot::Receiver<Kick>,
     write_timeout: Duration,
     /// Cancelled when the hub closes: a write to a client that does not read stops then.
     closing: CancellationToken,
+    /// When the session the socket was opened with expires.
+    expires: Option<Instant>,
 }
 
 impl Connection {
@@ -66,7 +95,7 @@ impl Connection {
                 Ok(Err(_)) => Err(Stop::Gone),
                 Err(_) => Err(Stop::TooSlow),
             },
-            dropped = &mut self.overflowed => Err(dropped_by_hub(dropped)),
+            dropped = &mut self.kicked => Err(dropped_by_hub(dropped)),
             () = self.closing.cancelled() => Err(Stop::Released),
         }
     }
@@ -102,9 +131,27 @@ impl Connection {
     }
 }
 
-/// Serves one upgraded socket of `user` until it ends; `last_seq` asks for a replay first.
-#[tracing::instrument(skip_all, fields(user = %user.username))]
-pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Option<u64>) {
+/// What a socket is opened with.
+pub(super) struct Opening {
+    /// Whose socket it is.
+    pub(super) user: User,
+    /// The credential it was authenticated with.
+    pub(super) credential: Credential,
+    /// The hub's access cursor before that credential was checked.
+    pub(super) checked_at: i64,
+    /// Replay what came after this seq first.
+    pub(super) last_seq: Option<u64>,
+}
+
+/// Serves one upgraded socket until it ends.
+#[tracing::instrument(skip_all, fields(user = %opening.user.username))]
+pub(super) async fn run(socket: WebSocket, hub: Hub, opening: Opening) {
+    let Opening {
+        user,
+        credential,
+        checked_at,
+        last_seq,
+    } = opening;
     let _counted = hub.socket_token();
     let (mut sink, stream) = socket.split();
     if hub.is_closing() {
@@ -115,26 +162,31 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
         let _ = timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
         return;
     }
-    let Some(registration) = hub.register(user.id, last_seq) else {
-        let (_, overflowed) = oneshot::channel();
-        let connection = Connection {
-            sink,
-            overflowed,
-            write_timeout: CLOSE_TIMEOUT,
-            closing: hub.closing_token(),
-        };
-        connection
-            .close(POLICY_VIOLATION, "too many connections")
-            .await;
-        return;
+    let expires = deadline(&credential);
+    let registration = match hub.register(user.id, credential, checked_at, last_seq) {
+        Ok(registration) => registration,
+        Err(refused) => {
+            let (_, kicked) = oneshot::channel();
+            let connection = Connection {
+                sink,
+                kicked,
+                write_timeout: CLOSE_TIMEOUT,
+                closing: hub.closing_token(),
+                expires: None,
+            };
+            let reason = refused.map_or("too many connections", access_ended);
+            connection.close(POLICY_VIOLATION, reason).await;
+            return;
+        }
     };
     let socket_id = registration.socket;
     tracing::debug!(socket = socket_id, "socket open");
     let mut connection = Connection {
         sink,
-        overflowed: registration.overflowed,
+        kicked: registration.kicked,
         write_timeout: hub.settings().idle_timeout,
         closing: hub.closing_token(),
+        expires,
     };
     let stop = serve(
         &mut connection,
@@ -159,6 +211,20 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, user: User, last_seq: Optio
             connection.close(GOING_AWAY, "no answer to pings").await;
         }
         Stop::Released => connection.close(GOING_AWAY, "server going away").await,
+        Stop::AccessEnded(reason) => {
+            tracing::info!(
+                socket = socket_id,
+                reason = reason.as_str(),
+                "access ended: socket closed"
+            );
+            connection
+                .close(POLICY_VIOLATION, access_ended(reason))
+                .await;
+        }
+        Stop::Expired => {
+            tracing::info!(socket = socket_id, "session expired: socket closed");
+            connection.close(POLICY_VIOLATION, "session expired").await;
+        }
         Stop::Gone => tracing::debug!(socket = socket_id, "socket closed"),
     }
 }
@@ -190,11 +256,20 @@ async fn serve(
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heard = Instant::now();
     let mut board: Option<watch::Receiver<Option<Frame>>> = None;
+    let expires = connection.expires;
+    let expiry = async {
+        match expires {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
     loop {
         let step = tokio::select! {
             biased;
-            dropped = &mut connection.overflowed => Err(dropped_by_hub(dropped)),
+            dropped = &mut connection.kicked => Err(dropped_by_hub(dropped)),
             () = connection.closing.cancelled() => Err(Stop::Released),
+            () = &mut expiry => Err(Stop::Expired),
             frame = frames.recv() => match frame {
                 Some(frame) => connection.write(Message::Text(frame)).await,
                 None => Err(Stop::Released),

@@ -4,22 +4,26 @@
 //! `POST /api/agents/{extension}/pause`: a supervisor does the same for an agent (from the
 //! wallboard); it is audited.
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use crm_core::{AuditEntry, Role};
 use cti::ami::client::{ClientError, QueuePause};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `POST /api/agent/pause`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/agent/pause", post(pause))
-        .route("/api/agents/{extension}/pause", post(pause_agent))
+pub fn router() -> Routes {
+    Routes::new()
+        .post("/api/agent/pause", Access::Api(Role::Agent), pause)
+        .post(
+            "/api/agents/{extension}/pause",
+            Access::Api(Role::Supervisor),
+            pause_agent,
+        )
 }
 
 /// The extension behind a queue member interface: `PJSIP/1003`, `SIP/1003` or

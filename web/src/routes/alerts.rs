@@ -3,11 +3,10 @@
 //! (`static/alerts.js`); `/api/alerts`: the same list as JSON.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use crm_core::{AlertFilter, AlertId, AlertKind, AlertState, AuditEntry, Role};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -17,18 +16,27 @@ use crate::auth::{CurrentUser, PageUser};
 use crate::hub::messages::AlertMessage;
 use crate::i18n::{Arg, t_args};
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// Alerts listed at most.
 const LIMIT: u32 = 500;
 
 /// `/alerts`, `/api/alerts`, `/alerts/{id}/acknowledge`, `/alerts/{id}/resolve`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/alerts", get(alerts_page))
-        .route("/api/alerts", get(alerts_json))
-        .route("/alerts/{id}/acknowledge", post(acknowledge))
-        .route("/alerts/{id}/resolve", post(resolve))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/alerts", Access::Page(Role::Supervisor), alerts_page)
+        .get("/api/alerts", Access::Api(Role::Supervisor), alerts_json)
+        .post(
+            "/alerts/{id}/acknowledge",
+            Access::Api(Role::Supervisor),
+            acknowledge,
+        )
+        .post(
+            "/alerts/{id}/resolve",
+            Access::Api(Role::Supervisor),
+            resolve,
+        )
 }
 
 /// `?show=all` lists resolved alerts too.

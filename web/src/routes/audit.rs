@@ -4,20 +4,19 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
-use axum::routing::get;
 use crm_core::{AuditEntry, Role, UserId};
 
 use crate::auth::PageUser;
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/admin/audit`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(audit_log))
+pub fn router() -> Routes {
+    Routes::new().get("/admin/audit", Access::Page(Role::Admin), audit_log)
 }
 
 struct AuditLine {

@@ -7,20 +7,21 @@
 //! or admin any. The contact must have the
 //! call's number. The pick is audited (`call.contact`).
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::routing::post;
-use axum::{Json, Router};
 use crm_core::{AuditEntry, CallRow, ContactId};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::CurrentUser;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// `/api/calls/contact`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/calls/contact", post(pick))
+pub fn router() -> Routes {
+    Routes::new().post("/api/calls/contact", Access::Api(Role::Agent), pick)
 }
 
 /// Body of `POST /api/calls/contact`.

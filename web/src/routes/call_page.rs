@@ -4,24 +4,24 @@
 //! Agents see only calls they took part in.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use crm_core::{AuditEntry, CallId, CallRow, Role};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
 use crate::pages::player::PlayerView;
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/calls/{id}` and `/calls/{id}/keep`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/calls/{id}", get(show))
-        .route("/calls/{id}/keep", post(keep))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/calls/{id}", Access::Page(Role::Agent), show)
+        .post("/calls/{id}/keep", Access::Page(Role::Supervisor), keep)
 }
 
 #[derive(Template)]

@@ -1,19 +1,21 @@
 //! `/api/calls`: calls in progress (the live view) and finished calls (the call log).
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use crm_core::CallFilter;
 use serde::Deserialize;
 
+use crate::access::Viewer;
 use crate::auth::CurrentUser;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// `/api/calls`, `/api/calls/active`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/calls", get(list_calls))
-        .route("/api/calls/active", get(active_calls))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/api/calls", Access::Api(Role::Agent), list_calls)
+        .get("/api/calls/active", Access::Api(Role::Agent), active_calls)
 }
 
 /// Calls in progress on the PBX, oldest first. Agents see only the calls they are on.
@@ -52,7 +54,8 @@ struct ListQuery {
     limit: Option<u32>,
 }
 
-/// Finished calls, newest first. Agents see only the calls they took part in.
+/// Finished calls, newest first. Agents see only the calls they took part in, except in a
+/// contact's history (`?contact=`), which follows the access policy.
 #[tracing::instrument(skip_all, fields(user = %user.username()))]
 async fn list_calls(
     user: CurrentUser,
@@ -64,11 +67,18 @@ async fn list_calls(
     if limit == 0 || limit > 1000 {
         return Err(Error::BadRequest("limit must be between 1 and 1000".into()));
     }
+    let agent_extension = match query.contact {
+        Some(_) => state
+            .access
+            .contact_history_limit(Viewer::of(user.user()))
+            .map(|(extension, _)| extension),
+        None => user.agent_extension().map(str::to_owned),
+    };
     let filter = CallFilter {
         contact: query.contact.map(crm_core::ContactId),
         from_ms: query.from,
         to_ms: query.to,
-        agent_extension: user.agent_extension().map(str::to_owned),
+        agent_extension,
         limit,
     };
     Ok(Json(state.store.list_calls(&filter).await?))

@@ -12,11 +12,10 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use crm_core::{AuditEntry, CallFilter, CallRow, ContactId, NewTask, TaskId, TaskKind, WrapUp};
 use cti::live::queues::MemberState;
 use serde::Deserialize;
@@ -24,7 +23,9 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::PageUser;
 use crate::pages::{Page, display_number, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// The outcomes an agent picks from (each has an `outcome-…` message).
 pub const OUTCOMES: [&str; 8] = [
@@ -43,10 +44,10 @@ pub const OUTCOMES: [&str; 8] = [
 const MAX_WRAPUP_MS: i64 = 30 * 60 * 1000;
 
 /// `/console`, `/console/wrapup`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/console", get(console))
-        .route("/console/wrapup", post(save_wrapup))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/console", Access::Page(Role::Agent), console)
+        .post("/console/wrapup", Access::Page(Role::Agent), save_wrapup)
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.

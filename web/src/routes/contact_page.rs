@@ -1,35 +1,38 @@
 //! The contact page (`/contacts/{id}`): the contact's numbers, each with a call button
 //! (`static/contact.js` posts to `/api/calls`), the timeline of calls (direction, time,
-//! agent, queue, wait, talk, result, wrap-up outcome and note), notes (add) and tasks (add,
-//! mark done). An agent's timeline shows only the calls they took part in, as everywhere.
+//! agent, queue, wait, talk, result, wrap-up outcome and note), notes (add) and tasks (add;
+//! done is [`tasks`](super::tasks)). What an agent's timeline and tasks show follows the
+//! access policy ([`crate::access`]); an agent hears only the recordings of calls they
+//! took part in.
 //! A call from a number this contact shares with others, that nobody linked to one of them
 //! yet, is listed as "one of N contacts".
 
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use crm_core::{
     CallFilter, Contact, ContactId, NewTask, PhoneId, TaskId, TaskKind, TaskStatus, UserId,
 };
 use serde::Deserialize;
 
+use crate::access::{Viewer, hears_recordings_of};
 use crate::auth::PageUser;
 use crate::pages::player::PlayerView;
 use crate::pages::{Page, display_number, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
-/// `/contacts/{id}`, its notes and tasks, `/tasks/{id}/done`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/contacts/{id}", get(show))
-        .route("/contacts/{id}/notes", post(add_note))
-        .route("/contacts/{id}/tasks", post(add_task))
-        .route("/tasks/{id}/done", post(close_task))
+/// `/contacts/{id}`, its notes and tasks.
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/contacts/{id}", Access::Page(Role::Agent), show)
+        .post("/contacts/{id}/notes", Access::Page(Role::Agent), add_note)
+        .post("/contacts/{id}/tasks", Access::Page(Role::Agent), add_task)
 }
 
 struct TimelineLine {
@@ -112,9 +115,13 @@ async fn contact_page(
             ))
         })
         .collect();
+    let viewer = Viewer::of(&user.user);
     let filter = CallFilter {
         contact: Some(id),
-        agent_extension: user.agent_extension().map(str::to_owned),
+        agent_extension: state
+            .access
+            .contact_history_limit(viewer)
+            .map(|(extension, _)| extension),
         limit: 100,
         ..CallFilter::default()
     };
@@ -134,9 +141,11 @@ async fn contact_page(
     );
     rows.sort_by_key(|(call, _)| std::cmp::Reverse((call.started_at_ms, call.id)));
     rows.truncate(100);
-    // Agents only see their own calls here, so they may hear every recording listed.
     let mut players = HashMap::new();
-    for (call, _) in &rows {
+    for (call, _) in rows
+        .iter()
+        .filter(|(call, _)| hears_recordings_of(viewer, call))
+    {
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }
@@ -185,6 +194,7 @@ async fn contact_page(
         .tasks_of_contact(id, false)
         .await?
         .into_iter()
+        .filter(|task| state.access.shows_task(viewer, task))
         .map(|task| TaskLine {
             id: task.id,
             title: task.title,
@@ -273,26 +283,6 @@ async fn add_task(
     };
     match state.store.create_task(&task).await {
         Ok(_) => Redirect::to(&format!("/contacts/{id}#tasks")).into_response(),
-        Err(err) => page.error_response(err.into()),
-    }
-}
-
-#[tracing::instrument(skip_all, fields(user = %user.user.username, task = id))]
-async fn close_task(
-    user: PageUser,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Response {
-    let page = Page::for_user(&user, &state, "/console");
-    match state
-        .store
-        .set_task_status(TaskId(id), TaskStatus::Done)
-        .await
-    {
-        Ok(task) => match task.contact {
-            Some(contact) => Redirect::to(&format!("/contacts/{contact}#tasks")).into_response(),
-            None => Redirect::to("/console").into_response(),
-        },
         Err(err) => page.error_response(err.into()),
     }
 }

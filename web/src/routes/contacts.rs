@@ -1,6 +1,7 @@
 //! Contacts: search (`/contacts?q=` by name, organisation or a number in any format),
 //! create (`/contacts/new`, also prefilled from a popup: `?number=…`), edit, and add or
-//! remove numbers. The contact page itself is [`contact_page`](super::contact_page).
+//! remove numbers (only the contact's owner, supervisors and admins; audited as
+//! `phone.delete`). The contact page itself is [`contact_page`](super::contact_page).
 //!
 //! Numbers are read with the store's normaliser: anything that is a valid number in some
 //! format is stored with its E.164 form, so every other format finds it; short internal
@@ -10,27 +11,40 @@
 //! logged, by the same number.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use crm_core::domain::contact::{validate_email, validate_name};
-use crm_core::{Contact, ContactId, ContactUpdate, NewContact, NewPhone, PhoneId, Stage, Store};
+use crm_core::{
+    AuditEntry, Contact, ContactId, ContactUpdate, NewContact, NewPhone, PhoneId, Role, Stage,
+    Store,
+};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
 use crate::pages::{Page, display_number, render};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/contacts`, `/contacts/new`, `/contacts/{id}/edit`, `/contacts/{id}/phones…`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/contacts", get(search))
-        .route("/contacts/new", get(new_form).post(create))
-        .route("/contacts/{id}/edit", get(edit_form).post(update))
-        .route("/contacts/{id}/phones", post(add_phone))
-        .route("/contacts/{id}/phones/{phone}/delete", post(remove_phone))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/contacts", Access::Page(Role::Agent), search)
+        .get("/contacts/new", Access::Page(Role::Agent), new_form)
+        .post("/contacts/new", Access::Page(Role::Agent), create)
+        .get("/contacts/{id}/edit", Access::Page(Role::Agent), edit_form)
+        .post("/contacts/{id}/edit", Access::Page(Role::Agent), update)
+        .post(
+            "/contacts/{id}/phones",
+            Access::Page(Role::Agent),
+            add_phone,
+        )
+        .post(
+            "/contacts/{id}/phones/{phone}/delete",
+            Access::Page(Role::Agent),
+            remove_phone,
+        )
 }
 
 /// A contact as a search result.
@@ -381,13 +395,33 @@ async fn remove_phone(
         .get_contact(ContactId(id))
         .await
         .map_err(|err| page.error_response(err.into()))?;
+    // Only the contact's owner, supervisors and admins remove a number.
+    if user.user.role < Role::Supervisor && contact.owner != Some(user.user.id) {
+        tracing::warn!(
+            contact = id,
+            "removing a number of another user's contact refused"
+        );
+        return Err(page.error_response(Error::Forbidden));
+    }
     // Only a number of this contact: the id in the path is not trusted on its own.
     if !contact.phones.iter().any(|p| p.id == PhoneId(phone)) {
         return Err(page.error_response(Error::NotFound));
     }
-    state
+    let removed = state
         .store
         .remove_phone(PhoneId(phone))
+        .await
+        .map_err(|err| page.error_response(err.into()))?;
+    let audit = AuditEntry {
+        at_ms: crate::clock::now_ms(),
+        actor: Some(user.user.id),
+        action: "phone.delete".into(),
+        subject: format!("contact:{id}"),
+        detail: serde_json::json!({ "phone": phone, "number": removed.raw }),
+    };
+    state
+        .store
+        .record_audit(&audit)
         .await
         .map_err(|err| page.error_response(err.into()))?;
     Ok(Redirect::to(&format!("/contacts/{id}/edit")))

@@ -4,21 +4,21 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// The longest `/readyz` waits for the database.
 pub const READY_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// `/healthz` and `/readyz`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/healthz", Access::Public, healthz)
+        .get("/readyz", Access::Public, readyz)
 }
 
 /// Liveness: answers as long as the process serves HTTP.

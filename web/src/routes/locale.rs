@@ -1,19 +1,20 @@
 //! `POST /locale`: the language switch every page carries. The choice is saved on the
 //! user's profile, so it follows them to every device and to the next sign-in.
 
+use axum::Form;
 use axum::extract::State;
 use axum::response::Redirect;
-use axum::routing::post;
-use axum::{Form, Router};
 use crm_core::Locale;
 use serde::Deserialize;
 
 use crate::auth::{PageUser, local_path};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 
 /// `/locale`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/locale", post(switch))
+pub fn router() -> Routes {
+    Routes::new().post("/locale", Access::Page(Role::Agent), switch)
 }
 
 #[derive(Deserialize)]

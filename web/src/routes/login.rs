@@ -7,6 +7,7 @@
 //! a new session (a session the browser already had is ended: no fixation), sets the
 //! cookie and goes back to the page asked for. Sign-ins, failed sign-ins and sign-outs are
 //! audited (`auth.sign_in`, `auth.sign_in_failed`, `auth.sign_out`) with the client's IP.
+//! Signing out closes the session's WebSockets at once ([`crate::hub::revocations`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -15,8 +16,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use crm_core::{AuditEntry, Locale, User};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,15 +24,17 @@ use serde_json::json;
 use crate::auth::local_path;
 use crate::i18n::{self, Arg};
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 use crate::session::{self, SessionAuth};
 use crate::{AppState, Error};
 
 /// `/`, `/login`, `/logout`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(sign_in))
-        .route("/logout", post(sign_out))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/", Access::Public, home)
+        .get("/login", Access::Public, login_page)
+        .post("/login", Access::Public, sign_in)
+        .post("/logout", Access::Public, sign_out)
 }
 
 async fn home(session: Option<Extension<SessionAuth>>) -> Redirect {
@@ -200,6 +202,7 @@ async fn open_session(
 ) -> Result<HeaderValue, Error> {
     if let Some(Extension(previous)) = previous {
         state.store.delete_session(&previous.token).await?;
+        state.hub.access_changed();
     }
     let now = crate::clock::now_ms();
     // Sign-ins are a natural moment to forget expired sessions; no timer needed.
@@ -234,6 +237,8 @@ async fn sign_out(
 ) -> Result<Response, Error> {
     if let Some(Extension(auth)) = session {
         state.store.delete_session(&auth.token).await?;
+        // The session's sockets close now, not at the next poll.
+        state.hub.access_changed();
         let ip = client_ip(connect.as_ref().map(|c| &c.0));
         let user = &auth.session.user;
         audit(

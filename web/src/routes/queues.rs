@@ -1,9 +1,8 @@
 //! `/api/queues`: the live queues for supervisors (waiting callers, members' states), and
 //! `/api/queues/today`: today's figures per queue from the call log.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use std::collections::BTreeMap;
 
 use crm_core::metrics::{Bucket, Summary, group};
@@ -11,13 +10,14 @@ use crm_core::{CallFilter, Role};
 use cti::live::queues::QueueView;
 
 use crate::auth::CurrentUser;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/api/queues`, `/api/queues/today`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/queues", get(queues))
-        .route("/api/queues/today", get(today))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/api/queues", Access::Api(Role::Supervisor), queues)
+        .get("/api/queues/today", Access::Api(Role::Supervisor), today)
 }
 
 /// Every queue with its waiting callers and members. Supervisors and admins only.

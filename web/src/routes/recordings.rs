@@ -10,7 +10,6 @@
 //! to the audit log.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -20,7 +19,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use crm_core::{AuditEntry, Recording, RecordingId, Role, TokenScope};
 use recordings::{ByteRange, RangeRequest, parse_range};
 use serde::Deserialize;
@@ -29,20 +28,23 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use crate::auth::CurrentUser;
 use crate::recording_desk::{IngestError, ReceivedFiles};
 use crate::recording_upload;
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// Room for the multipart boundaries, part headers and text fields of an upload.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 /// `/api/recordings` and `/api/recordings/{id}`.
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route(
+            axum::http::Method::POST,
             "/api/recordings",
+            Access::Upload,
             // The upload streams its files to disk under its own limit (max_upload_mb).
             post(upload).layer(DefaultBodyLimit::disable()),
         )
-        .route("/api/recordings/{id}", get(stream))
+        .get("/api/recordings/{id}", Access::Api(Role::Agent), stream)
 }
 
 /// Who may upload: an admin (session or full token) or an ingest-scoped token.

@@ -10,12 +10,10 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use crm_core::metrics::periods::{Calendar, NamedPeriod};
 use crm_core::metrics::{FcrSummary, MetricsSettings, Summary};
 use crm_core::{Locale, Role};
@@ -28,13 +26,14 @@ use crate::reports::svg::{self, Bar, Chart, Target};
 use crate::reports::{
     MAX_DAYS, Period, QueryError, Report, ReportQuery, WAIT_BINS, iso_day, load, resolve,
 };
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
 /// `/reports`, `/reports.csv`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports", get(reports_page))
-        .route("/reports.csv", get(reports_csv))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/reports", Access::Page(Role::Supervisor), reports_page)
+        .get("/reports.csv", Access::Api(Role::Supervisor), reports_csv)
 }
 
 /// A headline figure: what, how much, and how it is computed.

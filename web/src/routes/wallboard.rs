@@ -2,21 +2,20 @@
 //! subscribes to the queues on `/ws` and draws each `queue.snapshot` (web::wallboard).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
-use axum::routing::get;
 use crm_core::Role;
 use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::pages::{Page, render};
+use crate::routes::table::{Access, Routes};
 
 /// `/wallboard`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/wallboard", get(wallboard))
+pub fn router() -> Routes {
+    Routes::new().get("/wallboard", Access::Page(Role::Supervisor), wallboard)
 }
 
 /// The words `wallboard.js` shows, handed over as JSON.

@@ -15,8 +15,6 @@ pub(crate) const TOKEN_USER: &str = "SELECT t.id AS token_id, t.scope, t.last_us
 /// Never moves "last used" backwards (uses are recorded in the background, maybe late).
 pub(crate) const TOUCH_TOKEN: &str = "UPDATE api_tokens SET last_used_at_ms = $2 \
     WHERE id = $1 AND (last_used_at_ms IS NULL OR last_used_at_ms < $2)";
-pub(crate) const REVOKE_TOKEN: &str = "UPDATE api_tokens \
-    SET revoked_at_ms = coalesce(revoked_at_ms, $2) WHERE id = $1";
 pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions \
     (id_hash, user_id, csrf_token, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5)";
 /// A session's (active) user, with the user's columns as `rows::user` reads them.
@@ -24,7 +22,6 @@ pub(crate) const SESSION_USER: &str = "SELECT s.csrf_token, s.expires_at_ms, u.i
     u.username, u.display_name, u.role, u.extension, u.locale, u.active, u.created_at_ms \
     FROM sessions s JOIN users u ON u.id = s.user_id \
     WHERE s.id_hash = $1 AND s.expires_at_ms > $2 AND u.active";
-pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
 pub(crate) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at_ms <= $1";
 pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
     (at_ms, actor_user_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
@@ -99,12 +96,23 @@ macro_rules! impl_auth_store {
 
             #[tracing::instrument(level = "debug", skip_all, fields(token = %id))]
             async fn revoke_token(&self, id: crate::TokenId) -> crate::StoreResult<()> {
-                let done = sqlx::query(crate::store::sql::auth::REVOKE_TOKEN)
-                    .bind(id.0)
-                    .bind(crate::store::now_ms())
-                    .execute(&self.pool)
-                    .await?;
-                crate::store::sql::one_row(done.rows_affected())
+                let mut tx = self.pool.begin().await?;
+                let user: Option<i64> =
+                    sqlx::query_scalar(crate::store::sql::credentials::REVOKE_TOKEN)
+                        .bind(id.0)
+                        .bind(crate::store::now_ms())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let user = user.ok_or(crate::StoreError::NotFound)?;
+                crate::store::sql::credentials::record_change!(
+                    &mut *tx,
+                    user,
+                    Some(id.0),
+                    None::<&str>,
+                    crate::ChangeReason::TokenRevoked
+                )?;
+                tx.commit().await?;
+                Ok(())
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
@@ -171,10 +179,23 @@ macro_rules! impl_auth_store {
 
             #[tracing::instrument(level = "debug", skip_all)]
             async fn delete_session(&self, token: &str) -> crate::StoreResult<()> {
-                sqlx::query(crate::store::sql::auth::DELETE_SESSION)
-                    .bind(crate::token::hash_token(token))
-                    .execute(&self.pool)
-                    .await?;
+                let hash = crate::token::hash_token(token);
+                let mut tx = self.pool.begin().await?;
+                let user: Option<i64> =
+                    sqlx::query_scalar(crate::store::sql::credentials::DELETE_SESSION)
+                        .bind(hash.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(user) = user {
+                    crate::store::sql::credentials::record_change!(
+                        &mut *tx,
+                        user,
+                        None::<i64>,
+                        Some(hash.as_str()),
+                        crate::ChangeReason::SignedOut
+                    )?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

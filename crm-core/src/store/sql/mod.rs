@@ -11,6 +11,7 @@ pub(crate) mod auth;
 pub(crate) mod calls;
 pub(crate) mod contact_input;
 pub(crate) mod contacts;
+pub(crate) mod credentials;
 pub(crate) mod open_calls;
 pub(crate) mod phones;
 pub(crate) mod recordings;

@@ -131,12 +131,27 @@ macro_rules! impl_user_store {
                 id: crate::UserId,
                 hash: &str,
             ) -> crate::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(crate::store::sql::users::SET_PASSWORD_HASH)
                     .bind(id.0)
                     .bind(hash)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                crate::store::sql::one_row(done.rows_affected())
+                crate::store::sql::one_row(done.rows_affected())?;
+                // A new password ends every session: whoever knew the old one is out.
+                sqlx::query(crate::store::sql::credentials::END_SESSIONS_OF_USER)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                crate::store::sql::credentials::record_change!(
+                    &mut *tx,
+                    id.0,
+                    None::<i64>,
+                    None::<&str>,
+                    crate::ChangeReason::PasswordChanged
+                )?;
+                tx.commit().await?;
+                Ok(())
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(user = %id))]
@@ -159,12 +174,24 @@ macro_rules! impl_user_store {
                 id: crate::UserId,
                 active: bool,
             ) -> crate::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(crate::store::sql::users::SET_USER_ACTIVE)
                     .bind(id.0)
                     .bind(active)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                crate::store::sql::one_row(done.rows_affected())
+                crate::store::sql::one_row(done.rows_affected())?;
+                if !active {
+                    crate::store::sql::credentials::record_change!(
+                        &mut *tx,
+                        id.0,
+                        None::<i64>,
+                        None::<&str>,
+                        crate::ChangeReason::UserDisabled
+                    )?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

@@ -14,12 +14,11 @@ mod limiter;
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use crm_core::{AuditEntry, ContactId, NormalizedNumber, PhoneId, UserId};
 use cti::ami::client::{AmiClient, ClientError, Originate};
 use serde::{Deserialize, Serialize};
@@ -29,7 +28,9 @@ pub use dial_plan::{DialRule, DialerSettings};
 use crate::auth::CurrentUser;
 use crate::hub::messages::{CallFailed, FailReason};
 use crate::hub::{Audience, Event, Hub};
+use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Role;
 use limiter::RateLimiter;
 
 /// Click-to-call's settings and per-user rate limit.
@@ -69,8 +70,8 @@ impl Default for Dialer {
 }
 
 /// `POST /api/calls`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/calls", post(click_to_call))
+pub fn router() -> Routes {
+    Routes::new().post("/api/calls", Access::Api(Role::Agent), click_to_call)
 }
 
 /// Body of `POST /api/calls`: a contact's number (`contact_id` and `phone_id`), or any
