@@ -47,7 +47,7 @@ pub use domain::alert::{
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{
     AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
-    UndecidedCall, WrapUp,
+    UndecidedCall, WrapUp, AgentWrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{

@@ -8,7 +8,7 @@ use crate::StoreResult;
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 use crate::domain::call::{
-    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+    AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
@@ -141,6 +141,34 @@ impl CallStore for Directory {
     }
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>> {
         self.inner.call_candidates(call).await
+    }
+    async fn remember_contact_pick(
+        &self,
+        pbx: &str,
+        linkedid: &str,
+        contact: ContactId,
+    ) -> StoreResult<Option<CallRow>> {
+        let row = self
+            .inner
+            .remember_contact_pick(pbx, linkedid, contact)
+            .await?;
+        if let Some(row) = &row {
+            self.forget(row.contact, &[]);
+        }
+        Ok(row)
+    }
+    async fn save_agent_wrapup(
+        &self,
+        call: CallId,
+        extension: &str,
+        wrapup: &WrapUp,
+    ) -> StoreResult<CallRow> {
+        let row = self.inner.save_agent_wrapup(call, extension, wrapup).await?;
+        self.forget(row.contact, &[]);
+        Ok(row)
+    }
+    async fn agent_wrapups(&self, call: CallId) -> StoreResult<Vec<AgentWrapUp>> {
+        self.inner.agent_wrapups(call).await
     }
 }
 

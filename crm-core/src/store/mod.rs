@@ -29,7 +29,7 @@ use crate::directory::{ContactCard, Directory};
 use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 use crate::domain::call::{
-    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+    AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
@@ -187,6 +187,28 @@ pub trait CallStore: Send + Sync {
     ) -> StoreResult<Vec<UndecidedCall>>;
     /// The contacts that have a call's number (ascending ids): the ones it may be linked to.
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>>;
+    /// Remembers the contact somebody picked for the call (`pbx`, `linkedid`) while it is
+    /// in progress, durably: when the call log writes the call, it is linked to that
+    /// contact (if the contact has its number). If the log has the call already, it is
+    /// linked at once (as [`CallStore::link_call_contact`]) and returned.
+    async fn remember_contact_pick(
+        &self,
+        pbx: &str,
+        linkedid: &str,
+        contact: ContactId,
+    ) -> StoreResult<Option<CallRow>>;
+    /// Saves the wrap-up of agent `extension` for their part of a call (again: replaces
+    /// theirs). The call's own wrap-up (what FCR and service requests read) is its last
+    /// talker's: it is replaced only when `extension` talked last, or nobody talked.
+    /// Returns the call.
+    async fn save_agent_wrapup(
+        &self,
+        call: CallId,
+        extension: &str,
+        wrapup: &WrapUp,
+    ) -> StoreResult<CallRow>;
+    /// Each agent's own wrap-up of a call, in the order they were saved.
+    async fn agent_wrapups(&self, call: CallId) -> StoreResult<Vec<AgentWrapUp>>;
 }
 
 /// Recordings' metadata.

@@ -82,3 +82,12 @@ audit-action = چه کاری
 audit-subject = روی چه
 audit-detail = جزئیات
 number-withheld = شماره‌ی پنهان
+
+# Why a click-to-call could not be placed (stored beside the disposition).
+failure-agent_busy = تلفنِ خودِ کارشناس اشغال بود
+failure-agent_no_answer = تلفنِ خودِ کارشناس پاسخ نداد
+failure-pbx_refused = سامانه‌ی تلفن تماس را نپذیرفت
+failure-pbx_unreachable = سامانه‌ی تلفن در دسترس نبود
+failure-customer_busy = خطِ مشتری اشغال بود
+failure-customer_no_answer = مشتری پاسخ نداد
+failure-failed = تماس برقرار نشد

@@ -46,8 +46,11 @@ struct TimelineLine {
     wait_ms: Option<i64>,
     talk_ms: Option<i64>,
     disposition: String,
+    /// Why a click-to-call could not be placed.
+    failure_reason: Option<String>,
     outcome: Option<String>,
-    note: String,
+    /// The call's note, or (a transferred call) each agent's own: (agent, note).
+    notes: Vec<(String, String)>,
 }
 
 struct NoteLine {
@@ -136,10 +139,20 @@ async fn contact_page(
     rows.truncate(100);
     // Agents only see their own calls here, so they may hear every recording listed.
     let mut players = HashMap::new();
+    let mut agent_notes = HashMap::new();
     for (call, _) in &rows {
+        if call.agents().len() > 1 {
+            agent_notes.insert(call.id, store.agent_wrapups(call.id).await?);
+        }
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }
+    let name = |extension: &String| {
+        by_extension
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(|| extension.clone())
+    };
     let calls = rows
         .into_iter()
         .map(|(call, one_of)| {
@@ -147,9 +160,20 @@ async fn contact_page(
             let agent = call
                 .agents()
                 .into_iter()
-                .map(|extension| by_extension.get(&extension).cloned().unwrap_or(extension))
+                .map(|extension| name(&extension))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let notes = match agent_notes.remove(&call.id) {
+                Some(parts) => parts
+                    .into_iter()
+                    .filter_map(|part| Some((name(&part.extension), part.wrapup.note?)))
+                    .collect(),
+                None => call
+                    .wrapup_note
+                    .map(|note| (String::new(), note))
+                    .into_iter()
+                    .collect(),
+            };
             TimelineLine {
                 id: call.id,
                 recordings: players.remove(&call.id).unwrap_or_default(),
@@ -163,8 +187,9 @@ async fn contact_page(
                 wait_ms: call.wait_ms,
                 talk_ms: call.talk_ms,
                 disposition: call.disposition,
+                failure_reason: call.failure_reason,
                 outcome: call.wrapup_outcome,
-                note: call.wrapup_note.unwrap_or_default(),
+                notes,
             }
         })
         .collect();

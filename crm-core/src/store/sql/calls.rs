@@ -10,7 +10,7 @@ macro_rules! call_columns {
          customer_name, contact_id, did, queue, answered_by_extension, answered_by_user_id, \
          agent_extension, started_at_ms, queued_at_ms, answered_at_ms, ended_at_ms, wait_ms, \
          ring_ms, talk_ms, hold_ms, disposition, hangup_by, hangup_by_extension, hangup_cause, \
-         transfers, recording_file, click_id, end_known, wrapup_outcome, wrapup_resolved, \
+         transfers, recording_file, click_id, end_known, failure_reason, wrapup_outcome, wrapup_resolved, \
          wrapup_note, wrapup_ms, wrapup_at_ms, service_level_met, first_contact, fcr_status, \
          metrics_at_ms"
     };
@@ -26,9 +26,9 @@ pub(crate) const UPSERT_CALL: &str = "INSERT INTO calls (pbx, linkedid, directio
     did, queue, answered_by_extension, answered_by_user_id, agent_extension, started_at_ms, \
     queued_at_ms, answered_at_ms, ended_at_ms, wait_ms, ring_ms, talk_ms, hold_ms, disposition, \
     hangup_by, hangup_by_extension, hangup_cause, transfers, recording_file, click_id, \
-    end_known, completeness, version_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
-    $29, $30, $31) \
+    end_known, completeness, version_hash, failure_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+    $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+    $26, $27, $28, $29, $30, $31, $32) \
     ON CONFLICT (pbx, linkedid) DO UPDATE SET direction = excluded.direction, \
     customer_number_raw = excluded.customer_number_raw, \
     customer_number_e164 = excluded.customer_number_e164, \
@@ -45,8 +45,8 @@ pub(crate) const UPSERT_CALL: &str = "INSERT INTO calls (pbx, linkedid, directio
     transfers = excluded.transfers, \
     recording_file = coalesce(excluded.recording_file, calls.recording_file), \
     click_id = coalesce(excluded.click_id, calls.click_id), end_known = excluded.end_known, \
-    completeness = excluded.completeness, version_hash = excluded.version_hash \
-    WHERE calls.completeness < excluded.completeness \
+    completeness = excluded.completeness, version_hash = excluded.version_hash, \
+    failure_reason = excluded.failure_reason WHERE calls.completeness < excluded.completeness \
     OR (calls.completeness = excluded.completeness AND calls.version_hash <> excluded.version_hash)";
 pub(crate) const CALL_ID_BY_LINKEDID: &str =
     "SELECT id, contact_id FROM calls WHERE pbx = $1 AND linkedid = $2";
@@ -257,6 +257,8 @@ macro_rules! impl_call_store {
 
         #[async_trait::async_trait]
         impl crate::store::CallStore for $store {
+            crate::store::sql::call_parts::call_part_methods!();
+
             #[tracing::instrument(level = "debug", skip_all, fields(pbx = %call.pbx, linkedid = %call.linkedid))]
             async fn record_call(
                 &self,
@@ -338,6 +340,7 @@ macro_rules! impl_call_store {
                     .bind(call.end_known)
                     .bind(call.completeness())
                     .bind(call.version_hash())
+                    .bind(call.failure_reason.as_deref())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected()
@@ -399,6 +402,17 @@ macro_rules! impl_call_store {
                         .await?;
                 }
                 tx.commit().await?;
+                if contact.is_none() && lookup_key.is_some() {
+                    // A contact picked while the call was in progress (after the commit,
+                    // so that a pick saved meanwhile is seen by one side or the other).
+                    match self.apply_contact_pick(&call.pbx, &call.linkedid).await {
+                        Ok(_) => {}
+                        Err(crate::StoreError::Invalid(why)) => {
+                            tracing::warn!(call = id, %why, "contact picked during the call not applied");
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
                 tracing::debug!(call = id, written, "call recorded");
                 Ok(crate::CallId(id))
             }
