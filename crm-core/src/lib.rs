@@ -9,7 +9,7 @@
 //! - [`password`] and [`token`]: argon2id password hashes; API tokens and session ids,
 //!   stored as SHA-256.
 //! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
-//!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`],
+//!   [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`],
 //!   [`CallbackStore`], [`AlertStore`], [`OpenCallStore`]), its SQLite and
 //!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
@@ -60,7 +60,7 @@ pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
     RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

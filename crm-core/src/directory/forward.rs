@@ -20,7 +20,7 @@ use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, OpenCallStore, RecordingStore,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore, RecordingStore,
     Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
@@ -142,6 +142,10 @@ impl CallStore for Directory {
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>> {
         self.inner.call_candidates(call).await
     }
+}
+
+#[async_trait]
+impl CallPartStore for Directory {
     async fn remember_contact_pick(
         &self,
         pbx: &str,

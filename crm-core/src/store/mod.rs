@@ -2,8 +2,8 @@
 //! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
 //! and puts the [`Directory`] cache in front of it.
 //!
-//! `Store` is the sum of nine traits, one per area: [`UserStore`], [`AuthStore`],
-//! [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
+//! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
+//! [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
 //! [`AlertStore`] and [`OpenCallStore`]. Their methods can
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
@@ -50,6 +50,7 @@ pub trait Store:
     + AuthStore
     + ContactStore
     + CallStore
+    + CallPartStore
     + RecordingStore
     + WorkStore
     + CallbackStore
@@ -187,6 +188,12 @@ pub trait CallStore: Send + Sync {
     ) -> StoreResult<Vec<UndecidedCall>>;
     /// The contacts that have a call's number (ascending ids): the ones it may be linked to.
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>>;
+}
+
+/// What agents add to a call besides the PBX's record: the contact picked for a shared
+/// number's call (also while it is in progress) and each agent's own wrap-up.
+#[async_trait]
+pub trait CallPartStore: Send + Sync {
     /// Remembers the contact somebody picked for the call (`pbx`, `linkedid`) while it is
     /// in progress, durably: when the call log writes the call, it is linked to that
     /// contact (if the contact has its number). If the log has the call already, it is

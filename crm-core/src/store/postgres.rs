@@ -74,6 +74,7 @@ impl_contact_store!(PgStore);
 impl_phone_helpers!(PgStore, sqlx::Postgres);
 impl_call_store!(PgStore);
 call_parts::impl_call_parts!(PgStore);
+call_parts::impl_call_part_store!(PgStore);
 impl_recording_store!(PgStore);
 impl_work_store!(PgStore);
 impl_callback_store!(PgStore);

@@ -91,6 +91,7 @@ impl_contact_store!(SqliteStore);
 impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
 impl_call_store!(SqliteStore);
 call_parts::impl_call_parts!(SqliteStore);
+call_parts::impl_call_part_store!(SqliteStore);
 impl_recording_store!(SqliteStore);
 impl_work_store!(SqliteStore);
 impl_callback_store!(SqliteStore);

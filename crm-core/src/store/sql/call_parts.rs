@@ -68,10 +68,11 @@ macro_rules! impl_call_parts {
     };
 }
 
-/// The [`CallStore`](crate::CallStore) methods about picks and agents' wrap-ups, expanded
-/// inside a backend's `impl CallStore`.
-macro_rules! call_part_methods {
-    () => {
+/// Implements [`CallPartStore`](crate::CallPartStore) for a backend.
+macro_rules! impl_call_part_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::store::CallPartStore for $store {
         #[tracing::instrument(level = "debug", skip_all, fields(pbx = pbx, linkedid = linkedid, contact = %contact))]
         async fn remember_contact_pick(
             &self,
@@ -99,6 +100,7 @@ macro_rules! call_part_methods {
             extension: &str,
             wrapup: &crate::WrapUp,
         ) -> crate::StoreResult<crate::CallRow> {
+            use crate::store::CallStore as _;
             let (outcome, note) = wrapup.validate()?;
             let call = self.get_call(id).await?;
             sqlx::query(crate::store::sql::call_parts::SAVE_AGENT_WRAPUP)
@@ -132,7 +134,8 @@ macro_rules! call_part_methods {
                 .map(crate::store::rows::agent_wrapup)
                 .collect()
         }
+        }
     };
 }
 
-pub(crate) use {call_part_methods, impl_call_parts};
+pub(crate) use {impl_call_part_store, impl_call_parts};

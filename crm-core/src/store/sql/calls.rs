@@ -257,8 +257,6 @@ macro_rules! impl_call_store {
 
         #[async_trait::async_trait]
         impl crate::store::CallStore for $store {
-            crate::store::sql::call_parts::call_part_methods!();
-
             #[tracing::instrument(level = "debug", skip_all, fields(pbx = %call.pbx, linkedid = %call.linkedid))]
             async fn record_call(
                 &self,
