@@ -165,6 +165,12 @@ async fn each_agent_wraps_up_their_own_part_of_a_transferred_call() {
         // The form shows each agent their own wrap-up again.
         let form = browser.page("/console?wrapup=1800000200.1").await;
         assert!(form.contains(note), "{user} sees their own note: {form}");
+        // "My calls today" shows their own part as wrapped up.
+        let console = browser.page("/console").await;
+        assert!(
+            !console.contains("/console?wrapup=1800000200.1"),
+            "{user}'s part is wrapped up: {console}"
+        );
     }
     let row = app.store.get_call(call).await.unwrap();
     assert_eq!(

@@ -223,6 +223,7 @@ async fn console_page(
                 .filter(|n| !n.is_empty())
                 .map(|n| (id, n.clone()))
         });
+        let outcome = wrapup::own_outcome(state, user, &call).await?;
         lines.push(CallLine {
             number: page.number(
                 state.store.as_ref(),
@@ -237,7 +238,7 @@ async fn console_page(
             wait_ms: call.wait_ms,
             talk_ms: call.talk_ms,
             disposition: call.disposition,
-            outcome: call.wrapup_outcome,
+            outcome,
         });
     }
     let messages: Map<String, Value> = SCRIPT_MESSAGES

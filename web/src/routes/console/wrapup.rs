@@ -244,3 +244,23 @@ pub(super) async fn fill_form(
     }
     Ok(())
 }
+
+/// The outcome of the agent's own wrap-up of `call`: for a call several agents talked on,
+/// theirs (the call's own is its last talker's), else the call's.
+pub(super) async fn own_outcome(
+    state: &AppState,
+    user: &PageUser,
+    call: &crm_core::CallRow,
+) -> Result<Option<String>, Error> {
+    if call.agents().len() <= 1 {
+        return Ok(call.wrapup_outcome.clone());
+    }
+    let extension = user.user.extension.as_ref().map(|e| e.as_str());
+    Ok(state
+        .store
+        .agent_wrapups(call.id)
+        .await?
+        .into_iter()
+        .find(|part| Some(part.extension.as_str()) == extension)
+        .map(|part| part.wrapup.outcome))
+}
