@@ -46,8 +46,8 @@ pub use domain::alert::{
 };
 pub use domain::auth::{NewSession, Session, TokenInfo, TokenScope, TokenUser};
 pub use domain::call::{
-    AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
-    UndecidedCall, WrapUp, AgentWrapUp,
+    AgentAttemptInput, AgentWrapUp, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow,
+    CallSegment, UndecidedCall, WrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{
@@ -60,7 +60,7 @@ pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
-    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore, PgStore,
-    RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore,
+    PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

@@ -20,7 +20,9 @@ fn now_ms() -> i64 {
 async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callback() {
     let app = TestApp::spawn().await;
     let ali = app.contact("Ali Rezaei", &["09121234567"]).await;
-    let mina = app.contact("Mina <b>Rezaei</b>", &["+98 912 123 4567"]).await;
+    let mina = app
+        .contact("Mina <b>Rezaei</b>", &["+98 912 123 4567"])
+        .await;
     let other = app.contact("Reza Karimi", &["09350000000"]).await;
     let callback = app
         .store
@@ -37,7 +39,13 @@ async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callbac
         .await
         .unwrap();
     let call = app
-        .call("1800000100.1", "09121234567", "REZAEI", "1001", now_ms() + 1_000)
+        .call(
+            "1800000100.1",
+            "09121234567",
+            "REZAEI",
+            "1001",
+            now_ms() + 1_000,
+        )
         .await;
     assert_eq!(app.store.get_call(call).await.unwrap().contact, None);
 
@@ -48,14 +56,20 @@ async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callbac
         "the picker is shown: {form}"
     );
     for id in [ali.id, mina.id] {
-        assert!(form.contains(&format!(r#"<option value="{}""#, id.0)), "{form}");
+        assert!(
+            form.contains(&format!(r#"<option value="{}""#, id.0)),
+            "{form}"
+        );
     }
     assert!(
         form.contains("Mina &#60;b&#62;Rezaei&#60;/b&#62;")
             || form.contains("Mina &lt;b&gt;Rezaei&lt;/b&gt;"),
         "names are text: {form}"
     );
-    assert!(!form.contains("Reza Karimi"), "only contacts with the number");
+    assert!(
+        !form.contains("Reza Karimi"),
+        "only contacts with the number"
+    );
 
     // A contact without the number is refused, nothing saved or linked.
     let csrf = sara.csrf().await;
@@ -98,7 +112,11 @@ async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callbac
     assert_eq!(row.contact, Some(mina.id), "linked to the contact picked");
     assert_eq!(row.wrapup_outcome.as_deref(), Some("support"));
     let notes = app.store.notes(mina.id).await.unwrap();
-    assert!(notes.iter().any(|n| n.body == "Mina called about her order"));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.body == "Mina called about her order")
+    );
     // The callback closes now, not at the next periodic check (a minute away).
     let mut status = TaskStatus::Open;
     for _ in 0..100 {
@@ -108,15 +126,22 @@ async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callbac
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(status, TaskStatus::Done, "the picked contact's callback closed");
+    assert_eq!(
+        status,
+        TaskStatus::Done,
+        "the picked contact's callback closed"
+    );
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(
-        audit
-            .iter()
-            .any(|e| e.action == "callback.close" && e.subject.ends_with(&callback.id.0.to_string())),
+        audit.iter().any(
+            |e| e.action == "callback.close" && e.subject.ends_with(&callback.id.0.to_string())
+        ),
         "{audit:?}"
     );
-    assert!(audit.iter().any(|e| e.action == "call.contact"), "{audit:?}");
+    assert!(
+        audit.iter().any(|e| e.action == "call.contact"),
+        "{audit:?}"
+    );
 }
 
 #[tokio::test]

@@ -163,12 +163,7 @@ fn start_server(config: &Path, host: &str, database_url: &str, log: &Path) -> Ch
         .env("TAMAS_DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .append(true)
-                .open(log)
-                .unwrap(),
-        )
+        .stderr(std::fs::OpenOptions::new().append(true).open(log).unwrap())
         .spawn()
         .unwrap()
 }

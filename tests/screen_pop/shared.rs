@@ -230,8 +230,9 @@ async fn a_shared_numbers_answered_call_closes_a_callback_only_once_its_contact_
     assert_eq!(task_status(&app, callback.id).await, TaskStatus::Done);
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(
-        audit.iter().any(|e| e.action == "callback.close"
-            && e.subject.ends_with(&callback.id.0.to_string())),
+        audit.iter().any(
+            |e| e.action == "callback.close" && e.subject.ends_with(&callback.id.0.to_string())
+        ),
         "{audit:?}"
     );
 }

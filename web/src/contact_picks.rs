@@ -34,10 +34,10 @@ impl ContactPicks {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone();
-        if let Some(sender) = sender {
-            if let Err(err) = sender.try_send(call) {
-                tracing::warn!(call = %call, error = %err, "contact pick not announced; the callback check will see it");
-            }
+        if let Some(sender) = sender
+            && let Err(err) = sender.try_send(call)
+        {
+            tracing::warn!(call = %call, error = %err, "contact pick not announced; the callback check will see it");
         }
     }
 }

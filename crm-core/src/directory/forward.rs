@@ -20,8 +20,8 @@ use crate::domain::user::{Locale, NewUser, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore, RecordingStore,
-    Store, UserStore, WorkStore,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, OpenCallStore,
+    RecordingStore, Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
 
@@ -167,7 +167,10 @@ impl CallPartStore for Directory {
         extension: &str,
         wrapup: &WrapUp,
     ) -> StoreResult<CallRow> {
-        let row = self.inner.save_agent_wrapup(call, extension, wrapup).await?;
+        let row = self
+            .inner
+            .save_agent_wrapup(call, extension, wrapup)
+            .await?;
         self.forget(row.contact, &[]);
         Ok(row)
     }

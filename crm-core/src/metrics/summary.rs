@@ -121,8 +121,7 @@ pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
             waits.push(wait);
         }
     }
-    summary.service_level_denominator =
-        summary.offered - summary.short_abandoned - transferred_in;
+    summary.service_level_denominator = summary.offered - summary.short_abandoned - transferred_in;
     summary.service_level = ratio(
         summary.answered_within_threshold,
         summary.service_level_denominator,
@@ -373,10 +372,16 @@ mod tests {
         assert_eq!((sara.asa_ms, maryam.asa_ms), (Some(2_013), None));
         // The target did not take it from the queue: out of their service level.
         assert_eq!(
-            (sara.service_level_denominator, maryam.service_level_denominator),
+            (
+                sara.service_level_denominator,
+                maryam.service_level_denominator
+            ),
             (1, 0)
         );
-        assert_eq!((sara.service_level, maryam.service_level), (Some(1.0), None));
+        assert_eq!(
+            (sara.service_level, maryam.service_level),
+            (Some(1.0), None)
+        );
         assert_eq!(maryam.answered_within_threshold, 0);
     }
 }

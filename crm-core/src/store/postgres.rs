@@ -6,8 +6,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::sql::{
-    call_parts,
-    alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
+    alerts::impl_alert_store, auth::impl_auth_store, call_parts, callbacks::impl_callback_store,
     calls::impl_call_store, contacts::impl_contact_store, open_calls::impl_open_call_store,
     phones::impl_phone_helpers, recordings::impl_recording_store, users::impl_user_store,
     work::impl_work_store,

@@ -180,5 +180,8 @@ async fn a_failure_reason_is_stored_with_the_call(store: Arc<dyn Store>) {
         .record_call(&call("1795343300.0", "09121234567"))
         .await
         .expect("recorded");
-    assert_eq!(store.get_call(plain).await.expect("call").failure_reason, None);
+    assert_eq!(
+        store.get_call(plain).await.expect("call").failure_reason,
+        None
+    );
 }

@@ -80,10 +80,7 @@ fn waiting_caller(
     caller: &cti::live::queues::WaitingCaller,
     owners: &HashMap<String, NumberOwner>,
 ) -> WaitingCaller {
-    let withheld = caller
-        .number
-        .as_deref()
-        .is_none_or(crm_core::is_withheld);
+    let withheld = caller.number.as_deref().is_none_or(crm_core::is_withheld);
     let owner = caller
         .number
         .as_ref()
@@ -462,12 +459,18 @@ mod tests {
             Some("Ali Rezaei")
         );
         let shared = &support.waiting[1];
-        assert_eq!(shared.contact_name, None, "no contact named for a shared number");
+        assert_eq!(
+            shared.contact_name, None,
+            "no contact named for a shared number"
+        );
         assert_eq!(shared.shared_by, Some(2));
         assert_eq!(shared.number.as_deref(), Some("09351112233"));
         let withheld = &support.waiting[2];
         assert!(withheld.withheld);
-        assert_eq!((withheld.number.as_deref(), withheld.shared_by), (None, None));
+        assert_eq!(
+            (withheld.number.as_deref(), withheld.shared_by),
+            (None, None)
+        );
         assert!(!support.waiting[0].withheld);
         assert_eq!(support.agents.busy, 1);
         assert_eq!(support.agents.paused, 1);

@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(missed.failure_reason.as_deref(), Some("agent_no_answer"));
         let unreachable = attempt.row(FailReason::PbxUnreachable, 2_000);
         assert_eq!(unreachable.disposition, "failed");
-        assert_eq!(unreachable.failure_reason.as_deref(), Some("pbx_unreachable"));
+        assert_eq!(
+            unreachable.failure_reason.as_deref(),
+            Some("pbx_unreachable")
+        );
         let refused = attempt.row(FailReason::Failed, 2_000);
         assert_eq!(refused.failure_reason.as_deref(), Some("pbx_refused"));
     }

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
 use crm_core::{CallFilter, CallRow, ContactId, TaskId, TaskKind};
 use cti::live::queues::MemberState;
 use serde::Deserialize;

@@ -3,9 +3,9 @@
 //! talker's), the note onto the call's contact, an optional follow-up task, and — for a
 //! call from a number several contacts share — the contact the agent picks.
 
+use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use crm_core::{AuditEntry, ContactId, NewTask, TaskKind, WrapUp};
 use serde::Deserialize;
 use serde_json::json;
@@ -92,15 +92,15 @@ async fn store_wrapup(
                 .ok_or_else(|| Error::BadRequest(page.t("wrapup-due-invalid")))?,
         ),
     };
-    if let Some(contact) = picked_contact(page, &form.contact)? {
-        if call.contact != Some(contact) {
-            call = crate::routes::call_contact::link(state, user.user.id, &call, contact)
-                .await
-                .map_err(|err| match err {
-                    Error::BadRequest(_) => Error::BadRequest(page.t("wrapup-contact-invalid")),
-                    other => other,
-                })?;
-        }
+    if let Some(contact) = picked_contact(page, &form.contact)?
+        && call.contact != Some(contact)
+    {
+        call = crate::routes::call_contact::link(state, user.user.id, &call, contact)
+            .await
+            .map_err(|err| match err {
+                Error::BadRequest(_) => Error::BadRequest(page.t("wrapup-contact-invalid")),
+                other => other,
+            })?;
     }
     let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
     let wrapup = WrapUp {
@@ -200,7 +200,10 @@ pub(super) async fn fill_form(
         "wrapup-call",
         &[
             ("number", crate::i18n::Arg::Text(&number)),
-            ("time", crate::i18n::Arg::Text(&page.time(call.started_at_ms))),
+            (
+                "time",
+                crate::i18n::Arg::Text(&page.time(call.started_at_ms)),
+            ),
         ],
     );
     if wrapup.outcome.is_empty() {
