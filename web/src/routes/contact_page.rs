@@ -32,6 +32,36 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/done", post(close_task))
 }
 
+/// Each agent's own wrap-up of the calls several agents talked on, by call.
+async fn agents_notes(
+    store: &dyn crm_core::Store,
+    rows: &[(crm_core::CallRow, Option<usize>)],
+) -> Result<HashMap<crm_core::CallId, Vec<crm_core::AgentWrapUp>>, crate::Error> {
+    let mut notes = HashMap::new();
+    for (call, _) in rows {
+        if call.agents().len() > 1 {
+            notes.insert(call.id, store.agent_wrapups(call.id).await?);
+        }
+    }
+    Ok(notes)
+}
+
+/// A call's notes on the timeline: each agent's own (named) when several talked on it,
+/// else the call's.
+fn call_notes(
+    parts: Option<Vec<crm_core::AgentWrapUp>>,
+    note: Option<String>,
+    name: impl Fn(&String) -> String,
+) -> Vec<(String, String)> {
+    match parts {
+        Some(parts) => parts
+            .into_iter()
+            .filter_map(|part| Some((name(&part.extension), part.wrapup.note?)))
+            .collect(),
+        None => note.map(|note| (String::new(), note)).into_iter().collect(),
+    }
+}
+
 struct TimelineLine {
     id: crm_core::CallId,
     recordings: Vec<PlayerView>,
@@ -93,28 +123,15 @@ async fn show(
     }
 }
 
-async fn contact_page(
-    state: &AppState,
+/// The contact's calls, newest first (at most 100): those linked to her, and those from a
+/// number she shares that nobody has picked a contact for yet; an agent sees their own.
+async fn timeline(
+    store: &dyn crm_core::Store,
     user: &PageUser,
-    page: Page,
+    page: &Page,
     id: ContactId,
-) -> Result<Response, Error> {
-    let store = state.store.as_ref();
-    let contact = store.get_contact(id).await?;
-    let users = store.list_users().await?;
-    let by_id: HashMap<UserId, String> = users
-        .iter()
-        .map(|u| (u.id, u.display_name.clone()))
-        .collect();
-    let by_extension: HashMap<String, String> = users
-        .iter()
-        .filter_map(|u| {
-            Some((
-                u.extension.as_ref()?.as_str().to_owned(),
-                u.display_name.clone(),
-            ))
-        })
-        .collect();
+    by_extension: &HashMap<String, String>,
+) -> Result<Vec<TimelineLine>, Error> {
     let filter = CallFilter {
         contact: Some(id),
         agent_extension: user.agent_extension().map(str::to_owned),
@@ -139,11 +156,8 @@ async fn contact_page(
     rows.truncate(100);
     // Agents only see their own calls here, so they may hear every recording listed.
     let mut players = HashMap::new();
-    let mut agent_notes = HashMap::new();
+    let mut agent_notes = agents_notes(store, &rows).await?;
     for (call, _) in &rows {
-        if call.agents().len() > 1 {
-            agent_notes.insert(call.id, store.agent_wrapups(call.id).await?);
-        }
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }
@@ -153,7 +167,7 @@ async fn contact_page(
             .cloned()
             .unwrap_or_else(|| extension.clone())
     };
-    let calls = rows
+    Ok(rows
         .into_iter()
         .map(|(call, one_of)| {
             // Every agent who talked on the call, whoever talked last first.
@@ -163,17 +177,11 @@ async fn contact_page(
                 .map(|extension| name(&extension))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let notes = match agent_notes.remove(&call.id) {
-                Some(parts) => parts
-                    .into_iter()
-                    .filter_map(|part| Some((name(&part.extension), part.wrapup.note?)))
-                    .collect(),
-                None => call
-                    .wrapup_note
-                    .map(|note| (String::new(), note))
-                    .into_iter()
-                    .collect(),
-            };
+            let notes = call_notes(
+                agent_notes.remove(&call.id),
+                call.wrapup_note.clone(),
+                &name,
+            );
             TimelineLine {
                 id: call.id,
                 recordings: players.remove(&call.id).unwrap_or_default(),
@@ -192,7 +200,32 @@ async fn contact_page(
                 notes,
             }
         })
+        .collect())
+}
+
+async fn contact_page(
+    state: &AppState,
+    user: &PageUser,
+    page: Page,
+    id: ContactId,
+) -> Result<Response, Error> {
+    let store = state.store.as_ref();
+    let contact = store.get_contact(id).await?;
+    let users = store.list_users().await?;
+    let by_id: HashMap<UserId, String> = users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
         .collect();
+    let by_extension: HashMap<String, String> = users
+        .iter()
+        .filter_map(|u| {
+            Some((
+                u.extension.as_ref()?.as_str().to_owned(),
+                u.display_name.clone(),
+            ))
+        })
+        .collect();
+    let calls = timeline(store, user, &page, id, &by_extension).await?;
     let notes = store
         .notes(id)
         .await?

@@ -123,6 +123,32 @@ async fn store_wrapup(
             .add_note(contact, Some(saved.id), Some(user.user.id), note)
             .await?;
     }
+    create_follow_up(state, user, form, &saved, due_at_ms).await?;
+    state
+        .store
+        .record_audit(&AuditEntry {
+            at_ms: now,
+            actor: Some(user.user.id),
+            action: "call.wrapup".into(),
+            subject: format!("call:{}", saved.id),
+            detail: json!({
+                "outcome": wrapup.outcome,
+                "resolved": wrapup.resolved,
+                "extension": extension,
+            }),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The follow-up task the form asks for, if any (a callback when the outcome says so).
+async fn create_follow_up(
+    state: &AppState,
+    user: &PageUser,
+    form: &WrapupForm,
+    saved: &crm_core::CallRow,
+    due_at_ms: Option<i64>,
+) -> Result<(), Error> {
     let title = form.task_title.trim();
     if !title.is_empty() {
         state
@@ -141,20 +167,6 @@ async fn store_wrapup(
             })
             .await?;
     }
-    state
-        .store
-        .record_audit(&AuditEntry {
-            at_ms: now,
-            actor: Some(user.user.id),
-            action: "call.wrapup".into(),
-            subject: format!("call:{}", saved.id),
-            detail: json!({
-                "outcome": wrapup.outcome,
-                "resolved": wrapup.resolved,
-                "extension": extension,
-            }),
-        })
-        .await?;
     Ok(())
 }
 
