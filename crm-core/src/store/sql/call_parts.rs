@@ -1,7 +1,16 @@
-//! What agents add to a call besides the PBX's record: the contact picked for a shared
-//! number's call while it was still in progress (`call_contact_picks`, applied when the
-//! call log writes the call) and each agent's own wrap-up (`call_wrapups`).
+//! What agents add to a call besides the PBX's record: the contacts a shared number's call
+//! may be linked to, the contact picked for it while it was still in progress
+//! (`call_contact_picks`, applied when the call log writes the call) and each agent's own
+//! wrap-up (`call_wrapups`).
 
+use crate::domain::call::CallFilter;
+use crate::domain::ids::ContactId;
+use crate::store::sql::calls::{Bind, filter_clause};
+
+/// The contacts that have the number of each call; followed by a placeholder list and `)`.
+pub(crate) const CANDIDATES_OF_CALLS: &str = "SELECT DISTINCT c.id AS call_id, \
+    p.contact_id FROM calls c JOIN contact_phones p ON p.lookup_key = c.customer_lookup_key \
+    WHERE c.id IN (";
 /// Saves (or replaces) the contact picked for a call not yet in the log.
 pub(crate) const SAVE_PICK: &str = "INSERT INTO call_contact_picks \
     (pbx, linkedid, contact_id, picked_at_ms) VALUES ($1, $2, $3, $4) \
@@ -23,10 +32,82 @@ pub(crate) const AGENT_WRAPUPS: &str = "SELECT extension, outcome, resolved, not
     wrapup_ms, saved_at_ms FROM call_wrapups WHERE call_id = $1 \
     ORDER BY saved_at_ms, extension";
 
-/// The inherent helper of a backend: applying a waiting pick.
+/// The `WHERE … ORDER BY … LIMIT` of
+/// [`undecided_calls`](crate::CallStore::undecided_calls) and its bind values: the calls of
+/// no contact from one of `contact`'s numbers, which another contact also has.
+pub(crate) fn undecided_clause(contact: ContactId, filter: &CallFilter) -> (String, Vec<Bind>) {
+    let (rest, mut binds) = filter_clause(&CallFilter {
+        contact: None,
+        ..filter.clone()
+    });
+    binds.push(Bind::Int(contact.0));
+    let n = binds.len();
+    let rest = rest
+        .strip_prefix("WHERE ")
+        .map_or_else(|| rest.clone(), |conditions| format!("AND {conditions}"));
+    let sql = format!(
+        "WHERE contact_id IS NULL AND customer_lookup_key IN (SELECT lookup_key FROM \
+         contact_phones WHERE contact_id = ${n} AND lookup_key IN (SELECT lookup_key FROM \
+         contact_phones WHERE contact_id <> ${n})) {rest}"
+    );
+    (sql, binds)
+}
+
+/// The inherent helpers of a backend: applying a waiting pick, a call's candidates.
 macro_rules! impl_call_parts {
     ($store:ty) => {
         impl $store {
+            /// The contacts that have each call's number, by call id, in id order.
+            async fn candidates_of_calls(
+                &self,
+                calls: &[crate::CallRow],
+            ) -> crate::StoreResult<
+                std::collections::HashMap<i64, Vec<crate::ContactId>>,
+            > {
+                use crate::store::rows::Columns as _;
+                use crate::store::sql::{call_parts as q, calls::LEGS_CHUNK};
+                let mut candidates: std::collections::HashMap<i64, Vec<crate::ContactId>> =
+                    std::collections::HashMap::new();
+                let ids: Vec<i64> = calls.iter().map(|c| c.id.0).collect();
+                for chunk in ids.chunks(LEGS_CHUNK) {
+                    let list = crate::store::rows::placeholders(1, chunk.len());
+                    let sql = format!("{}{list})", q::CANDIDATES_OF_CALLS);
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        candidates
+                            .entry(row.int("call_id")?)
+                            .or_default()
+                            .push(crate::ContactId(row.int("contact_id")?));
+                    }
+                }
+                for list in candidates.values_mut() {
+                    list.sort();
+                }
+                Ok(candidates)
+            }
+
+            /// After the call log wrote call `id` (`pbx`, `linkedid`) without a contact: the
+            /// contact picked while it was in progress, if any, is linked now; a pick of a
+            /// contact without the call's number is logged and dropped.
+            pub(crate) async fn apply_pick_of_written_call(
+                &self,
+                pbx: &str,
+                linkedid: &str,
+                id: i64,
+            ) -> crate::StoreResult<()> {
+                match self.apply_contact_pick(pbx, linkedid).await {
+                    Ok(_) => Ok(()),
+                    Err(crate::StoreError::Invalid(why)) => {
+                        tracing::warn!(call = id, %why, "contact picked during the call not applied");
+                        Ok(())
+                    }
+                    Err(err) => Err(err),
+                }
+            }
+
             /// Links the call (`pbx`, `linkedid`) to the contact picked for it while it was
             /// in progress, once the log has the call, and forgets the pick. `None` when
             /// there is no pick or the call is not in the log yet; `Invalid` (the pick

@@ -1,7 +1,6 @@
 //! The call log: SQL and the [`CallStore`](crate::CallStore) implementation.
 
 use crate::domain::call::CallFilter;
-use crate::domain::ids::ContactId;
 
 /// The columns [`rows::call`](crate::store::rows::call) reads.
 macro_rules! call_columns {
@@ -75,10 +74,6 @@ pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
 /// Links call `$1` to contact `$2` when the contact has the call's number.
 pub(crate) const LINK_CALL_CONTACT: &str = "UPDATE calls SET contact_id = $2 WHERE id = $1 \
     AND customer_lookup_key IN (SELECT lookup_key FROM contact_phones WHERE contact_id = $2)";
-/// The contacts that have the number of each call; followed by a placeholder list and `)`.
-pub(crate) const CANDIDATES_OF_CALLS: &str = "SELECT DISTINCT c.id AS call_id, \
-    p.contact_id FROM calls c JOIN contact_phones p ON p.lookup_key = c.customer_lookup_key \
-    WHERE c.id IN (";
 
 pub(crate) const SET_CALL_METRICS: &str = "UPDATE calls SET service_level_met = $2, \
     first_contact = $3, fcr_status = $4, metrics_at_ms = $5 WHERE id = $1";
@@ -127,27 +122,6 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
     let sql = format!(
         "{clause} ORDER BY started_at_ms DESC, id DESC LIMIT ${}",
         binds.len()
-    );
-    (sql, binds)
-}
-
-/// The `WHERE … ORDER BY … LIMIT` of
-/// [`undecided_calls`](crate::CallStore::undecided_calls) and its bind values: the calls of
-/// no contact from one of `contact`'s numbers, which another contact also has.
-pub(crate) fn undecided_clause(contact: ContactId, filter: &CallFilter) -> (String, Vec<Bind>) {
-    let (rest, mut binds) = filter_clause(&CallFilter {
-        contact: None,
-        ..filter.clone()
-    });
-    binds.push(Bind::Int(contact.0));
-    let n = binds.len();
-    let rest = rest
-        .strip_prefix("WHERE ")
-        .map_or_else(|| rest.clone(), |conditions| format!("AND {conditions}"));
-    let sql = format!(
-        "WHERE contact_id IS NULL AND customer_lookup_key IN (SELECT lookup_key FROM \
-         contact_phones WHERE contact_id = ${n} AND lookup_key IN (SELECT lookup_key FROM \
-         contact_phones WHERE contact_id <> ${n})) {rest}"
     );
     (sql, binds)
 }
@@ -220,38 +194,6 @@ macro_rules! impl_call_store {
                         )
                     })
                     .collect()
-            }
-
-            /// The contacts that have each call's number, by call id, in id order.
-            async fn candidates_of_calls(
-                &self,
-                calls: &[crate::CallRow],
-            ) -> crate::StoreResult<
-                std::collections::HashMap<i64, Vec<crate::ContactId>>,
-            > {
-                use crate::store::rows::Columns as _;
-                use crate::store::sql::calls as q;
-                let mut candidates: std::collections::HashMap<i64, Vec<crate::ContactId>> =
-                    std::collections::HashMap::new();
-                let ids: Vec<i64> = calls.iter().map(|c| c.id.0).collect();
-                for chunk in ids.chunks(q::LEGS_CHUNK) {
-                    let list = crate::store::rows::placeholders(1, chunk.len());
-                    let sql = format!("{}{list})", q::CANDIDATES_OF_CALLS);
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for id in chunk {
-                        query = query.bind(*id);
-                    }
-                    for row in query.fetch_all(&self.pool).await? {
-                        candidates
-                            .entry(row.int("call_id")?)
-                            .or_default()
-                            .push(crate::ContactId(row.int("contact_id")?));
-                    }
-                }
-                for list in candidates.values_mut() {
-                    list.sort();
-                }
-                Ok(candidates)
             }
         }
 
@@ -401,15 +343,8 @@ macro_rules! impl_call_store {
                 }
                 tx.commit().await?;
                 if contact.is_none() && lookup_key.is_some() {
-                    // A contact picked while the call was in progress (after the commit,
-                    // so that a pick saved meanwhile is seen by one side or the other).
-                    match self.apply_contact_pick(&call.pbx, &call.linkedid).await {
-                        Ok(_) => {}
-                        Err(crate::StoreError::Invalid(why)) => {
-                            tracing::warn!(call = id, %why, "contact picked during the call not applied");
-                        }
-                        Err(err) => return Err(err),
-                    }
+                    // After the commit: a pick saved meanwhile is seen by one side or the other.
+                    self.apply_pick_of_written_call(&call.pbx, &call.linkedid, id).await?;
                 }
                 tracing::debug!(call = id, written, "call recorded");
                 Ok(crate::CallId(id))
@@ -519,7 +454,7 @@ macro_rules! impl_call_store {
                 contact: crate::ContactId,
                 filter: &crate::CallFilter,
             ) -> crate::StoreResult<Vec<crate::UndecidedCall>> {
-                let (clause, binds) = crate::store::sql::calls::undecided_clause(contact, filter);
+                let (clause, binds) = crate::store::sql::call_parts::undecided_clause(contact, filter);
                 let calls = self.calls_where(&clause, binds).await?;
                 let mut candidates = self.candidates_of_calls(&calls).await?;
                 Ok(calls
