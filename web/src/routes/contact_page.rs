@@ -177,11 +177,7 @@ async fn timeline(
                 .map(|extension| name(&extension))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let notes = call_notes(
-                agent_notes.remove(&call.id),
-                call.wrapup_note.clone(),
-                &name,
-            );
+            let notes = call_notes(agent_notes.remove(&call.id), call.wrapup_note.clone(), name);
             TimelineLine {
                 id: call.id,
                 recordings: players.remove(&call.id).unwrap_or_default(),
