@@ -220,7 +220,8 @@ function start(root) {
   }
 
   // Several contacts have the number: the call is linked to none until the agent says
-  // whose it was (the call log takes the pick once the call has ended).
+  // whose it was (during the call the pick is kept and applied when the call is logged).
+  // The wrap-up form offers the same choice.
   function pickButton(callId, contact, block) {
     const button = el('button', 'pick', t('popup-pick-this'));
     button.type = 'button';
