@@ -23,6 +23,7 @@ CREATE TABLE call_wrapups (
     PRIMARY KEY (call_id, extension)
 );
 
--- Why a click-to-call could not be placed (agent_busy, agent_no_answer, pbx_refused,
--- customer_busy, customer_no_answer, failed); NULL for every other call.
+-- Why a click-to-call could not be placed, whose side failed (agent_busy, agent_no_answer:
+-- the agent's own phone; pbx_refused, pbx_unreachable: the PBX); NULL for every other
+-- call (a customer who is busy or does not answer is a call the tracker logs itself).
 ALTER TABLE calls ADD COLUMN failure_reason TEXT;

@@ -98,8 +98,8 @@ pub struct CallRecordInput {
     pub click_id: Option<String>,
     /// Whether the end came from the PBX's own hang-ups.
     pub end_known: bool,
-    /// Why a click-to-call could not be placed (`agent_busy`, `agent_no_answer`,
-    /// `pbx_refused`, `customer_busy`, `customer_no_answer`, `failed`); `None` otherwise.
+    /// Why a click-to-call could not be placed: `agent_busy`, `agent_no_answer` (the
+    /// agent's own phone), `pbx_refused`, `pbx_unreachable` (the PBX); `None` otherwise.
     /// Left out of the JSON when `None`, so the fingerprint of older versions is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,

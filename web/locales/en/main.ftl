@@ -88,6 +88,3 @@ failure-agent_busy = the agent's own phone was busy
 failure-agent_no_answer = the agent's own phone did not answer
 failure-pbx_refused = the phone system refused the call
 failure-pbx_unreachable = the phone system was not reachable
-failure-customer_busy = the customer's line was busy
-failure-customer_no_answer = the customer did not answer
-failure-failed = the call could not be placed

@@ -88,6 +88,3 @@ failure-agent_busy = تلفنِ خودِ کارشناس اشغال بود
 failure-agent_no_answer = تلفنِ خودِ کارشناس پاسخ نداد
 failure-pbx_refused = سامانه‌ی تلفن تماس را نپذیرفت
 failure-pbx_unreachable = سامانه‌ی تلفن در دسترس نبود
-failure-customer_busy = خطِ مشتری اشغال بود
-failure-customer_no_answer = مشتری پاسخ نداد
-failure-failed = تماس برقرار نشد
