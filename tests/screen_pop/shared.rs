@@ -306,6 +306,7 @@ async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_r
         "still in progress at the kill"
     );
     app.restart_killed().await;
+    // The call log links the pick right after it commits the row: wait for both.
     let mut row = None;
     for _ in 0..400 {
         row = app
@@ -313,7 +314,7 @@ async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_r
             .call_by_linkedid("sim", &call.linkedid)
             .await
             .unwrap();
-        if row.is_some() {
+        if row.as_ref().is_some_and(|r| r.contact.is_some()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
