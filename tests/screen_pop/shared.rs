@@ -151,6 +151,20 @@ fn long_call(app: &TestApp, number: &str, talk: Duration) -> cti::sim::SimCall {
         .unwrap()
 }
 
+/// The call log's row of `linkedid` once it is written and linked (the call log links a
+/// pick right after it commits the row), or as it is after 20 s.
+async fn linked_row(app: &TestApp, linkedid: &str) -> crm_core::CallRow {
+    let mut row = None;
+    for _ in 0..400 {
+        row = app.store.call_by_linkedid("sim", linkedid).await.unwrap();
+        if row.as_ref().is_some_and(|r| r.contact.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    row.unwrap_or_else(|| panic!("{linkedid} never logged: {}", app.server_log()))
+}
+
 /// Polls the task until it is no longer open (or 10 s have passed); its status.
 async fn task_status(app: &TestApp, task: crm_core::TaskId) -> TaskStatus {
     for _ in 0..200 {
@@ -281,8 +295,8 @@ async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_r
     let picked: Value = picked.json().await.unwrap();
     assert_eq!(picked["pending"], true, "{picked}");
     sara.next_for_call("call.ended", &call.linkedid).await;
-    let logged = logged_call(&app, "sara", &call.linkedid).await;
-    assert_eq!(logged["contact"], mina.id.0, "{logged}");
+    let row = linked_row(&app, &call.linkedid).await;
+    assert_eq!(row.contact, Some(mina.id), "{row:?}");
     // The answered call reached her: her callback closes with the call.
     assert_eq!(task_status(&app, callback.id).await, TaskStatus::Done);
 
@@ -306,19 +320,6 @@ async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_r
         "still in progress at the kill"
     );
     app.restart_killed().await;
-    // The call log links the pick right after it commits the row: wait for both.
-    let mut row = None;
-    for _ in 0..400 {
-        row = app
-            .store
-            .call_by_linkedid("sim", &call.linkedid)
-            .await
-            .unwrap();
-        if row.as_ref().is_some_and(|r| r.contact.is_some()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let row = row.unwrap_or_else(|| panic!("never logged: {}", app.server_log()));
+    let row = linked_row(&app, &call.linkedid).await;
     assert_eq!(row.contact, Some(mina.id), "the pick survived the restart");
 }
