@@ -19,6 +19,10 @@ use crate::lifecycle::Lifecycle;
 use crate::lifecycle::report::ShutdownReport;
 use crate::settings::Settings;
 
+/// Contact picks of answered calls the alert engine may have unread (more are left to its
+/// periodic callback check).
+const PICKS_WAITING: usize = 1024;
+
 /// The whole service, bound to its port and ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -114,6 +118,7 @@ impl Application {
                 .to_rules(settings.metrics.service_level_target)?,
             state.metrics,
         )
+        .with_contact_picks(state.contact_picks.subscribe(PICKS_WAITING))
         .start(
             pbx.as_ref().map(|pbx| pbx.call_log.written()),
             lifecycle.alerts(),

@@ -58,6 +58,7 @@ fn inbound(store: &dyn Store, id: &str, raw: &str, day: i64, answered: bool) -> 
         recording_file: None,
         click_id: None,
         end_known: true,
+        failure_reason: None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! (their popup's wait counts from the transfer), each agent gets `call.ended` for their
 //! own part, and the call log keeps each agent's segment (talk within 50 ms of the
 //! capture's facts), the agent who really hung up, and per-agent report rows with each
-//! agent's own talk.
+//! agent's own talk (the queue wait, ASA and service level the answering agent's only).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -317,6 +317,13 @@ async fn transfer_end_to_end(capture: &str, target: (&str, &str)) {
         "target's AHT",
     );
     assert_eq!(rows["1001"]["answered"], 1, "{capture}: {rows}");
+    // The queue wait was 1001's: their ASA and service level count it; the target did not
+    // take the call from the queue, so it is outside theirs (docs/metrics.md).
+    assert_eq!(rows["1001"]["service_level_denominator"], 1, "{rows}");
+    assert_eq!(rows["1001"]["asa_ms"], call.wait_ms.unwrap(), "{rows}");
+    assert_eq!(rows[target.1]["service_level_denominator"], 0, "{rows}");
+    assert!(rows[target.1]["service_level"].is_null(), "{rows}");
+    assert!(rows[target.1]["asa_ms"].is_null(), "{rows}");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 //! - [`password`] and [`token`]: argon2id password hashes; API tokens and session ids,
 //!   stored as SHA-256.
 //! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
-//!   [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`],
+//!   [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`],
 //!   [`CallbackStore`], [`AlertStore`], [`OpenCallStore`]), its SQLite and
 //!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
@@ -48,8 +48,8 @@ pub use domain::auth::{
     ChangeReason, CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
 };
 pub use domain::call::{
-    AgentAttemptInput, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow, CallSegment,
-    UndecidedCall, WrapUp,
+    AgentAttemptInput, AgentWrapUp, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow,
+    CallSegment, UndecidedCall, WrapUp,
 };
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{
@@ -62,7 +62,8 @@ pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, CredentialStore, OpenCallStore,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, CredentialStore,
+    OpenCallStore,
     PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

@@ -41,6 +41,8 @@ pub struct AlertEngine {
     metrics: MetricsSettings,
     /// Abandoned calls acted on (Linkedid → when), so a catch-up does not act twice.
     handled: std::sync::Mutex<HashMap<String, i64>>,
+    /// Answered calls linked to a contact by a pick (web's `ContactPicks`).
+    picks: Option<tokio::sync::mpsc::Receiver<CallId>>,
 }
 
 impl AlertEngine {
@@ -61,7 +63,44 @@ impl AlertEngine {
             rules,
             metrics,
             handled: std::sync::Mutex::default(),
+            picks: None,
         }
+    }
+
+    /// Also closes callbacks when a pick links an answered call to its contact.
+    #[must_use]
+    pub fn with_contact_picks(mut self, picks: tokio::sync::mpsc::Receiver<CallId>) -> Self {
+        self.picks = Some(picks);
+        self
+    }
+
+    /// A pick linked the answered call `id` to a contact: the callbacks of the customer it
+    /// reached (hers now) close at once, their alerts resolved, as an automatic close.
+    pub async fn contact_picked(&self, id: CallId) {
+        if let Err(err) = self.try_contact_picked(id).await {
+            tracing::warn!(call = %id, error = %err, "closing callbacks after a contact pick failed");
+        }
+    }
+
+    async fn try_contact_picked(&self, id: CallId) -> StoreResult<()> {
+        let call = self.store.get_call(id).await?;
+        let answered = call.disposition == "answered"
+            && matches!(call.direction.as_str(), "inbound" | "outbound");
+        if !answered {
+            return Ok(());
+        }
+        let reached: Vec<Task> = self
+            .store
+            .open_callbacks()
+            .await?
+            .into_iter()
+            .filter(|task| same_customer(task, &call))
+            .collect();
+        if !reached.is_empty() {
+            self.close_reached(&reached, std::slice::from_ref(&call))
+                .await?;
+        }
+        Ok(())
     }
 
     /// A call ended and is in the log as `id`: an abandoned one creates (or reuses) a

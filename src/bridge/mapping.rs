@@ -99,6 +99,7 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
         recording_file: record.recording.as_ref().map(|r| r.file.clone()),
         click_id: record.click_id.clone(),
         end_known: record.end_known,
+        failure_reason: None,
     }
 }
 

@@ -253,6 +253,7 @@ async fn record_call(store: &dyn Store, linkedid: &str, file: &str) {
             hangup_cause: Some(16),
             transfers: serde_json::json!([]),
             agent_segments: Vec::new(),
+            failure_reason: None,
             recording_file: Some(file.into()),
             click_id: None,
             end_known: true,

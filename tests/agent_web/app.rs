@@ -148,6 +148,7 @@ impl TestApp {
                 recording_file: None,
                 click_id: None,
                 end_known: true,
+                failure_reason: None,
             })
             .await
             .unwrap()

@@ -15,3 +15,4 @@ mod contacts;
 mod pages;
 mod reports;
 mod signin;
+mod wrapups;

@@ -68,6 +68,7 @@ async fn seed(
             recording_file: None,
             click_id: None,
             end_known: true,
+            failure_reason: None,
         })
         .await
         .unwrap();

@@ -333,6 +333,7 @@ impl RecApp {
                 recording_file: recording_file.map(str::to_owned),
                 click_id: None,
                 end_known: true,
+                failure_reason: None,
             })
             .await
             .unwrap()

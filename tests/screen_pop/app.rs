@@ -3,7 +3,7 @@
 //! `tamas serve` binary connected to it over AMI.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +50,7 @@ pub struct TestApp {
     pub log: PathBuf,
     /// The database both use (`sqlite:…`).
     pub database_url: String,
+    config: PathBuf,
     server: Child,
     _dir: TempDir,
 }
@@ -132,18 +133,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let host = http.local_addr().unwrap().to_string();
     drop(http);
     let log = dir.path().join("server.log");
-    let server = Command::new(env!("CARGO_BIN_EXE_tamas"))
-        .args(["serve", "--config"])
-        .arg(&config)
-        .args(["--listen", host.as_str()])
-        .env_remove("TAMAS_CONFIG")
-        .env("TAMAS_DATABASE_URL", &database_url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    std::fs::File::create(&log).unwrap();
+    let server = start_server(&config, &host, &database_url, &log);
     let app = TestApp {
+        config,
         base: format!("http://{host}"),
         host,
         store,
@@ -160,7 +153,31 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     app
 }
 
+/// `tamas serve` with `config` on `host`, appending to `log`.
+fn start_server(config: &Path, host: &str, database_url: &str, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tamas"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .args(["--listen", host])
+        .env_remove("TAMAS_CONFIG")
+        .env("TAMAS_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::OpenOptions::new().append(true).open(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
 impl TestApp {
+    /// Kills the server (SIGKILL: nothing is flushed) and starts it again on the same
+    /// port, database and PBX; returns once it is connected again.
+    pub async fn restart_killed(&mut self) {
+        self.server.kill().unwrap();
+        self.server.wait().unwrap();
+        self.server = start_server(&self.config, &self.host, &self.database_url, &self.log);
+        self.wait_until_connected().await;
+    }
+
     /// Waits until the server answers and has read the PBX's queues (logged in over AMI).
     async fn wait_until_connected(&self) {
         // Generous: tests run side by side on small machines.

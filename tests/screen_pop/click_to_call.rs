@@ -274,6 +274,10 @@ async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_tim
     assert_eq!(attempt["direction"], "outbound");
     assert_eq!(attempt["disposition"], "busy");
     assert_eq!(
+        attempt["failure_reason"], "agent_busy",
+        "the agent's own phone was busy, not the customer: {attempt}"
+    );
+    assert_eq!(
         attempt["customer_number_e164"], "+989121112233",
         "{attempt}"
     );
@@ -316,7 +320,31 @@ async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_tim
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Busy"), "{html}");
+    assert!(
+        html.contains("the agent&#39;s own phone was busy")
+            || html.contains("the agent&#x27;s own phone was busy")
+            || html.contains("the agent's own phone was busy"),
+        "the reason beside the result: {html}"
+    );
     assert!(html.contains("Outbound"), "{html}");
+    // In Persian too.
+    app.store
+        .set_user_locale(app.users["reza"].id, crm_core::Locale::Fa)
+        .await
+        .unwrap();
+    let html = browser
+        .get(format!("{}/contacts/{}", app.base, lead.id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("تلفنِ خودِ کارشناس اشغال بود"), "{html}");
+    app.store
+        .set_user_locale(app.users["reza"].id, crm_core::Locale::En)
+        .await
+        .unwrap();
     assert!(!html.contains("<b>Lead</b>"), "the name is escaped");
 
     // The lead rules count it as an attempt.
@@ -367,6 +395,7 @@ async fn a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_w
     assert_eq!(calls[0]["click_id"], click_id.as_str());
     assert_eq!(calls[0]["direction"], "outbound");
     assert_eq!(calls[0]["disposition"], "no_answer");
+    assert_eq!(calls[0]["failure_reason"], "agent_no_answer");
     assert_eq!(calls[0]["customer_number_e164"], "+989127654321");
     // The agent's ringing channel is not logged as an internal call of its own.
     let all = app.get("boss", "/api/calls").await;

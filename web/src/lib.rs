@@ -28,6 +28,7 @@ pub mod alert_feed;
 pub mod assets;
 pub mod auth;
 pub mod clock;
+pub mod contact_picks;
 pub mod csrf;
 pub mod error;
 pub mod hub;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub recordings: Option<Arc<crate::recording_desk::RecordingDesk>>,
     /// Agents in wrap-up, for the wallboard.
     pub wrapups: Arc<crate::wallboard::WrapUps>,
+    /// Answered calls linked to a contact by a pick, for the alert engine.
+    pub contact_picks: Arc<crate::contact_picks::ContactPicks>,
     /// Where a request starts work that outlives it (a click-to-call following its
     /// Originate), so the service can wait for that work when it stops.
     pub tasks: tokio_util::task::TaskTracker,
@@ -56,6 +58,7 @@ impl AppState {
             dialer: Arc::default(),
             recordings: None,
             wrapups: Arc::default(),
+            contact_picks: Arc::default(),
             tasks: tokio_util::task::TaskTracker::new(),
             token_use: Arc::default(),
         }

@@ -31,6 +31,10 @@ function start(root) {
   const wrapupForm = document.getElementById('wrapup');
   const wrapupHeading = document.getElementById('wrapup-heading');
   const wrapupHint = document.getElementById('wrapup-hint');
+  const wrapupContact = document.getElementById('wrapup-contact');
+  // Calls from a number several contacts share: call id → those contacts, and the pick.
+  const candidates = new Map();
+  const picked = new Map();
   const SEQ_KEY = 'tamas.console.lastSeq';
   const MAX_CARDS = 6;
   const cards = new Map();
@@ -205,7 +209,10 @@ function start(root) {
         card.append(create);
       }
     } else {
-      if (contacts.length > 1) card.append(el('p', '', t('popup-pick')));
+      if (contacts.length > 1) {
+        card.append(el('p', '', t('popup-pick')));
+        candidates.set(text(msg.call_id), contacts);
+      }
       for (const contact of contacts) {
         const block = contactBlock(contact);
         if (contacts.length > 1) block.append(pickButton(text(msg.call_id), contact, block));
@@ -216,7 +223,8 @@ function start(root) {
   }
 
   // Several contacts have the number: the call is linked to none until the agent says
-  // whose it was (the call log takes the pick once the call has ended).
+  // whose it was (during the call the pick is kept and applied when the call is logged).
+  // The wrap-up form offers the same choice.
   function pickButton(callId, contact, block) {
     const button = el('button', 'pick', t('popup-pick-this'));
     button.type = 'button';
@@ -231,6 +239,7 @@ function start(root) {
         });
         if (!response.ok) throw new Error(String(response.status));
         status.textContent = ' ' + t('popup-picked');
+        picked.set(callId, Number(contact.id));
         block.classList.add('picked');
       } catch (err) {
         status.textContent = ' ' + t('popup-pick-failed');
@@ -273,9 +282,27 @@ function start(root) {
     const card = cards.get(callId);
     const number = card ? card.querySelector('.number') : null;
     wrapupHeading.textContent = t('wrapup-title') + (number ? ': ' + number.textContent : '');
+    fillContactPicker(callId);
     wrapupForm.hidden = false;
     if (wrapupHint) wrapupHint.hidden = true;
     wrapupForm.elements.outcome.focus();
+  }
+
+  // The wrap-up form asks whose call it was when several contacts have its number.
+  function fillContactPicker(callId) {
+    if (!wrapupContact) return;
+    const select = wrapupContact.querySelector('select');
+    const contacts = candidates.get(callId) || [];
+    while (select.options.length > 1) select.remove(1);
+    select.selectedIndex = 0;
+    for (const contact of contacts) {
+      const option = document.createElement('option');
+      option.value = String(Number(contact.id));
+      option.textContent = text(contact.name);
+      option.selected = picked.get(callId) === Number(contact.id);
+      select.append(option);
+    }
+    wrapupContact.hidden = contacts.length < 2;
   }
 
   function failedCard(msg) {

@@ -110,9 +110,15 @@ function start(root) {
     }
     for (const caller of queue.waiting) {
       const item = el('li', 'caller');
-      const who = caller.contact_name || caller.caller_name || '';
+      // A shared number names none of its contacts until somebody picks one.
+      const shared = typeof caller.shared_by === 'number'
+        ? t('wallboard-one-of').replace('{count}', digits(caller.shared_by))
+        : '';
+      const who = caller.contact_name || shared || caller.caller_name || '';
       item.append(el('span', 'position', digits(caller.position) + '.'));
-      item.append(el('span', 'number', digits(caller.number || '—')));
+      item.append(caller.withheld
+        ? el('span', 'number withheld', t('wallboard-withheld'))
+        : el('span', 'number', digits(caller.number || '—')));
       item.append(el('span', 'who', who));
       const wait = el('span', 'wait');
       wait.dataset.since = caller.joined_at_ms;

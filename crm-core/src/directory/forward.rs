@@ -10,7 +10,7 @@ use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
 };
 use crate::domain::call::{
-    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+    AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
@@ -22,7 +22,8 @@ use crate::domain::user::{Locale, NewUser, Role, User};
 use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
-    AlertStore, AuthStore, CallStore, CallbackStore, ContactStore, CredentialStore, OpenCallStore,
+    AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, CredentialStore,
+    OpenCallStore,
     RecordingStore, Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
@@ -143,6 +144,41 @@ impl CallStore for Directory {
     }
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>> {
         self.inner.call_candidates(call).await
+    }
+}
+
+#[async_trait]
+impl CallPartStore for Directory {
+    async fn remember_contact_pick(
+        &self,
+        pbx: &str,
+        linkedid: &str,
+        contact: ContactId,
+    ) -> StoreResult<Option<CallRow>> {
+        let row = self
+            .inner
+            .remember_contact_pick(pbx, linkedid, contact)
+            .await?;
+        if let Some(row) = &row {
+            self.forget(row.contact, &[]);
+        }
+        Ok(row)
+    }
+    async fn save_agent_wrapup(
+        &self,
+        call: CallId,
+        extension: &str,
+        wrapup: &WrapUp,
+    ) -> StoreResult<CallRow> {
+        let row = self
+            .inner
+            .save_agent_wrapup(call, extension, wrapup)
+            .await?;
+        self.forget(row.contact, &[]);
+        Ok(row)
+    }
+    async fn agent_wrapups(&self, call: CallId) -> StoreResult<Vec<AgentWrapUp>> {
+        self.inner.agent_wrapups(call).await
     }
 }
 

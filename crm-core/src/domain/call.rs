@@ -98,6 +98,11 @@ pub struct CallRecordInput {
     pub click_id: Option<String>,
     /// Whether the end came from the PBX's own hang-ups.
     pub end_known: bool,
+    /// Why a click-to-call could not be placed: `agent_busy`, `agent_no_answer` (the
+    /// agent's own phone), `pbx_refused`, `pbx_unreachable` (the PBX); `None` otherwise.
+    /// Left out of the JSON when `None`, so the fingerprint of older versions is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
 }
 
 impl CallRecordInput {
@@ -244,6 +249,17 @@ impl WrapUp {
     }
 }
 
+/// One agent's own wrap-up of a call (a transferred call has one per agent who saved it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentWrapUp {
+    /// The agent's extension.
+    pub extension: String,
+    /// What they saved.
+    pub wrapup: WrapUp,
+    /// When they saved it, ms since the epoch.
+    pub saved_at_ms: i64,
+}
+
 /// A call as stored in the call log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CallRow {
@@ -309,6 +325,8 @@ pub struct CallRow {
     pub click_id: Option<String>,
     /// Whether the end came from the PBX's own hang-ups.
     pub end_known: bool,
+    /// Why a click-to-call could not be placed (see [`CallRecordInput::failure_reason`]).
+    pub failure_reason: Option<String>,
     /// Wrap-up: the outcome the agent chose.
     pub wrapup_outcome: Option<String>,
     /// Wrap-up: resolved at this contact?

@@ -178,6 +178,7 @@ pub(crate) mod tests {
             recording_file: None,
             click_id: None,
             end_known: true,
+            failure_reason: None,
             wrapup_outcome: None,
             wrapup_resolved: None,
             wrapup_note: None,

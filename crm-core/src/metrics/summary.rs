@@ -71,6 +71,13 @@ fn offered(call: &CallRow) -> bool {
     call.direction == "inbound" && call.queue.is_some()
 }
 
+/// Whether `call` is an agent's part of a call transferred to them ([`agent_parts`]: no
+/// queue join, answer or wait of theirs; no call of the log looks like that). It counts as handled (answered, AHT) but not in their
+/// service level or ASA: the caller's queue wait was the answering agent's.
+fn transferred_to_agent(call: &CallRow) -> bool {
+    call.queued_at_ms.is_none() && call.answered_at_ms.is_none() && call.wait_ms.is_none()
+}
+
 /// Figures for `calls` (any order).
 pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
     let mut summary = Summary {
@@ -80,11 +87,16 @@ pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
     let mut waits = Vec::new();
     let mut answered_waits = Vec::new();
     let mut handling = Vec::new();
+    // Agents' parts of calls transferred to them: handled, not taken from the queue.
+    let mut transferred_in = 0;
     for call in calls.iter().filter(|c| offered(c)) {
         summary.offered += 1;
         match call.disposition.as_str() {
             "answered" => {
                 summary.answered += 1;
+                if transferred_to_agent(call) {
+                    transferred_in += 1;
+                }
                 if let Some(wait) = call.wait_ms {
                     answered_waits.push(wait);
                     if wait <= settings.service_level_threshold_ms {
@@ -109,7 +121,7 @@ pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
             waits.push(wait);
         }
     }
-    summary.service_level_denominator = summary.offered - summary.short_abandoned;
+    summary.service_level_denominator = summary.offered - summary.short_abandoned - transferred_in;
     summary.service_level = ratio(
         summary.answered_within_threshold,
         summary.service_level_denominator,
@@ -152,8 +164,9 @@ pub fn group(
 
 /// Each agent's part of `call`, as that agent's call: one per agent who talked on it. A
 /// transferred call is handled by every agent in it, each with their own talk (their
-/// segments); the answering agent keeps the queue wait and the hold, the agent who talked
-/// last the wrap-up time. A call without segments is its answering (else handling) agent's
+/// segments); the answering agent keeps the queue wait (their service level and ASA) and
+/// the hold, the agent who talked last the wrap-up time. A target agent's part has no
+/// queue join: handled by them, but outside their service level and ASA (docs/metrics.md). A call without segments is its answering (else handling) agent's
 /// whole (`-` for none).
 pub fn agent_parts(call: &CallRow) -> Vec<(String, CallRow)> {
     if call.agent_segments.is_empty() {
@@ -183,6 +196,9 @@ pub fn agent_parts(call: &CallRow) -> Vec<(String, CallRow)> {
         let mut part = call.clone();
         part.talk_ms = talk;
         if !answering {
+            // Not taken from the queue: out of this agent's service level and ASA.
+            part.queued_at_ms = None;
+            part.answered_at_ms = None;
             part.wait_ms = None;
             part.hold_ms = Some(0);
         }
@@ -354,5 +370,18 @@ mod tests {
             "own talk and the wrap-up"
         );
         assert_eq!((sara.asa_ms, maryam.asa_ms), (Some(2_013), None));
+        // The target did not take it from the queue: out of their service level.
+        assert_eq!(
+            (
+                sara.service_level_denominator,
+                maryam.service_level_denominator
+            ),
+            (1, 0)
+        );
+        assert_eq!(
+            (sara.service_level, maryam.service_level),
+            (Some(1.0), None)
+        );
+        assert_eq!(maryam.answered_within_threshold, 0);
     }
 }

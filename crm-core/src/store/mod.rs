@@ -3,7 +3,7 @@
 //! and puts the [`Directory`] cache in front of it.
 //!
 //! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
-//! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
+//! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
 //! [`AlertStore`] and [`OpenCallStore`]. Their methods can
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
@@ -31,7 +31,7 @@ use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
 };
 use crate::domain::call::{
-    CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
+    AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
@@ -53,6 +53,7 @@ pub trait Store:
     + CredentialStore
     + ContactStore
     + CallStore
+    + CallPartStore
     + RecordingStore
     + WorkStore
     + CallbackStore
@@ -221,6 +222,34 @@ pub trait CallStore: Send + Sync {
     ) -> StoreResult<Vec<UndecidedCall>>;
     /// The contacts that have a call's number (ascending ids): the ones it may be linked to.
     async fn call_candidates(&self, call: CallId) -> StoreResult<Vec<ContactId>>;
+}
+
+/// What agents add to a call besides the PBX's record: the contact picked for a shared
+/// number's call (also while it is in progress) and each agent's own wrap-up.
+#[async_trait]
+pub trait CallPartStore: Send + Sync {
+    /// Remembers the contact somebody picked for the call (`pbx`, `linkedid`) while it is
+    /// in progress, durably: when the call log writes the call, it is linked to that
+    /// contact (if the contact has its number). If the log has the call already, it is
+    /// linked at once (as [`CallStore::link_call_contact`]) and returned.
+    async fn remember_contact_pick(
+        &self,
+        pbx: &str,
+        linkedid: &str,
+        contact: ContactId,
+    ) -> StoreResult<Option<CallRow>>;
+    /// Saves the wrap-up of agent `extension` for their part of a call (again: replaces
+    /// theirs). The call's own wrap-up (what FCR and service requests read) is its last
+    /// talker's: it is replaced only when `extension` talked last, or nobody talked.
+    /// Returns the call.
+    async fn save_agent_wrapup(
+        &self,
+        call: CallId,
+        extension: &str,
+        wrapup: &WrapUp,
+    ) -> StoreResult<CallRow>;
+    /// Each agent's own wrap-up of a call, in the order they were saved.
+    async fn agent_wrapups(&self, call: CallId) -> StoreResult<Vec<AgentWrapUp>>;
 }
 
 /// Recordings' metadata.

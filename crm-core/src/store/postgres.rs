@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use super::sql::{
-    alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
+    alerts::impl_alert_store, auth::impl_auth_store, call_parts, callbacks::impl_callback_store,
     calls::impl_call_store, contacts::impl_contact_store, credentials::impl_credential_store,
     open_calls::impl_open_call_store, phones::impl_phone_helpers, recordings::impl_recording_store,
     users::impl_user_store, work::impl_work_store,
@@ -73,6 +73,8 @@ impl_credential_store!(PgStore);
 impl_contact_store!(PgStore);
 impl_phone_helpers!(PgStore, sqlx::Postgres);
 impl_call_store!(PgStore);
+call_parts::impl_call_parts!(PgStore);
+call_parts::impl_call_part_store!(PgStore);
 impl_recording_store!(PgStore);
 impl_work_store!(PgStore);
 impl_callback_store!(PgStore);

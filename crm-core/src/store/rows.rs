@@ -4,7 +4,7 @@
 
 use crate::domain::alert::{Alert, AlertKind, AlertState};
 use crate::domain::auth::{TokenInfo, TokenScope};
-use crate::domain::call::{CallLeg, CallMetrics, CallRow, CallSegment};
+use crate::domain::call::{AgentWrapUp, CallLeg, CallMetrics, CallRow, CallSegment, WrapUp};
 use crate::domain::contact::{Contact, ContactPhone, Stage};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -160,6 +160,20 @@ pub(crate) fn segment(row: &impl Columns) -> StoreResult<CallSegment> {
     })
 }
 
+/// One agent's wrap-up of a call, from a `call_wrapups` row.
+pub(crate) fn agent_wrapup(row: &impl Columns) -> StoreResult<AgentWrapUp> {
+    Ok(AgentWrapUp {
+        extension: row.text("extension")?,
+        wrapup: WrapUp {
+            outcome: row.text("outcome")?,
+            resolved: row.opt_flag("resolved")?,
+            note: row.opt_text("note")?,
+            wrapup_ms: row.opt_int("wrapup_ms")?,
+        },
+        saved_at_ms: row.int("saved_at_ms")?,
+    })
+}
+
 /// A call from the columns of `sql::calls::call_columns!`, with its legs and segments.
 pub(crate) fn call(
     row: &impl Columns,
@@ -198,6 +212,7 @@ pub(crate) fn call(
         recording_file: row.opt_text("recording_file")?,
         click_id: row.opt_text("click_id")?,
         end_known: row.flag("end_known")?,
+        failure_reason: row.opt_text("failure_reason")?,
         wrapup_outcome: row.opt_text("wrapup_outcome")?,
         wrapup_resolved: row.opt_flag("wrapup_resolved")?,
         wrapup_note: row.opt_text("wrapup_note")?,

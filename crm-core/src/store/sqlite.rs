@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::sql::{
-    alerts::impl_alert_store, auth::impl_auth_store, callbacks::impl_callback_store,
+    alerts::impl_alert_store, auth::impl_auth_store, call_parts, callbacks::impl_callback_store,
     calls::impl_call_store, contacts::impl_contact_store, credentials::impl_credential_store,
     open_calls::impl_open_call_store, phones::impl_phone_helpers, recordings::impl_recording_store,
     users::impl_user_store, work::impl_work_store,
@@ -90,6 +90,8 @@ impl_credential_store!(SqliteStore);
 impl_contact_store!(SqliteStore);
 impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
 impl_call_store!(SqliteStore);
+call_parts::impl_call_parts!(SqliteStore);
+call_parts::impl_call_part_store!(SqliteStore);
 impl_recording_store!(SqliteStore);
 impl_work_store!(SqliteStore);
 impl_callback_store!(SqliteStore);

@@ -95,5 +95,6 @@ pub fn call(linkedid: &str, number: &str) -> CallRecordInput {
         recording_file: Some("1795342964.0.wav".into()),
         click_id: None,
         end_known: true,
+        failure_reason: None,
     }
 }

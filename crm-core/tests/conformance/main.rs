@@ -10,6 +10,7 @@ mod support;
 
 mod alerts;
 mod auth;
+mod call_parts;
 mod calls;
 mod contacts;
 mod credentials;

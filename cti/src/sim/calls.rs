@@ -137,7 +137,9 @@ enum OriginateFailure {
 }
 
 impl OriginateFailure {
-    /// The `OriginateResponse` `Reason`: the last control frame (`AST_CONTROL_*`).
+    /// The `OriginateResponse` `Reason`, as Asterisk's `pbx_dial_reason` (main/pbx.c) maps
+    /// the dial's cause to an `AST_CONTROL_*` value: user busy (17) → 5 (`BUSY`), no answer
+    /// at the ring timeout (19) → 3 (`RINGING`), a channel that could not be requested → 0.
     fn reason(self) -> &'static str {
         match self {
             OriginateFailure::Busy => "5",
@@ -313,7 +315,8 @@ impl Engine {
     /// (cause 17); unanswered, it rings until the Originate's `Timeout` and is hung up
     /// (cause 19). Then the `OriginateResponse` says `Failure` with the last control frame
     /// as `Reason` (5 busy, 3 ringing; 0 when the channel could not be requested at all),
-    /// `Uniqueid: <null>` and the requested channel's name (the channel is gone), and the
+    /// `Uniqueid: <unknown>` (no `ChannelId` was asked for; Asterisk 14 and later, older ones
+    /// wrote `<null>`) and the requested channel's name (the channel is gone), and the
     /// Originate's caller ID.
     async fn originate_failed(
         self: Arc<Self>,
@@ -407,7 +410,7 @@ impl Engine {
             .with("Context", request.context.as_str())
             .with("Exten", request.exten.as_str())
             .with("Reason", failure.reason())
-            .with("Uniqueid", "<null>")
+            .with("Uniqueid", "<unknown>")
             .with("CallerIDNum", caller_number)
             .with("CallerIDName", caller_name);
         self.emit(event, at);

@@ -4,7 +4,8 @@
 //! queued, then ends; past the deadline it logs the calls it leaves.
 
 use broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::broadcast;
+use crm_core::CallId;
+use tokio::sync::{broadcast, mpsc};
 
 use super::{AlertEngine, CATCH_UP_SLACK_MS, HANDLED_FOR_MS, now_ms};
 use crate::bridge::call_log::WrittenCall;
@@ -13,8 +14,9 @@ use crate::lifecycle::Stage;
 impl AlertEngine {
     /// Runs the engine as a task of `stage` on the calls the call log writes (`written`);
     /// without them (no PBX) only the periodic checks run.
-    pub fn start(self, written: Option<broadcast::Receiver<WrittenCall>>, stage: &Stage) {
+    pub fn start(mut self, written: Option<broadcast::Receiver<WrittenCall>>, stage: &Stage) {
         let stage = stage.clone();
+        let mut picks = self.picks.take();
         stage.clone().spawn(async move {
             let mut events = written;
             let mut last_event_ms = None;
@@ -25,6 +27,10 @@ impl AlertEngine {
                     tokio::select! {
                         () = stage.draining() => return,
                         _ = tick.tick() => self.check().await,
+                        pick = next_pick(&mut picks) => match pick {
+                            Some(call) => self.contact_picked(call).await,
+                            None => picks = None,
+                        },
                     }
                     continue;
                 };
@@ -49,6 +55,10 @@ impl AlertEngine {
                         Err(RecvError::Closed) => events = None,
                     },
                     _ = tick.tick() => self.check().await,
+                    pick = next_pick(&mut picks) => match pick {
+                        Some(call) => self.contact_picked(call).await,
+                        None => picks = None,
+                    },
                 }
             }
         });
@@ -81,5 +91,13 @@ impl AlertEngine {
                 () = self.call_ended(id, &record) => stage.finished_one(),
             }
         }
+    }
+}
+
+/// The next call picked, `None` once the picks' sender is gone; never without picks.
+async fn next_pick(picks: &mut Option<mpsc::Receiver<CallId>>) -> Option<CallId> {
+    match picks {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -63,3 +63,6 @@ popup-withheld = Withheld number
 popup-pick-this = This is the caller
 popup-picked = Linked to this call
 popup-pick-failed = Could not link the contact (the call may not have ended yet)
+wrapup-contact = Whose call was it? (several contacts have this number)
+wrapup-contact-later = not picked yet
+wrapup-contact-invalid = That contact does not have the call's number.

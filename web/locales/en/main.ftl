@@ -93,3 +93,8 @@ tokens-last-used = Last used
 tokens-state = State
 tokens-revoked = Revoked
 tokens-revoke = Revoke
+# Why a click-to-call could not be placed (stored beside the disposition).
+failure-agent_busy = the agent's own phone was busy
+failure-agent_no_answer = the agent's own phone did not answer
+failure-pbx_refused = the phone system refused the call
+failure-pbx_unreachable = the phone system was not reachable

@@ -11,3 +11,4 @@ call-keep = Keep this call's recordings
 call-unkeep = Allow deleting this call's recordings
 call-kept = Kept: exempt from deletion
 call-contact = Contact
+call-agent-wrapup = Wrap-up

@@ -24,3 +24,5 @@ wallboard-registered-from = Phone registered from
 wallboard-pbx-stale = The PBX connection is down: showing the last state known until it is back.
 wallboard-today = Today
 wallboard-last-hours = Last { "{hours}" } hours
+wallboard-withheld = withheld number
+wallboard-one-of = one of { "{count}" } contacts

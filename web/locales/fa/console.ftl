@@ -63,3 +63,6 @@ popup-withheld = شماره‌ی پنهان
 popup-pick-this = تماس‌گیرنده همین است
 popup-picked = به این تماس وصل شد
 popup-pick-failed = وصل کردن مخاطب ممکن نشد (شاید تماس هنوز تمام نشده باشد)
+wrapup-contact = این تماسِ کدام مخاطب بود؟ (این شماره مالِ چند مخاطب است)
+wrapup-contact-later = هنوز انتخاب نشده
+wrapup-contact-invalid = این مخاطب شماره‌ی این تماس را ندارد.

@@ -93,3 +93,8 @@ tokens-last-used = آخرین استفاده
 tokens-state = وضعیت
 tokens-revoked = باطل شده
 tokens-revoke = باطل کن
+# Why a click-to-call could not be placed (stored beside the disposition).
+failure-agent_busy = تلفنِ خودِ کارشناس اشغال بود
+failure-agent_no_answer = تلفنِ خودِ کارشناس پاسخ نداد
+failure-pbx_refused = سامانه‌ی تلفن تماس را نپذیرفت
+failure-pbx_unreachable = سامانه‌ی تلفن در دسترس نبود

@@ -11,3 +11,4 @@ call-keep = نگه‌داشتن ضبط‌های این تماس
 call-unkeep = اجازهٔ حذف ضبط‌های این تماس
 call-kept = نگه‌داشته: از حذف معاف است
 call-contact = مخاطب
+call-agent-wrapup = جمع‌بندی

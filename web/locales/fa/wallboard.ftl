@@ -24,3 +24,5 @@ wallboard-registered-from = تلفن ثبت‌شده از
 wallboard-pbx-stale = اتصال به مرکز تلفن قطع است: آخرین وضعیت شناخته‌شده نمایش داده می‌شود تا اتصال برقرار شود.
 wallboard-today = امروز
 wallboard-last-hours = { "{hours}" } ساعت گذشته
+wallboard-withheld = شماره‌ی پنهان
+wallboard-one-of = یکی از { "{count}" } مخاطب

@@ -1,14 +1,15 @@
 //! The call detail page (`/calls/{id}`): the call's facts, its recordings (player,
 //! waveform, duration, download) and, for supervisors and admins, the "keep" switch that
 //! exempts its recordings from retention (`POST /calls/{id}/keep`, CSRF-protected, audited).
-//! Agents see only calls they took part in.
+//! Agents see only calls they took part in. Each agent's own wrap-up (outcome, note) is
+//! listed: a transferred call has one per agent.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use crm_core::{AuditEntry, CallId, CallRow, Role};
+use crm_core::{AgentWrapUp, AuditEntry, CallId, CallRow, Role};
 use serde::Deserialize;
 
 use crate::auth::PageUser;
@@ -32,6 +33,8 @@ struct CallPage {
     number: String,
     contact_name: String,
     recordings: Vec<PlayerView>,
+    /// Each agent's own wrap-up (a transferred call has one per agent who saved it).
+    wrapups: Vec<AgentWrapUp>,
     kept: bool,
     can_keep: bool,
 }
@@ -84,6 +87,7 @@ async fn call_page(
         contact_name,
         number: page.number(store, call.customer_number_raw.as_deref().unwrap_or("")),
         kept: store.call_kept(id).await?,
+        wrapups: store.agent_wrapups(id).await?,
         can_keep: user.require(Role::Supervisor).is_ok(),
         page,
         call,

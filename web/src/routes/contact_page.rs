@@ -35,6 +35,36 @@ pub fn router() -> Routes {
         .post("/contacts/{id}/tasks", Access::Page(Role::Agent), add_task)
 }
 
+/// Each agent's own wrap-up of the calls several agents talked on, by call.
+async fn agents_notes(
+    store: &dyn crm_core::Store,
+    rows: &[(crm_core::CallRow, Option<usize>)],
+) -> Result<HashMap<crm_core::CallId, Vec<crm_core::AgentWrapUp>>, crate::Error> {
+    let mut notes = HashMap::new();
+    for (call, _) in rows {
+        if call.agents().len() > 1 {
+            notes.insert(call.id, store.agent_wrapups(call.id).await?);
+        }
+    }
+    Ok(notes)
+}
+
+/// A call's notes on the timeline: each agent's own (named) when several talked on it,
+/// else the call's.
+fn call_notes(
+    parts: Option<Vec<crm_core::AgentWrapUp>>,
+    note: Option<String>,
+    name: impl Fn(&String) -> String,
+) -> Vec<(String, String)> {
+    match parts {
+        Some(parts) => parts
+            .into_iter()
+            .filter_map(|part| Some((name(&part.extension), part.wrapup.note?)))
+            .collect(),
+        None => note.map(|note| (String::new(), note)).into_iter().collect(),
+    }
+}
+
 struct TimelineLine {
     id: crm_core::CallId,
     recordings: Vec<PlayerView>,
@@ -49,8 +79,11 @@ struct TimelineLine {
     wait_ms: Option<i64>,
     talk_ms: Option<i64>,
     disposition: String,
+    /// Why a click-to-call could not be placed.
+    failure_reason: Option<String>,
     outcome: Option<String>,
-    note: String,
+    /// The call's note, or (a transferred call) each agent's own: (agent, note).
+    notes: Vec<(String, String)>,
 }
 
 struct NoteLine {
@@ -93,28 +126,17 @@ async fn show(
     }
 }
 
-async fn contact_page(
+/// The contact's calls, newest first (at most 100): those linked to her, and those from a
+/// number she shares that nobody has picked a contact for yet; an agent sees what the
+/// access policy lets them see, and hears the recordings of the calls they were on.
+async fn timeline(
     state: &AppState,
     user: &PageUser,
-    page: Page,
+    page: &Page,
     id: ContactId,
-) -> Result<Response, Error> {
+    by_extension: &HashMap<String, String>,
+) -> Result<Vec<TimelineLine>, Error> {
     let store = state.store.as_ref();
-    let contact = store.get_contact(id).await?;
-    let users = store.list_users().await?;
-    let by_id: HashMap<UserId, String> = users
-        .iter()
-        .map(|u| (u.id, u.display_name.clone()))
-        .collect();
-    let by_extension: HashMap<String, String> = users
-        .iter()
-        .filter_map(|u| {
-            Some((
-                u.extension.as_ref()?.as_str().to_owned(),
-                u.display_name.clone(),
-            ))
-        })
-        .collect();
     let viewer = Viewer::of(&user.user);
     let filter = CallFilter {
         contact: Some(id),
@@ -142,6 +164,7 @@ async fn contact_page(
     rows.sort_by_key(|(call, _)| std::cmp::Reverse((call.started_at_ms, call.id)));
     rows.truncate(100);
     let mut players = HashMap::new();
+    let mut agent_notes = agents_notes(store, &rows).await?;
     for (call, _) in rows
         .iter()
         .filter(|(call, _)| hears_recordings_of(viewer, call))
@@ -149,16 +172,23 @@ async fn contact_page(
         let recordings = store.recordings_of_call(call.id).await?;
         players.insert(call.id, recordings.iter().map(PlayerView::of).collect());
     }
-    let calls = rows
+    let name = |extension: &String| {
+        by_extension
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(|| extension.clone())
+    };
+    Ok(rows
         .into_iter()
         .map(|(call, one_of)| {
             // Every agent who talked on the call, whoever talked last first.
             let agent = call
                 .agents()
                 .into_iter()
-                .map(|extension| by_extension.get(&extension).cloned().unwrap_or(extension))
+                .map(|extension| name(&extension))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let notes = call_notes(agent_notes.remove(&call.id), call.wrapup_note.clone(), name);
             TimelineLine {
                 id: call.id,
                 recordings: players.remove(&call.id).unwrap_or_default(),
@@ -172,11 +202,38 @@ async fn contact_page(
                 wait_ms: call.wait_ms,
                 talk_ms: call.talk_ms,
                 disposition: call.disposition,
+                failure_reason: call.failure_reason,
                 outcome: call.wrapup_outcome,
-                note: call.wrapup_note.unwrap_or_default(),
+                notes,
             }
         })
+        .collect())
+}
+
+async fn contact_page(
+    state: &AppState,
+    user: &PageUser,
+    page: Page,
+    id: ContactId,
+) -> Result<Response, Error> {
+    let store = state.store.as_ref();
+    let contact = store.get_contact(id).await?;
+    let users = store.list_users().await?;
+    let by_id: HashMap<UserId, String> = users
+        .iter()
+        .map(|u| (u.id, u.display_name.clone()))
         .collect();
+    let by_extension: HashMap<String, String> = users
+        .iter()
+        .filter_map(|u| {
+            Some((
+                u.extension.as_ref()?.as_str().to_owned(),
+                u.display_name.clone(),
+            ))
+        })
+        .collect();
+    let calls = timeline(state, user, &page, id, &by_extension).await?;
+    let viewer = Viewer::of(&user.user);
     let notes = store
         .notes(id)
         .await?

@@ -19,7 +19,9 @@ pub fn router() -> Routes {
 }
 
 /// The words `wallboard.js` shows, handed over as JSON.
-const SCRIPT_MESSAGES: [&str; 29] = [
+const SCRIPT_MESSAGES: [&str; 31] = [
+    "wallboard-withheld",
+    "wallboard-one-of",
     "wallboard-today",
     "wallboard-last-hours",
     "wallboard-waiting",

@@ -15,7 +15,7 @@ use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::snapshot::{Inputs, build};
+use super::snapshot::{Inputs, NumberOwner, build};
 use crate::AppState;
 
 /// Shortest time between two snapshots: changes within it are sent together (a busy
@@ -227,7 +227,7 @@ fn period_start(now_ms: i64, rolling_hours: u32, metrics: &MetricsSettings) -> i
 /// Contact names of waiting callers and agents' names.
 #[derive(Default)]
 struct Names {
-    contacts: HashMap<String, String>,
+    contacts: HashMap<String, NumberOwner>,
     looked_up: HashMap<String, bool>,
     agents: HashMap<String, String>,
     agents_read: Option<Instant>,
@@ -259,18 +259,20 @@ impl Names {
             .iter()
             .flat_map(|q| &q.waiting)
             .filter_map(|c| c.number.clone())
-            .filter(|n| !self.looked_up.contains_key(n))
+            .filter(|n| !crm_core::is_withheld(n) && !self.looked_up.contains_key(n))
             .collect();
         for number in numbers {
             let lookup = state.store.lookup_number(&number, None);
             match tokio::time::timeout(LOOKUP_TIMEOUT, lookup).await {
                 Ok(Ok(cards)) => {
-                    if let Some(card) = cards.first() {
-                        let mut name = card.contact.name.clone();
-                        if cards.len() > 1 {
-                            name.push_str(&format!(" (+{})", cards.len() - 1));
-                        }
-                        self.contacts.insert(number.clone(), name);
+                    // A shared number names none of its contacts: nobody picked yet.
+                    let owner = match cards.as_slice() {
+                        [] => None,
+                        [only] => Some(NumberOwner::One(only.contact.name.clone())),
+                        several => Some(NumberOwner::Shared(several.len())),
+                    };
+                    if let Some(owner) = owner {
+                        self.contacts.insert(number.clone(), owner);
                     }
                     self.looked_up.insert(number, true);
                 }

@@ -50,14 +50,58 @@ pub struct WaitingCaller {
     pub uniqueid: String,
     /// Position in the queue (1 = next).
     pub position: u32,
-    /// The number as presented.
+    /// The number as presented (`None` when withheld).
     pub number: Option<String>,
+    /// The number is withheld (`anonymous`, empty, no digit): shown as such.
+    pub withheld: bool,
     /// The caller-ID name.
     pub caller_name: Option<String>,
-    /// The CRM contact the number belongs to, if any.
+    /// The CRM contact the number belongs to, when exactly one has it.
     pub contact_name: Option<String>,
+    /// How many contacts have the number, when several do (none is named: nobody has
+    /// picked whose call it is).
+    pub shared_by: Option<usize>,
     /// PBX time the caller joined, ms since the epoch.
     pub joined_at_ms: i64,
+}
+
+/// Whom a number belongs to in the CRM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NumberOwner {
+    /// One contact, by name.
+    One(String),
+    /// This many contacts.
+    Shared(usize),
+}
+
+/// A waiting caller as the wallboard shows them: a withheld number is no number and has no
+/// contact; a shared one names no contact.
+fn waiting_caller(
+    caller: &cti::live::queues::WaitingCaller,
+    owners: &HashMap<String, NumberOwner>,
+) -> WaitingCaller {
+    let withheld = caller.number.as_deref().is_none_or(crm_core::is_withheld);
+    let owner = caller
+        .number
+        .as_ref()
+        .filter(|_| !withheld)
+        .and_then(|n| owners.get(n));
+    WaitingCaller {
+        uniqueid: caller.uniqueid.clone(),
+        position: caller.position,
+        number: caller.number.clone().filter(|_| !withheld),
+        withheld,
+        caller_name: caller.name.clone(),
+        contact_name: match owner {
+            Some(NumberOwner::One(name)) => Some(name.clone()),
+            _ => None,
+        },
+        shared_by: match owner {
+            Some(NumberOwner::Shared(count)) => Some(*count),
+            _ => None,
+        },
+        joined_at_ms: caller.joined_at_ms,
+    }
 }
 
 /// How many of a queue's members are in each state.
@@ -145,8 +189,8 @@ pub struct Inputs<'a> {
     pub queues: &'a [QueueView],
     /// Today's figures per queue.
     pub today: &'a BTreeMap<String, Summary>,
-    /// Contact names by number as presented.
-    pub contact_names: &'a HashMap<String, String>,
+    /// Whom each waiting caller's number (as presented) belongs to.
+    pub contact_names: &'a HashMap<String, NumberOwner>,
     /// Users' names by extension.
     pub agent_names: &'a HashMap<String, String>,
     /// Agents in wrap-up: extension → since when.
@@ -183,18 +227,7 @@ pub fn build(inputs: Inputs<'_>) -> Snapshot {
                 .map(|q| {
                     q.waiting
                         .iter()
-                        .map(|c| WaitingCaller {
-                            uniqueid: c.uniqueid.clone(),
-                            position: c.position,
-                            number: c.number.clone(),
-                            caller_name: c.name.clone(),
-                            contact_name: c
-                                .number
-                                .as_ref()
-                                .and_then(|n| inputs.contact_names.get(n))
-                                .cloned(),
-                            joined_at_ms: c.joined_at_ms,
-                        })
+                        .map(|c| waiting_caller(c, inputs.contact_names))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -340,13 +373,29 @@ mod tests {
             },
             QueueView {
                 name: "support".into(),
-                waiting: vec![BoardCaller {
-                    uniqueid: "1.1".into(),
-                    position: 1,
-                    number: Some("09121234567".into()),
-                    name: Some("<img src=x onerror=alert(1)>".into()),
-                    joined_at_ms: 900,
-                }],
+                waiting: vec![
+                    BoardCaller {
+                        uniqueid: "1.1".into(),
+                        position: 1,
+                        number: Some("09121234567".into()),
+                        name: Some("<img src=x onerror=alert(1)>".into()),
+                        joined_at_ms: 900,
+                    },
+                    BoardCaller {
+                        uniqueid: "1.2".into(),
+                        position: 2,
+                        number: Some("09351112233".into()),
+                        name: None,
+                        joined_at_ms: 910,
+                    },
+                    BoardCaller {
+                        uniqueid: "1.3".into(),
+                        position: 3,
+                        number: Some("anonymous".into()),
+                        name: Some("Anonymous".into()),
+                        joined_at_ms: 920,
+                    },
+                ],
                 members: vec![
                     member("PJSIP/1001", MemberState::OnCall, 7),
                     member("PJSIP/1002", MemberState::Paused, 6),
@@ -363,7 +412,13 @@ mod tests {
                 ..Summary::default()
             },
         );
-        let contact_names = HashMap::from([("09121234567".to_owned(), "Ali Rezaei".to_owned())]);
+        let contact_names = HashMap::from([
+            (
+                "09121234567".to_owned(),
+                NumberOwner::One("Ali Rezaei".to_owned()),
+            ),
+            ("09351112233".to_owned(), NumberOwner::Shared(2)),
+        ]);
         let agent_names = HashMap::from([("1001".to_owned(), "Sara".to_owned())]);
         let wrapups = HashMap::from([("1003".to_owned(), 950), ("1002".to_owned(), 940)]);
         let metrics = MetricsSettings::default();
@@ -403,6 +458,20 @@ mod tests {
             support.waiting[0].contact_name.as_deref(),
             Some("Ali Rezaei")
         );
+        let shared = &support.waiting[1];
+        assert_eq!(
+            shared.contact_name, None,
+            "no contact named for a shared number"
+        );
+        assert_eq!(shared.shared_by, Some(2));
+        assert_eq!(shared.number.as_deref(), Some("09351112233"));
+        let withheld = &support.waiting[2];
+        assert!(withheld.withheld);
+        assert_eq!(
+            (withheld.number.as_deref(), withheld.shared_by),
+            (None, None)
+        );
+        assert!(!support.waiting[0].withheld);
         assert_eq!(support.agents.busy, 1);
         assert_eq!(support.agents.paused, 1);
         assert_eq!(support.agents.wrap_up, 1);

@@ -1,7 +1,6 @@
 //! The call log: SQL and the [`CallStore`](crate::CallStore) implementation.
 
 use crate::domain::call::CallFilter;
-use crate::domain::ids::ContactId;
 
 /// The columns [`rows::call`](crate::store::rows::call) reads.
 macro_rules! call_columns {
@@ -10,7 +9,7 @@ macro_rules! call_columns {
          customer_name, contact_id, did, queue, answered_by_extension, answered_by_user_id, \
          agent_extension, started_at_ms, queued_at_ms, answered_at_ms, ended_at_ms, wait_ms, \
          ring_ms, talk_ms, hold_ms, disposition, hangup_by, hangup_by_extension, hangup_cause, \
-         transfers, recording_file, click_id, end_known, wrapup_outcome, wrapup_resolved, \
+         transfers, recording_file, click_id, end_known, failure_reason, wrapup_outcome, wrapup_resolved, \
          wrapup_note, wrapup_ms, wrapup_at_ms, service_level_met, first_contact, fcr_status, \
          metrics_at_ms"
     };
@@ -26,9 +25,9 @@ pub(crate) const UPSERT_CALL: &str = "INSERT INTO calls (pbx, linkedid, directio
     did, queue, answered_by_extension, answered_by_user_id, agent_extension, started_at_ms, \
     queued_at_ms, answered_at_ms, ended_at_ms, wait_ms, ring_ms, talk_ms, hold_ms, disposition, \
     hangup_by, hangup_by_extension, hangup_cause, transfers, recording_file, click_id, \
-    end_known, completeness, version_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, \
-    $29, $30, $31) \
+    end_known, completeness, version_hash, failure_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+    $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
+    $26, $27, $28, $29, $30, $31, $32) \
     ON CONFLICT (pbx, linkedid) DO UPDATE SET direction = excluded.direction, \
     customer_number_raw = excluded.customer_number_raw, \
     customer_number_e164 = excluded.customer_number_e164, \
@@ -45,8 +44,8 @@ pub(crate) const UPSERT_CALL: &str = "INSERT INTO calls (pbx, linkedid, directio
     transfers = excluded.transfers, \
     recording_file = coalesce(excluded.recording_file, calls.recording_file), \
     click_id = coalesce(excluded.click_id, calls.click_id), end_known = excluded.end_known, \
-    completeness = excluded.completeness, version_hash = excluded.version_hash \
-    WHERE calls.completeness < excluded.completeness \
+    completeness = excluded.completeness, version_hash = excluded.version_hash, \
+    failure_reason = excluded.failure_reason WHERE calls.completeness < excluded.completeness \
     OR (calls.completeness = excluded.completeness AND calls.version_hash <> excluded.version_hash)";
 pub(crate) const CALL_ID_BY_LINKEDID: &str =
     "SELECT id, contact_id FROM calls WHERE pbx = $1 AND linkedid = $2";
@@ -75,10 +74,6 @@ pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
 /// Links call `$1` to contact `$2` when the contact has the call's number.
 pub(crate) const LINK_CALL_CONTACT: &str = "UPDATE calls SET contact_id = $2 WHERE id = $1 \
     AND customer_lookup_key IN (SELECT lookup_key FROM contact_phones WHERE contact_id = $2)";
-/// The contacts that have the number of each call; followed by a placeholder list and `)`.
-pub(crate) const CANDIDATES_OF_CALLS: &str = "SELECT DISTINCT c.id AS call_id, \
-    p.contact_id FROM calls c JOIN contact_phones p ON p.lookup_key = c.customer_lookup_key \
-    WHERE c.id IN (";
 
 pub(crate) const SET_CALL_METRICS: &str = "UPDATE calls SET service_level_met = $2, \
     first_contact = $3, fcr_status = $4, metrics_at_ms = $5 WHERE id = $1";
@@ -127,27 +122,6 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
     let sql = format!(
         "{clause} ORDER BY started_at_ms DESC, id DESC LIMIT ${}",
         binds.len()
-    );
-    (sql, binds)
-}
-
-/// The `WHERE … ORDER BY … LIMIT` of
-/// [`undecided_calls`](crate::CallStore::undecided_calls) and its bind values: the calls of
-/// no contact from one of `contact`'s numbers, which another contact also has.
-pub(crate) fn undecided_clause(contact: ContactId, filter: &CallFilter) -> (String, Vec<Bind>) {
-    let (rest, mut binds) = filter_clause(&CallFilter {
-        contact: None,
-        ..filter.clone()
-    });
-    binds.push(Bind::Int(contact.0));
-    let n = binds.len();
-    let rest = rest
-        .strip_prefix("WHERE ")
-        .map_or_else(|| rest.clone(), |conditions| format!("AND {conditions}"));
-    let sql = format!(
-        "WHERE contact_id IS NULL AND customer_lookup_key IN (SELECT lookup_key FROM \
-         contact_phones WHERE contact_id = ${n} AND lookup_key IN (SELECT lookup_key FROM \
-         contact_phones WHERE contact_id <> ${n})) {rest}"
     );
     (sql, binds)
 }
@@ -220,38 +194,6 @@ macro_rules! impl_call_store {
                         )
                     })
                     .collect()
-            }
-
-            /// The contacts that have each call's number, by call id, in id order.
-            async fn candidates_of_calls(
-                &self,
-                calls: &[crate::CallRow],
-            ) -> crate::StoreResult<
-                std::collections::HashMap<i64, Vec<crate::ContactId>>,
-            > {
-                use crate::store::rows::Columns as _;
-                use crate::store::sql::calls as q;
-                let mut candidates: std::collections::HashMap<i64, Vec<crate::ContactId>> =
-                    std::collections::HashMap::new();
-                let ids: Vec<i64> = calls.iter().map(|c| c.id.0).collect();
-                for chunk in ids.chunks(q::LEGS_CHUNK) {
-                    let list = crate::store::rows::placeholders(1, chunk.len());
-                    let sql = format!("{}{list})", q::CANDIDATES_OF_CALLS);
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for id in chunk {
-                        query = query.bind(*id);
-                    }
-                    for row in query.fetch_all(&self.pool).await? {
-                        candidates
-                            .entry(row.int("call_id")?)
-                            .or_default()
-                            .push(crate::ContactId(row.int("contact_id")?));
-                    }
-                }
-                for list in candidates.values_mut() {
-                    list.sort();
-                }
-                Ok(candidates)
             }
         }
 
@@ -338,6 +280,7 @@ macro_rules! impl_call_store {
                     .bind(call.end_known)
                     .bind(call.completeness())
                     .bind(call.version_hash())
+                    .bind(call.failure_reason.as_deref())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected()
@@ -399,6 +342,10 @@ macro_rules! impl_call_store {
                         .await?;
                 }
                 tx.commit().await?;
+                if contact.is_none() && lookup_key.is_some() {
+                    // After the commit: a pick saved meanwhile is seen by one side or the other.
+                    self.apply_pick_of_written_call(&call.pbx, &call.linkedid, id).await?;
+                }
                 tracing::debug!(call = id, written, "call recorded");
                 Ok(crate::CallId(id))
             }
@@ -507,7 +454,7 @@ macro_rules! impl_call_store {
                 contact: crate::ContactId,
                 filter: &crate::CallFilter,
             ) -> crate::StoreResult<Vec<crate::UndecidedCall>> {
-                let (clause, binds) = crate::store::sql::calls::undecided_clause(contact, filter);
+                let (clause, binds) = crate::store::sql::call_parts::undecided_clause(contact, filter);
                 let calls = self.calls_where(&clause, binds).await?;
                 let mut candidates = self.candidates_of_calls(&calls).await?;
                 Ok(calls

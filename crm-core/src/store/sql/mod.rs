@@ -8,6 +8,7 @@
 //! struct has the fields `pool` (its `sqlx` pool) and `normalizer`.
 
 pub(crate) mod auth;
+pub(crate) mod call_parts;
 pub(crate) mod calls;
 pub(crate) mod contact_input;
 pub(crate) mod contacts;

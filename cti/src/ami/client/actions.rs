@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn originate_result_reads_the_event() {
         let msg = Message::parse(
-            &b"Event: OriginateResponse\r\nActionID: a\r\nResponse: Failure\r\nReason: 5\r\nUniqueid: <null>\r\n\r\n"[..],
+            &b"Event: OriginateResponse\r\nActionID: a\r\nResponse: Failure\r\nReason: 5\r\nUniqueid: <unknown>\r\n\r\n"[..],
         )
         .unwrap();
         let result = OriginateResult::new(msg);

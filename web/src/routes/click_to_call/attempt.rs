@@ -2,7 +2,10 @@
 //! or the PBX refused the `Originate`) is still an outbound attempt at the customer: it is
 //! written to the call log, keyed by its click id, with the number and why it failed, so
 //! that it shows on the contact's timeline and counts for the lead rules. No agent talked,
-//! so it asks for no wrap-up.
+//! so it asks for no wrap-up. The disposition (`busy`, `no_answer`, `failed`) says what
+//! happened to the attempt; `failure_reason` says whose side it was (`agent_busy`,
+//! `agent_no_answer`: the agent's own phone; `pbx_refused`, `pbx_unreachable`: the PBX), so
+//! that the agent's busy phone does not read as a busy customer.
 
 use crm_core::{CallRecordInput, Store};
 
@@ -38,6 +41,12 @@ impl FailedAttempt {
             FailReason::AgentNoAnswer => ("no_answer", Some(CAUSE_NO_ANSWER)),
             FailReason::PbxUnreachable | FailReason::Failed => ("failed", None),
         };
+        let failure_reason = match reason {
+            FailReason::Busy => "agent_busy",
+            FailReason::AgentNoAnswer => "agent_no_answer",
+            FailReason::PbxUnreachable => "pbx_unreachable",
+            FailReason::Failed => "pbx_refused",
+        };
         CallRecordInput {
             pbx: self.pbx.clone(),
             linkedid: self.click_id.clone(),
@@ -67,6 +76,7 @@ impl FailedAttempt {
             recording_file: None,
             click_id: Some(self.click_id.clone()),
             end_known: true,
+            failure_reason: Some(failure_reason.into()),
         }
     }
 
@@ -101,11 +111,17 @@ mod tests {
         assert_eq!(busy.ended_at_ms, Some(1_000), "never before it started");
         assert_eq!(busy.direction, "outbound");
         assert_eq!(busy.click_id.as_deref(), Some("ctc-1"));
+        assert_eq!(busy.failure_reason.as_deref(), Some("agent_busy"));
         let missed = attempt.row(FailReason::AgentNoAnswer, 2_000);
         assert_eq!(missed.disposition, "no_answer");
+        assert_eq!(missed.failure_reason.as_deref(), Some("agent_no_answer"));
+        let unreachable = attempt.row(FailReason::PbxUnreachable, 2_000);
+        assert_eq!(unreachable.disposition, "failed");
         assert_eq!(
-            attempt.row(FailReason::PbxUnreachable, 2_000).disposition,
-            "failed"
+            unreachable.failure_reason.as_deref(),
+            Some("pbx_unreachable")
         );
+        let refused = attempt.row(FailReason::Failed, 2_000);
+        assert_eq!(refused.failure_reason.as_deref(), Some("pbx_refused"));
     }
 }

@@ -2,9 +2,10 @@
 //! from the `/ws` socket), the agent's state with a pause button, "my calls today" from
 //! the call log, and the wrap-up form (`POST /console/wrapup`).
 //!
-//! A wrap-up is saved onto the call (outcome, resolved, note, time spent wrapping up); the
-//! note also goes onto the call's contact, and an optional follow-up task is created for
-//! the agent. The call is named by its Linkedid (what the socket's `call.ended` carries)
+//! A wrap-up is saved for the agent's own part of the call (outcome, resolved, note, time
+//! spent wrapping up; see [`wrapup`]); the note also goes onto the call's contact, and an
+//! optional follow-up task is created for the agent. For a call from a number several
+//! contacts share, the form also asks whose call it was. The call is named by its Linkedid (what the socket's `call.ended` carries)
 //! and looked up among the calls the agent took part in during the last day, which is
 //! also what keeps an agent to their own calls.
 
@@ -12,14 +13,15 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::Uri;
-use axum::response::{IntoResponse, Redirect, Response};
-use crm_core::{AuditEntry, CallFilter, CallRow, ContactId, NewTask, TaskId, TaskKind, WrapUp};
+use axum::response::Response;
+use crm_core::{CallFilter, CallRow, ContactId, TaskId, TaskKind};
 use cti::live::queues::MemberState;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
+
+mod wrapup;
 
 use crate::auth::PageUser;
 use crate::pages::{Page, display_number, render};
@@ -47,7 +49,7 @@ const MAX_WRAPUP_MS: i64 = 30 * 60 * 1000;
 pub fn router() -> Routes {
     Routes::new()
         .get("/console", Access::Page(Role::Agent), console)
-        .post("/console/wrapup", Access::Page(Role::Agent), save_wrapup)
+        .post("/console/wrapup", Access::Page(Role::Agent), wrapup::save_wrapup)
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.
@@ -130,6 +132,10 @@ struct WrapupView {
     note: String,
     task_title: String,
     task_due: String,
+    /// The contacts that have the call's number, when several do: (id, name).
+    candidates: Vec<(i64, String)>,
+    /// The contact the call is linked to.
+    picked: Option<i64>,
     error: Option<String>,
 }
 
@@ -199,36 +205,7 @@ async fn console_page(
 ) -> Result<Response, Error> {
     let now = crate::clock::now_ms();
     let calls = my_calls(state, user, page.clock.start_of_day(now)).await?;
-    if !wrapup.call.is_empty() {
-        let found = my_calls(state, user, now - 86_400_000)
-            .await?
-            .into_iter()
-            .find(|call| call.linkedid == wrapup.call);
-        if let Some(call) = found {
-            let number = page.number(
-                state.store.as_ref(),
-                call.customer_number_raw.as_deref().unwrap_or(""),
-            );
-            wrapup.heading = crate::i18n::t_args(
-                page.locale(),
-                "wrapup-call",
-                &[
-                    ("number", crate::i18n::Arg::Text(&number)),
-                    (
-                        "time",
-                        crate::i18n::Arg::Text(&page.time(call.started_at_ms)),
-                    ),
-                ],
-            );
-            if wrapup.outcome.is_empty() {
-                wrapup.outcome = call.wrapup_outcome.clone().unwrap_or_default();
-                wrapup.resolved = call.wrapup_resolved.unwrap_or(true);
-                wrapup.note = call.wrapup_note.clone().unwrap_or_default();
-            }
-        } else if wrapup.error.is_none() {
-            wrapup.error = Some(page.t("wrapup-not-found"));
-        }
-    }
+    wrapup::fill_form(state, user, &page, &mut wrapup).await?;
     let mut names: HashMap<ContactId, String> = HashMap::new();
     for id in calls.iter().filter_map(|call| call.contact) {
         if let Entry::Vacant(slot) = names.entry(id) {
@@ -247,6 +224,7 @@ async fn console_page(
                 .filter(|n| !n.is_empty())
                 .map(|n| (id, n.clone()))
         });
+        let outcome = wrapup::own_outcome(state, user, &call).await?;
         lines.push(CallLine {
             number: page.number(
                 state.store.as_ref(),
@@ -261,7 +239,7 @@ async fn console_page(
             wait_ms: call.wait_ms,
             talk_ms: call.talk_ms,
             disposition: call.disposition,
-            outcome: call.wrapup_outcome,
+            outcome,
         });
     }
     let messages: Map<String, Value> = SCRIPT_MESSAGES
@@ -375,123 +353,4 @@ async fn my_calls(state: &AppState, user: &PageUser, from_ms: i64) -> Result<Vec
             ..CallFilter::default()
         })
         .await?)
-}
-
-#[derive(Debug, Deserialize)]
-struct WrapupForm {
-    call: String,
-    outcome: String,
-    resolved: Option<String>,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    task_title: String,
-    #[serde(default)]
-    task_due: String,
-}
-
-#[tracing::instrument(skip_all, fields(user = %user.user.username, call = %form.call))]
-async fn save_wrapup(
-    user: PageUser,
-    State(state): State<AppState>,
-    Form(form): Form<WrapupForm>,
-) -> Response {
-    let page = Page::for_user(&user, &state, "/console");
-    let mut view = WrapupView {
-        call: form.call.clone(),
-        outcome: form.outcome.clone(),
-        resolved: form.resolved.as_deref() != Some("no"),
-        note: form.note.clone(),
-        task_title: form.task_title.clone(),
-        task_due: form.task_due.clone(),
-        ..WrapupView::default()
-    };
-    match store_wrapup(&state, &user, &page, &form).await {
-        Ok(()) => Redirect::to("/console?saved=1").into_response(),
-        Err(Error::BadRequest(message)) => {
-            view.error = Some(message);
-            match console_page(&state, &user, page.clone(), view, false).await {
-                Ok(response) => {
-                    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, response).into_response()
-                }
-                Err(err) => page.error_response(err),
-            }
-        }
-        Err(err) => page.error_response(err),
-    }
-}
-
-/// Validates and saves a wrap-up; a `BadRequest` carries a message for the form.
-async fn store_wrapup(
-    state: &AppState,
-    user: &PageUser,
-    page: &Page,
-    form: &WrapupForm,
-) -> Result<(), Error> {
-    if !OUTCOMES.contains(&form.outcome.as_str()) {
-        return Err(Error::BadRequest(page.t("wrapup-outcome-missing")));
-    }
-    let now = crate::clock::now_ms();
-    let call = my_calls(state, user, now - 86_400_000)
-        .await?
-        .into_iter()
-        .find(|call| call.linkedid == form.call)
-        .ok_or_else(|| Error::BadRequest(page.t("wrapup-not-found")))?;
-    let due_at_ms = match form.task_due.trim() {
-        "" => None,
-        due => Some(
-            page.clock
-                .parse_input(due)
-                .ok_or_else(|| Error::BadRequest(page.t("wrapup-due-invalid")))?,
-        ),
-    };
-    let note = Some(form.note.trim().to_owned()).filter(|n| !n.is_empty());
-    let wrapup = WrapUp {
-        outcome: form.outcome.clone(),
-        resolved: Some(form.resolved.as_deref() != Some("no")),
-        note: note.clone(),
-        wrapup_ms: call
-            .ended_at_ms
-            .map(|ended| now - ended)
-            .filter(|ms| (0..MAX_WRAPUP_MS).contains(ms)),
-    };
-    let saved = state.store.save_wrapup(call.id, &wrapup).await?;
-    if let Some(extension) = &user.user.extension {
-        state.wrapups.done(extension.as_str());
-    }
-    if let (Some(contact), Some(note)) = (saved.contact, &note) {
-        state
-            .store
-            .add_note(contact, Some(saved.id), Some(user.user.id), note)
-            .await?;
-    }
-    let title = form.task_title.trim();
-    if !title.is_empty() {
-        state
-            .store
-            .create_task(&NewTask {
-                kind: if form.outcome == "callback" {
-                    TaskKind::Callback
-                } else {
-                    TaskKind::FollowUp
-                },
-                title: title.to_owned(),
-                contact: saved.contact,
-                call: Some(saved.id),
-                assignee: Some(user.user.id),
-                due_at_ms,
-            })
-            .await?;
-    }
-    state
-        .store
-        .record_audit(&AuditEntry {
-            at_ms: now,
-            actor: Some(user.user.id),
-            action: "call.wrapup".into(),
-            subject: format!("call:{}", saved.id),
-            detail: json!({ "outcome": wrapup.outcome, "resolved": wrapup.resolved }),
-        })
-        .await?;
-    Ok(())
 }
