@@ -107,9 +107,7 @@ async fn visit_the_wallboard(host: &str) {
         tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{host}/ws"))
             .unwrap();
     request.headers_mut().insert("cookie", cookies);
-    request
-        .headers_mut()
-        .insert("origin", url.parse().unwrap());
+    request.headers_mut().insert("origin", url.parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     socket
         .send(tungstenite::Message::text(

@@ -627,7 +627,10 @@ mod tests {
         }
         let waiting = &board.snapshot()[0].waiting;
         assert_eq!(waiting.len(), MAX_WAITING_PER_QUEUE);
-        assert!(waiting.iter().all(|c| c.uniqueid != "1.0"), "the oldest went");
+        assert!(
+            waiting.iter().all(|c| c.uniqueid != "1.0"),
+            "the oldest went"
+        );
         assert!(waiting.iter().any(|c| c.uniqueid == "1.1"));
     }
 

@@ -191,7 +191,10 @@ mod tests {
             assert_ne!(record.linkedid, format!("{T0}.0"), "call 0 is not quiet");
             // Ended at its last event (its start: nothing came after it).
             assert_eq!(record.ended_at_ms, record.started_at_ms);
-            assert_eq!(record.customer_number_raw.as_deref().map(str::len), Some(11));
+            assert_eq!(
+                record.customer_number_raw.as_deref().map(str::len),
+                Some(11)
+            );
         }
         // The newest calls are still open, and so is call 0.
         let changes = tracker.take_changes();

@@ -14,6 +14,8 @@ pub struct Server {
     /// `127.0.0.1:port` of its HTTP listener.
     pub host: String,
     log: PathBuf,
+    /// When it was started.
+    pub started: Instant,
 }
 
 impl Server {
@@ -46,6 +48,7 @@ impl Server {
             ),
         )
         .unwrap();
+        let started = Instant::now();
         let child = Command::new(env!("CARGO_BIN_EXE_tamas"))
             .args(["serve", "--config"])
             .arg(&config)
@@ -58,7 +61,12 @@ impl Server {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        Server { child, host, log }
+        Server {
+            child,
+            host,
+            log,
+            started,
+        }
     }
 
     /// Everything it logged so far.
@@ -83,14 +91,14 @@ impl Server {
         panic!("tamas never connected to the PBX: {}", self.log());
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its resident memory (`VmRSS`), in kB.
     pub fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/PID/status")
+        rss_kb(self.child.id())
     }
 
     /// CPU time used so far (user + system), from `/proc/PID/stat`.
@@ -134,6 +142,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The resident memory (`VmRSS`) of process `pid`, in kB.
+pub fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
 }
 
 /// `CLK_TCK`, the unit of `/proc/PID/stat`'s CPU times.
