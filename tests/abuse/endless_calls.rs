@@ -13,9 +13,11 @@
 //! captures of a real Asterisk 22 show them.
 
 mod fake_pbx;
-mod server;
+/// The `tamas serve` child process (shared with `idle_cpu`).
+pub(crate) mod server;
+/// The repository's test helpers (shared with `idle_cpu`).
 #[path = "../support/mod.rs"]
-mod support;
+pub(crate) mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -199,6 +201,40 @@ async fn a_pbx_that_stops_answering_is_dropped_and_does_not_hold_the_stop() {
         .exited(Duration::from_secs(DRAIN_S) + EXIT_MARGIN)
         .await;
     eprintln!("silent PBX: SIGTERM → exit {status} in {took:?}");
+}
+
+#[tokio::test]
+async fn sigterm_during_a_flood_of_calls_ends_within_the_drain_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::sqlite(dir.path()).await;
+    let pbx = FakePbx::start(false).await;
+    let mut server = Server::start(
+        &db.url,
+        pbx.port,
+        &format!("max_open_calls = {MAX_OPEN_CALLS}"),
+        &format!("[server]\nshutdown_timeout_s = {DRAIN_S}\n"),
+        dir.path(),
+    );
+    server.wait_connected().await;
+    let flood = tokio::spawn({
+        let pbx = pbx.clone();
+        async move {
+            for n in 0..FLOOD {
+                if !pbx.try_send(endless_call(n)).await {
+                    return;
+                }
+            }
+        }
+    });
+    // Thousands of calls open, more being closed out and written, the socket full.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(!flood.is_finished(), "the PBX is still flooding");
+    server.sigterm();
+    let (status, took) = server
+        .exited(Duration::from_secs(DRAIN_S) + EXIT_MARGIN)
+        .await;
+    eprintln!("flood: SIGTERM → exit {status} in {took:?}");
+    flood.abort();
 }
 
 /// An inbound call on the trunk as the captures' `Newchannel`, `Newstate` (the dialplan's

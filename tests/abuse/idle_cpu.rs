@@ -5,18 +5,14 @@
 //! wallboard's figures are then due again while nobody watches: the busy loop this probe
 //! keeps from coming back).
 
-#[path = "endless_calls/server.rs"]
-mod server;
-#[path = "../support/mod.rs"]
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::endless_calls::server::Server;
+use super::endless_calls::support;
 use cti::sim::{CallSpec, Scenario, SimHandle, SimSettings, Simulator};
 use futures_util::{SinkExt as _, StreamExt as _};
 use reqwest::cookie::CookieStore as _;
-use server::Server;
 use tokio_tungstenite::tungstenite;
 
 /// How long CPU time is measured.

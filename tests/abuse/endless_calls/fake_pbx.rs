@@ -60,12 +60,16 @@ impl FakePbx {
     /// Writes raw AMI text (CRLF line ends) to the current connection; waits while the
     /// client does not read (TCP pushes back), as a real PBX's socket would.
     pub async fn send(&self, text: Vec<u8>) {
+        assert!(self.try_send(text).await, "the connection is open");
+    }
+
+    /// As [`send`](Self::send); false when the client is gone.
+    pub async fn try_send(&self, text: Vec<u8>) -> bool {
         let events = self.shared.events.lock().await.clone();
-        events
-            .expect("a client is connected")
-            .send(text)
-            .await
-            .expect("the connection is open");
+        match events {
+            Some(events) => events.send(text).await.is_ok(),
+            None => false,
+        }
     }
 }
 
