@@ -95,6 +95,23 @@ struct Queue {
     ringing: BTreeMap<String, String>,
 }
 
+impl Queue {
+    /// A caller joins; past [`MAX_WAITING_PER_QUEUE`] the one waiting longest goes.
+    fn join(&mut self, caller: WaitingCaller) {
+        self.callers.insert(caller.uniqueid.clone(), caller);
+        if self.callers.len() > MAX_WAITING_PER_QUEUE
+            && let Some(oldest) = self
+                .callers
+                .values()
+                .min_by_key(|c| c.joined_at_ms)
+                .map(|c| c.uniqueid.clone())
+        {
+            self.callers.remove(&oldest);
+            self.ringing.retain(|_, caller| *caller != oldest);
+        }
+    }
+}
+
 /// What PJSIP last said about one phone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Device {
@@ -199,18 +216,7 @@ impl QueueBoard {
                         .map(|name| crate::ami::unescape_c(&name).into_owned()),
                     joined_at_ms: now,
                 };
-                let queue = self.queue(queue);
-                queue.callers.insert(caller.uniqueid.clone(), caller);
-                if queue.callers.len() > MAX_WAITING_PER_QUEUE
-                    && let Some(oldest) = queue
-                        .callers
-                        .values()
-                        .min_by_key(|c| c.joined_at_ms)
-                        .map(|c| c.uniqueid.clone())
-                {
-                    queue.callers.remove(&oldest);
-                    queue.ringing.retain(|_, caller| *caller != oldest);
-                }
+                self.queue(queue).join(caller);
                 true
             }
             "QueueCallerLeave" | "QueueCallerAbandon" => {
