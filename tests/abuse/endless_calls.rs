@@ -58,23 +58,14 @@ const CAPTURE: &str = "/work/shared/fixtures/asterisk/01-inbound-answered.ami";
 /// Its Linkedid.
 const CAPTURED_CALL: &str = "1795342979.0";
 
+/// On SQLite only: the bounds are the tracker's, whatever the store, and each call closed
+/// out is one write to the call log, which a shared PostgreSQL takes at about 30 a
+/// second here (the flood would take ten minutes).
 #[tokio::test]
-async fn a_pbx_opening_calls_without_end_keeps_memory_bounded_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = TestDatabase::sqlite(dir.path()).await;
-    calls_without_end(db, dir.path()).await;
-}
-
-#[tokio::test]
-async fn a_pbx_opening_calls_without_end_keeps_memory_bounded_on_postgres() {
-    let Some(db) = TestDatabase::postgres("endless_calls").await else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    calls_without_end(db, dir.path()).await;
-}
-
-async fn calls_without_end(db: TestDatabase, dir: &std::path::Path) {
+async fn a_pbx_opening_calls_without_end_keeps_memory_bounded() {
+    let tempdir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::sqlite(tempdir.path()).await;
+    let dir = tempdir.path();
     let Ok(capture) = std::fs::read(CAPTURE) else {
         panic!("the capture {CAPTURE} is missing");
     };
@@ -137,11 +128,13 @@ async fn calls_without_end(db: TestDatabase, dir: &std::path::Path) {
         log.contains("calls closed out by the open-calls limits"),
         "the warning is logged: {log}"
     );
+    let minutes = server.started.elapsed().as_secs() / 60;
+    let warnings = log
+        .matches("calls closed out by the open-calls limits")
+        .count() as u64;
     assert!(
-        log.matches("calls closed out by the open-calls limits")
-            .count()
-            <= 3,
-        "the warning is rate-limited"
+        warnings <= minutes + 2,
+        "the warning is rate-limited (once a minute; {warnings} in {minutes} minutes)"
     );
     // (The wallboard's own, lossy, feed of wrap-ups may say it missed some: it says so.)
     for lost in ["events lost", "popups fell behind"] {
