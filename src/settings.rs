@@ -14,8 +14,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub mod http;
+mod pbx;
 
 pub use http::HttpSettings;
+pub use pbx::{AgentDeviceSettings, PbxSettings};
 
 /// Everything `tamas` can be configured with. Missing sections take their defaults.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -390,54 +392,6 @@ impl Default for PhoneSettings {
             default_region: "IR".to_owned(),
         }
     }
-}
-
-/// The PBX (Asterisk AMI) connection and how its channels are classified.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PbxSettings {
-    /// Name of this PBX; calls are unique on (pbx name, Linkedid).
-    pub name: String,
-    /// AMI host. When empty, `serve` runs without a PBX (the web side only).
-    pub host: String,
-    /// AMI port.
-    pub port: u16,
-    /// AMI user (`manager.conf`).
-    pub username: String,
-    /// AMI secret.
-    pub secret: SecretString,
-    /// Trunk endpoints: channels `PJSIP/<trunk>-…` are the outside world.
-    pub trunks: Vec<String>,
-    /// Agents' devices. Users with an extension are added as `PJSIP/<extension>`.
-    pub agents: Vec<AgentDeviceSettings>,
-}
-
-impl Default for PbxSettings {
-    fn default() -> Self {
-        Self {
-            name: "asterisk".to_owned(),
-            host: String::new(),
-            port: 5038,
-            username: String::new(),
-            secret: SecretString::from(""),
-            trunks: vec!["trunk".to_owned()],
-            agents: Vec::new(),
-        }
-    }
-}
-
-/// One agent's phone as the PBX knows it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentDeviceSettings {
-    /// The agent's extension (`1001`).
-    pub extension: String,
-    /// The agent's name as shown when no user has this extension.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Devices that ring for this agent; default `PJSIP/<extension>`.
-    #[serde(default)]
-    pub devices: Vec<String>,
 }
 
 impl Settings {

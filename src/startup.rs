@@ -84,15 +84,17 @@ impl Application {
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
             // Popups and live call events for the hub's sockets.
-            crate::bridge::popups::start(
-                Arc::clone(&agent_users),
-                state.hub.clone(),
-                pbx.events.subscribe(),
-                pbx.pauses.subscribe(),
-                settings.console.wrapup_internal,
-                state.access,
-                lifecycle.jobs(),
-            );
+            if let Some(events) = pbx.take_popup_events() {
+                crate::bridge::popups::start(
+                    Arc::clone(&agent_users),
+                    state.hub.clone(),
+                    events,
+                    pbx.pauses.subscribe(),
+                    settings.console.wrapup_internal,
+                    state.access,
+                    lifecycle.jobs(),
+                );
+            }
             lifecycle.jobs().spawn(web::wallboard::feed::run(
                 state.clone(),
                 web::wallboard::feed::Feed {

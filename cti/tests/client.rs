@@ -506,7 +506,8 @@ async fn pings_when_idle_and_reconnects_when_the_ping_goes_unanswered() {
     let pbx = Pbx::start().await;
     let mut settings = pbx.settings();
     settings.ping_interval = Duration::from_secs(20);
-    settings.action_timeout = Duration::from_secs(5);
+    settings.ping_timeout = Duration::from_secs(2);
+    settings.action_timeout = Duration::from_secs(30);
     let (client, mut events) = AmiClient::connect(settings);
     let mut peer = pbx.accept_logged_in().await;
     skip_resync(&mut events).await;
@@ -520,11 +521,16 @@ async fn pings_when_idle_and_reconnects_when_the_ping_goes_unanswered() {
     // The pong is not an event.
     let ping = peer.read_action().await;
     assert_eq!(ping, "Action: Ping\r\nActionID: tamas-5\r\n\r\n");
-    // No pong this time: the session is declared dead after the action timeout.
+    let pinged = Instant::now();
+    // No pong this time: the session is declared dead after the ping timeout (not the
+    // much longer action timeout), and its socket closed.
     match next_event(&mut events).await {
         AmiEvent::Disconnected { reason } => assert!(reason.contains("Ping"), "{reason}"),
         other => panic!("{other:?}"),
     }
+    assert!(pinged.elapsed() >= Duration::from_secs(2));
+    assert!(pinged.elapsed() < Duration::from_secs(30));
+    assert_eq!(peer.read_action().await, "", "the dead link is closed");
     let mut again = pbx.accept_logged_in().await;
     skip_resync(&mut events).await;
     client.shutdown().await;

@@ -40,6 +40,8 @@ pub fn tracker_settings(pbx: &PbxSettings, users: &[KnownAgent]) -> TrackerSetti
         pbx: pbx.name.clone(),
         agents,
         trunks: pbx.trunks.clone(),
+        max_open_calls: pbx.max_open_calls,
+        max_call_idle_s: pbx.call_idle_limit().as_secs(),
         ..TrackerSettings::default()
     }
 }

@@ -4,7 +4,8 @@
 //!   from the config and the users, the number normaliser, tracker record → call log).
 //! - [`pbx`]: the running link to one PBX — AMI client, tracker, live view, call events for
 //!   the web side — and [`call_log`], which writes every finished call and never loses one,
-//!   with the calls in progress beside them ([`open_calls`]) so that a restart loses none.
+//!   with the calls in progress beside them ([`open_calls`]) so that a restart loses none;
+//!   [`closed_out`] warns when the tracker's limits closed calls out.
 //! - [`popups`]: call events and queue pauses → the hub's `call.*` and `agent.state`
 //!   messages, published in order by [`addressing`]; [`ring`] builds a popup with its contacts, [`agent_users`] maps extensions to
 //!   users (cached), [`agent_states`] derives agents' states, [`pauses`] reads
@@ -14,6 +15,7 @@ pub mod addressing;
 pub mod agent_states;
 pub mod agent_users;
 pub mod call_log;
+pub mod closed_out;
 pub mod mapping;
 pub mod open_calls;
 pub mod pauses;

@@ -20,15 +20,15 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use cti::ami::client::{AmiClient, AmiClientSettings, AmiEvent, AmiEvents};
+use cti::ami::client::{AmiClient, AmiEvent, AmiEvents};
 use cti::live::LiveCalls;
 use cti::live::queues::QueueBoard;
 use cti::tracker::{CallEvent, CallEventKind, CallTracker, TrackerSettings};
-use secrecy::ExposeSecret as _;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::call_log::{CallLogWriter, Entry};
+use super::closed_out::ClosedOutWarning;
 use super::open_calls::Restored;
 use super::pauses::{AgentPause, agent_pause};
 use crate::lifecycle::Stage;
@@ -36,6 +36,8 @@ use crate::settings::{PbxSettings, PhoneSettings};
 
 /// How many call events a slow web subscriber may lag behind before it is told it lagged.
 const CALL_EVENT_BUFFER: usize = 4096;
+/// How many call events may wait for the popups before the tracking loop waits for them.
+const POPUP_QUEUE: usize = 4096;
 /// The same for queue pauses.
 const PAUSE_BUFFER: usize = 256;
 /// How often, while calls are open, the store learns that they still are.
@@ -51,7 +53,9 @@ pub struct PbxLink {
     pub live: Arc<RwLock<LiveCalls>>,
     /// Queues: waiting callers and members' states.
     pub queues: Arc<RwLock<QueueBoard>>,
-    /// Every call event, for the web side's popups and wallboard.
+    /// Every call event, for the wallboard's wrap-ups (lossy: a lagging listener is told
+    /// how many it missed). The popups have their own lossless queue,
+    /// [`take_popup_events`](Self::take_popup_events).
     pub events: broadcast::Sender<CallEvent>,
     /// Queue pauses reported by the PBX, for the agents' states.
     pub pauses: broadcast::Sender<AgentPause>,
@@ -61,6 +65,8 @@ pub struct PbxLink {
     pub call_log: CallLogWriter,
     /// Lets the tracking loop begin (see [`PbxLink::begin`]).
     gate: Arc<Mutex<Option<oneshot::Sender<()>>>>,
+    /// The popups' end of their queue, until taken.
+    popup_events: Arc<Mutex<Option<mpsc::Receiver<CallEvent>>>>,
 }
 
 impl PbxLink {
@@ -77,12 +83,7 @@ impl PbxLink {
         restored: Restored,
         stage: &Stage,
     ) -> PbxLink {
-        let client_settings = AmiClientSettings::new(
-            pbx.host.clone(),
-            pbx.port,
-            pbx.username.clone(),
-            pbx.secret.expose_secret().into(),
-        );
+        let client_settings = pbx.client_settings();
         let ping_interval = client_settings.ping_interval;
         let (client, ami_events) =
             AmiClient::connect_in(client_settings, stage.tasks(), stage.drain_token());
@@ -98,9 +99,11 @@ impl PbxLink {
         let live = Arc::new(RwLock::new(live));
         let queues = Arc::new(RwLock::new(QueueBoard::new()));
         let (events, _) = broadcast::channel(CALL_EVENT_BUFFER);
+        let (popups, popup_events) = mpsc::channel(POPUP_QUEUE);
         let (pauses, _) = broadcast::channel(PAUSE_BUFFER);
         let board_changed = Arc::new(Notify::new());
         let (gate, opened) = oneshot::channel();
+        let closed_out = ClosedOutWarning::new(pbx.max_open_calls, pbx.call_idle_hours);
         let tracking = Tracking {
             address: format!("{}:{}", pbx.host, pbx.port),
             tracker,
@@ -111,9 +114,11 @@ impl PbxLink {
                 board_changed: Arc::clone(&board_changed),
             },
             events: events.clone(),
+            popups: Some(popups),
             journal: call_log.sender(),
             clock: PbxClock::new(ping_interval),
             connected: false,
+            closed_out,
         };
         stage.spawn(tracking.run(ami_events, opened, told));
         PbxLink {
@@ -125,13 +130,24 @@ impl PbxLink {
             board_changed,
             call_log,
             gate: Arc::new(Mutex::new(Some(gate))),
+            popup_events: Arc::new(Mutex::new(Some(popup_events))),
         }
+    }
+
+    /// Every call event, in order and without loss, for the popups; `None` after the first
+    /// call. The queue is bounded and the tracking loop waits when it is full: a slow
+    /// consumer slows the tracker (and, through the AMI client, the PBX's socket) rather
+    /// than miss a `Hangup` — with a lossy channel an agent would keep a popup of a call
+    /// long gone. Not taken by [`begin`](Self::begin), it is closed (nobody waits on it).
+    pub fn take_popup_events(&self) -> Option<mpsc::Receiver<CallEvent>> {
+        self.popup_events.lock().ok().and_then(|mut q| q.take())
     }
 
     /// Lets the tracking loop begin, once every listener of [`events`](Self::events) and
     /// [`pauses`](Self::pauses) has subscribed: the first thing they hear is where each
     /// call taken back from the last run is.
     pub fn begin(&self) {
+        drop(self.take_popup_events());
         if let Some(gate) = self.gate.lock().ok().and_then(|mut g| g.take()) {
             let _ = gate.send(());
         }
@@ -200,10 +216,14 @@ struct Tracking {
     tracker: CallTracker,
     view: View,
     events: broadcast::Sender<CallEvent>,
+    /// The popups' queue, while they listen.
+    popups: Option<mpsc::Sender<CallEvent>>,
     journal: mpsc::Sender<Entry>,
     clock: PbxClock,
     /// A session is up (heartbeats only then: while the link is down nothing is known).
     connected: bool,
+    /// Calls closed out by the tracker's limits, warned about at most once a minute.
+    closed_out: ClosedOutWarning,
 }
 
 impl Tracking {
@@ -255,6 +275,8 @@ impl Tracking {
                 }
                 self.tracker.handle(&message, out);
                 self.clock.heard(self.tracker.clock_ms());
+                let closed = self.tracker.take_closed_out();
+                self.closed_out.add(closed, self.tracker.open_calls());
                 for_board = Some(message);
             }
             AmiEvent::Disconnected { reason } => {
@@ -326,6 +348,12 @@ impl Tracking {
             }
             if let CallEventKind::Ended(record) = &call_event.kind {
                 self.send(Entry::Finished(record.clone())).await;
+            }
+            if let Some(popups) = &self.popups
+                && popups.send(call_event.clone()).await.is_err()
+            {
+                // The popups stopped (the service is stopping): nobody to wait for.
+                self.popups = None;
             }
             // No subscriber is fine: nobody is watching.
             let _ = self.events.send(call_event);

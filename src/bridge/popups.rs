@@ -5,6 +5,10 @@
 //! for any call, the caller (popup naming the callee) from the moment the callee's phone
 //! rings; both are asked for a wrap-up only when `[console] wrapup_internal` says so.
 //!
+//! The call events come through a bounded queue that loses nothing
+//! ([`super::pbx::PbxLink::take_popup_events`]): when this task falls behind, the tracker
+//! waits for it, so every popup, answer and hang-up reaches the hub, late rather than never.
+//!
 //! The loop itself never waits on the database: each event becomes a job, either ready (its
 //! recipients' users are cached) or a task (a contact lookup, a user not cached yet). Jobs
 //! are published strictly in event order by a second task, so an agent never sees a call
@@ -59,7 +63,7 @@ struct CallView {
 pub fn start(
     users: Arc<AgentUsers>,
     hub: Hub,
-    events: broadcast::Receiver<CallEvent>,
+    events: mpsc::Receiver<CallEvent>,
     pauses: broadcast::Receiver<AgentPause>,
     wrapup_internal: bool,
     access: AccessPolicy,
@@ -97,19 +101,15 @@ struct Popups {
 impl Popups {
     async fn run(
         mut self,
-        mut events: broadcast::Receiver<CallEvent>,
+        mut events: mpsc::Receiver<CallEvent>,
         mut pauses: broadcast::Receiver<AgentPause>,
     ) {
         loop {
             let jobs = tokio::select! {
                 () = self.stage.draining() => return,
                 event = events.recv() => match event {
-                    Ok(event) => self.on_call_event(event),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::error!(missed, "popups fell behind the tracker: {missed} call events lost, some popups and call updates were not sent");
-                        continue;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Some(event) => self.on_call_event(event),
+                    None => break,
                 },
                 pause = pauses.recv() => match pause {
                     Ok(pause) => self.on_pause(pause),
@@ -121,8 +121,11 @@ impl Popups {
                 },
             };
             for job in jobs {
-                if self.jobs.send(job).await.is_err() {
-                    return;
+                tokio::select! {
+                    () = self.stage.draining() => return,
+                    sent = self.jobs.send(job) => if sent.is_err() {
+                        return;
+                    },
                 }
             }
             self.seen += 1;

@@ -36,6 +36,8 @@ pub async fn run_daily(
     stage: Stage,
 ) {
     let mut every_day = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
+    // After a stall (a suspended host, a run longer than a day) one run, not a burst.
+    every_day.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = stage.draining() => return,

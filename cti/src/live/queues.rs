@@ -18,6 +18,11 @@ use serde::Serialize;
 use crate::ami::Message;
 use crate::sip::{self, Reachability};
 
+/// The most callers a queue shows waiting: past it, the one waiting longest is forgotten
+/// (a PBX that never sends their `QueueCallerLeave` cannot grow the board without end; no
+/// trunk carries this many callers into one queue).
+pub const MAX_WAITING_PER_QUEUE: usize = 2_000;
+
 /// What a queue member is doing, from its device state and pause flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,6 +93,23 @@ struct Queue {
     /// Members whose phone rings for a caller (interface → caller Uniqueid). PJSIP reports
     /// a ringing phone as busy, so ringing is known from `AgentCalled`, not device state.
     ringing: BTreeMap<String, String>,
+}
+
+impl Queue {
+    /// A caller joins; past [`MAX_WAITING_PER_QUEUE`] the one waiting longest goes.
+    fn join(&mut self, caller: WaitingCaller) {
+        self.callers.insert(caller.uniqueid.clone(), caller);
+        if self.callers.len() > MAX_WAITING_PER_QUEUE
+            && let Some(oldest) = self
+                .callers
+                .values()
+                .min_by_key(|c| c.joined_at_ms)
+                .map(|c| c.uniqueid.clone())
+        {
+            self.callers.remove(&oldest);
+            self.ringing.retain(|_, caller| *caller != oldest);
+        }
+    }
 }
 
 /// What PJSIP last said about one phone.
@@ -194,9 +216,7 @@ impl QueueBoard {
                         .map(|name| crate::ami::unescape_c(&name).into_owned()),
                     joined_at_ms: now,
                 };
-                self.queue(queue)
-                    .callers
-                    .insert(caller.uniqueid.clone(), caller);
+                self.queue(queue).join(caller);
                 true
             }
             "QueueCallerLeave" | "QueueCallerAbandon" => {
@@ -598,6 +618,26 @@ mod tests {
             Some(1_795_342_979_722)
         );
         assert_eq!(parse_timestamp_ms("1795342979"), Some(1_795_342_979_000));
+    }
+
+    #[test]
+    fn a_queue_forgets_its_longest_waiting_caller_past_the_bound() {
+        let mut board = QueueBoard::new();
+        for n in 0..=MAX_WAITING_PER_QUEUE {
+            board.handle(&message(&format!(
+                "Event: QueueCallerJoin\nTimestamp: {}.000000\nQueue: support\n\
+                 Uniqueid: 1.{n}\nPosition: {}\nCallerIDNum: 0912{n:07}",
+                1_795_300_000 + n,
+                n + 1
+            )));
+        }
+        let waiting = &board.snapshot()[0].waiting;
+        assert_eq!(waiting.len(), MAX_WAITING_PER_QUEUE);
+        assert!(
+            waiting.iter().all(|c| c.uniqueid != "1.0"),
+            "the oldest went"
+        );
+        assert!(waiting.iter().any(|c| c.uniqueid == "1.1"));
     }
 
     fn message(text: &str) -> Message {

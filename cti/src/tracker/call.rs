@@ -116,6 +116,9 @@ pub(crate) struct Call {
     /// restart that happened during a PBX outage).
     #[serde(default)]
     pub(crate) lost_us: Option<i64>,
+    /// PBX time of the last event naming the call (0: none since it opened).
+    #[serde(default)]
+    pub(crate) last_event_us: i64,
 }
 
 impl Call {
@@ -126,6 +129,11 @@ impl Call {
             epoch,
             ..Call::default()
         }
+    }
+
+    /// The last PBX time the call was heard of: its last event, else its start.
+    pub(crate) fn last_activity_us(&self) -> i64 {
+        self.last_event_us.max(self.started_us)
     }
 
     /// The channel whose hang-up ends the talk time and gives the cause: the customer's,

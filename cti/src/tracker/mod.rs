@@ -10,8 +10,10 @@
 //! half, other), never by caller ID. The handlers are split by event family:
 //! `channels` (life cycle, Linkedid changes), `dial`, `queue`, `features` (hold,
 //! recording, click-to-call id), `transfer`, `resync` (reconnect, shutdown); `durable`
-//! keeps snapshots of the open calls for a restart.
+//! keeps snapshots of the open calls for a restart; `bounds` closes out calls past the
+//! open-calls cap or idle for too long.
 
+mod bounds;
 mod call;
 mod channels;
 mod dial;
@@ -34,6 +36,9 @@ use call::{Call, Channel};
 use settings::Directory;
 use time::{parse_timestamp, to_ms};
 
+pub use bounds::{
+    CAP_HEADROOM_PERCENT, ClosedOut, DEFAULT_MAX_CALL_IDLE_S, DEFAULT_MAX_OPEN_CALLS,
+};
 pub use durable::{OpenCall, OpenCallChange};
 pub use event::{CallEvent, CallEventKind};
 pub use record::{
@@ -76,6 +81,10 @@ pub struct CallTracker {
     /// that still names one (replayed or duplicated traffic) must not open it again.
     finished: VecDeque<String>,
     finished_set: HashSet<String>,
+    /// Calls closed out by the limits since the last `take_closed_out`.
+    closed_out: ClosedOut,
+    /// PBX time (µs) of the next look for calls idle past the limit.
+    next_idle_check_us: i64,
 }
 
 /// How many ended calls are remembered to keep them from being emitted twice.
@@ -112,6 +121,8 @@ impl CallTracker {
             touched: HashSet::new(),
             finished: VecDeque::new(),
             finished_set: HashSet::new(),
+            closed_out: ClosedOut::default(),
+            next_idle_check_us: 0,
         }
     }
 
@@ -196,6 +207,8 @@ impl CallTracker {
             b"Shutdown" => self.on_shutdown(now, out),
             _ => {}
         }
+        self.heard_of_calls(msg, &out[before..], now);
+        self.enforce_bounds(now, out);
         if self.durable {
             self.touch_message(msg, &out[before..]);
         }

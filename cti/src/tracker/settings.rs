@@ -35,6 +35,13 @@ pub struct TrackerSettings {
     /// `__` so it is inherited by every channel of the call; listed in `channelvars`).
     #[serde(default = "default_click_id_variable")]
     pub click_id_variable: String,
+    /// The most calls open at once; past it those longest without an event are closed out
+    /// (see `bounds`).
+    #[serde(default = "default_max_open_calls")]
+    pub max_open_calls: usize,
+    /// A call with no event for this long (PBX time, seconds) is closed out.
+    #[serde(default = "default_max_call_idle_s")]
+    pub max_call_idle_s: u64,
 }
 
 /// One agent: an extension, a display name and the devices that ring for it.
@@ -54,6 +61,14 @@ fn default_pbx() -> String {
     "asterisk".to_owned()
 }
 
+fn default_max_open_calls() -> usize {
+    super::DEFAULT_MAX_OPEN_CALLS
+}
+
+fn default_max_call_idle_s() -> u64 {
+    super::DEFAULT_MAX_CALL_IDLE_S
+}
+
 fn default_click_id_variable() -> String {
     "TAMAS_CLICK_ID".to_owned()
 }
@@ -65,6 +80,8 @@ impl Default for TrackerSettings {
             agents: Vec::new(),
             trunks: Vec::new(),
             click_id_variable: default_click_id_variable(),
+            max_open_calls: default_max_open_calls(),
+            max_call_idle_s: default_max_call_idle_s(),
         }
     }
 }

@@ -226,8 +226,10 @@ impl Hub {
 
     /// The wallboard snapshots, starting from the latest.
     pub(crate) fn board(&self) -> watch::Receiver<Option<Frame>> {
+        // Subscribed first: the woken feed must see someone watching.
+        let board = self.shared.board.subscribe();
         self.shared.board_wanted.notify_one();
-        self.shared.board.subscribe()
+        board
     }
 
     /// Whether any socket is subscribed to the wallboard (none: no need to build it).

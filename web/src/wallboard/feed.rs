@@ -1,7 +1,8 @@
 //! The wallboard task: waits for a change (the queue board, a call event, a call written
 //! to the log, a wrap-up saved, or a 5-second tick for the day's roll-over), gathers the
 //! inputs and publishes the snapshot to the hub (the tick also keeps the clients' clock
-//! reference, `now_ms`, fresh).
+//! reference, `now_ms`, fresh). While nobody watches it sleeps until someone does,
+//! following only call events (wrap-ups) and written calls (figures gone stale).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -72,12 +73,16 @@ pub async fn run(state: AppState, feed: Feed) {
     let mut names = Names::default();
     let mut last_sent = Instant::now() - COALESCE;
     loop {
+        // While nobody watches, only what must be followed anyway (wrap-ups, written
+        // calls) and a new watcher wake the task: a branch that is ready at once (figures
+        // due in the past, a missed tick) would otherwise spin, since nothing is built.
+        let watched = state.hub.board_watched();
         let figures_due = today.due();
         tokio::select! {
             () = stop.cancelled() => return,
-            () = sleep_until_due(figures_due) => {}
-            () = board_changed.notified() => {}
-            () = state.wrapups.changed() => {}
+            () = sleep_until_due(figures_due), if watched => {}
+            () = board_changed.notified(), if watched => {}
+            () = state.wrapups.changed(), if watched => {}
             () = state.hub.board_wanted() => {}
             event = next(&mut calls, "call events") => {
                 if let Some(event) = event {
@@ -86,7 +91,7 @@ pub async fn run(state: AppState, feed: Feed) {
             }
             // A call written, or some missed: the figures are read again either way.
             _ = next(&mut calls_written, "written calls") => today.stale = true,
-            _ = tick.tick() => {}
+            _ = tick.tick(), if watched => {}
         }
         if !state.hub.board_watched() {
             // Nobody looks: build nothing (a subscriber wakes this up).

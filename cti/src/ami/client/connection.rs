@@ -22,10 +22,12 @@ pub(crate) struct Connection {
     codec: AmiCodec,
     read: BytesMut,
     write: BytesMut,
+    /// The longest a write may wait for a PBX that stopped reading.
+    write_timeout: Duration,
 }
 
 impl Connection {
-    /// Opens the TCP connection, giving up after `timeout`.
+    /// Opens the TCP connection, giving up after `timeout` (which also bounds each write).
     pub(crate) async fn open(address: &str, timeout: Duration) -> Result<Self, ConnectError> {
         let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
             .await
@@ -36,6 +38,7 @@ impl Connection {
             codec: AmiCodec::new(),
             read: BytesMut::with_capacity(READ_BUFFER),
             write: BytesMut::new(),
+            write_timeout: timeout,
         })
     }
 
@@ -64,11 +67,15 @@ impl Connection {
         matches!(self.stream.try_read_buf(&mut self.read), Ok(n) if n > 0)
     }
 
-    /// Writes one action (with its `ActionID` already set) and flushes it.
+    /// Writes one action (with its `ActionID` already set) and flushes it. A PBX that
+    /// stops reading (its receive window full) fails the write after the write timeout:
+    /// the session is then lost, never stuck.
     pub(crate) async fn write_action(&mut self, action: &Action) -> Result<(), ConnectError> {
         self.write.clear();
         action.encode(&mut self.write)?;
-        self.stream.write_all(&self.write).await?;
+        tokio::time::timeout(self.write_timeout, self.stream.write_all(&self.write))
+            .await
+            .map_err(|_| ConnectError::Timeout(self.write_timeout, "writing"))??;
         Ok(())
     }
 }

@@ -194,7 +194,7 @@ impl<'a> Session<'a> {
             && *deadline <= now
         {
             if !self.conn.has_unread_bytes() {
-                let timeout = self.settings.action_timeout;
+                let timeout = self.settings.ping_timeout;
                 return Err(lost(&format!("no answer to Ping within {timeout:?}")));
             }
             // The answer is among bytes not read yet (the consumer is slow): alive.
@@ -209,7 +209,7 @@ impl<'a> Session<'a> {
             self.next_ping = now + self.settings.ping_interval;
             if self.ping.is_none() {
                 let id = self.send_ping().await?;
-                self.ping = Some((id, now + self.settings.action_timeout));
+                self.ping = Some((id, now + self.settings.ping_timeout));
             }
         }
         Ok(())

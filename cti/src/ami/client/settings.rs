@@ -79,8 +79,11 @@ pub struct AmiClientSettings {
     pub events: EventMask,
     /// How often a `Ping` is sent to find out whether the PBX is still there.
     pub ping_interval: Duration,
+    /// How long a `Ping` may go unanswered (with nothing else from the PBX waiting to be
+    /// read) before the connection is declared dead, closed and opened again.
+    pub ping_timeout: Duration,
     /// How long an action may wait for its response (and the TCP connect and login for
-    /// theirs) before it fails with a timeout.
+    /// theirs, and a write to a PBX that stopped reading) before it fails with a timeout.
     pub action_timeout: Duration,
     /// Delays between connection attempts.
     pub backoff: BackoffSettings,
@@ -90,8 +93,8 @@ pub struct AmiClientSettings {
 }
 
 impl AmiClientSettings {
-    /// Settings with the defaults: plain login, `Events: on`, ping every 20 s, 10 s action
-    /// timeout, backoff from 0.5 s to 30 s, a buffer of 1024 events.
+    /// Settings with the defaults: plain login, `Events: on`, ping every 20 s (dead after
+    /// 10 s without an answer), 10 s action timeout, backoff from 0.5 s to 30 s, a buffer of 1024 events.
     pub fn new(
         host: impl Into<String>,
         port: u16,
@@ -106,6 +109,7 @@ impl AmiClientSettings {
             auth: AuthMethod::Plain,
             events: EventMask::On,
             ping_interval: Duration::from_secs(20),
+            ping_timeout: Duration::from_secs(10),
             action_timeout: Duration::from_secs(10),
             backoff: BackoffSettings::default(),
             event_buffer: 1024,
