@@ -63,7 +63,6 @@ pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
     AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, CredentialStore,
-    OpenCallStore,
-    PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
+    OpenCallStore, PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
 };
 pub use token::{ApiToken, SessionToken};

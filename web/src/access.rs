@@ -143,6 +143,7 @@ mod tests {
             hangup_cause: None,
             transfers: serde_json::Value::Null,
             agent_segments: Vec::new(),
+            failure_reason: None,
             recording_file: None,
             click_id: None,
             end_known: true,

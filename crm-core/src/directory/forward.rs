@@ -23,8 +23,7 @@ use crate::domain::work::{AuditEntry, NewTask, Note, Task, TaskStatus};
 use crate::phone::PhoneNormalizer;
 use crate::store::{
     AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, CredentialStore,
-    OpenCallStore,
-    RecordingStore, Store, UserStore, WorkStore,
+    OpenCallStore, RecordingStore, Store, UserStore, WorkStore,
 };
 use crate::token::ApiToken;
 

@@ -49,7 +49,11 @@ const MAX_WRAPUP_MS: i64 = 30 * 60 * 1000;
 pub fn router() -> Routes {
     Routes::new()
         .get("/console", Access::Page(Role::Agent), console)
-        .post("/console/wrapup", Access::Page(Role::Agent), wrapup::save_wrapup)
+        .post(
+            "/console/wrapup",
+            Access::Page(Role::Agent),
+            wrapup::save_wrapup,
+        )
 }
 
 /// The messages `console.js` shows, handed to it as JSON in a data attribute.
