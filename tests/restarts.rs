@@ -507,8 +507,9 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // No new calls: stop the simulator once the calls in progress are over.
-    drop(sim);
+    // The calls judged are those the PBX has finished by now. The simulator keeps running
+    // while their rows are awaited: a call's truth line can be written before the PBX has
+    // sent the rest of its events, and killing it then would cut the call short.
     let lines = watched();
     let mut rows = Vec::new();
     for _ in 0..300 {
@@ -521,6 +522,7 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    drop(sim);
     let during = |ms: i64| {
         downtimes
             .iter()
@@ -531,6 +533,9 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
     for t in &lines {
         let linkedid = t["linkedid"].as_str().unwrap();
         let matching: Vec<&CallRow> = rows.iter().filter(|r| r.linkedid == linkedid).collect();
+        if matching.len() != 1 {
+            print_server_logs(dir, linkedid, t);
+        }
         assert_eq!(matching.len(), 1, "{linkedid} is in the call log once");
         let row = matching[0];
         let ended = t["ended_at_ms"].as_i64().unwrap();
@@ -585,6 +590,22 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
         started.elapsed().as_secs_f64()
     );
     drop(server);
+}
+
+/// On a failure: the truth about `linkedid`, and what each run of the server said about
+/// it, with its warnings and errors.
+fn print_server_logs(dir: &Path, linkedid: &str, truth: &serde_json::Value) {
+    eprintln!("truth: {truth}");
+    for run in 1..=4 {
+        let log = std::fs::read_to_string(dir.join(format!("server-{run}.log"))).unwrap_or_default();
+        for line in log
+            .lines()
+            .filter(|l| l.contains(linkedid) || l.contains("WARN") || l.contains("ERROR"))
+            .filter(|l| !l.contains("spool folder"))
+        {
+            eprintln!("server-{run}: {line}");
+        }
+    }
 }
 
 macro_rules! both_backends {
