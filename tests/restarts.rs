@@ -594,10 +594,11 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
 
 /// On a failure: the truth about `linkedid`, and what each run of the server said about
 /// it, with its warnings and errors.
-fn print_server_logs(dir: &Path, linkedid: &str, truth: &serde_json::Value) {
+fn print_server_logs(dir: &Path, linkedid: &str, truth: &Value) {
     eprintln!("truth: {truth}");
     for run in 1..=4 {
-        let log = std::fs::read_to_string(dir.join(format!("server-{run}.log"))).unwrap_or_default();
+        let log =
+            std::fs::read_to_string(dir.join(format!("server-{run}.log"))).unwrap_or_default();
         for line in log
             .lines()
             .filter(|l| l.contains(linkedid) || l.contains("WARN") || l.contains("ERROR"))
