@@ -188,6 +188,18 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Every user's sign-in name by id, for the admin pages that name who did something.
+pub async fn usernames(
+    store: &dyn crm_core::Store,
+) -> Result<std::collections::HashMap<crm_core::UserId, String>, Error> {
+    Ok(store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username.as_str().to_owned()))
+        .collect())
+}
+
 /// A phone number as people read it (`0912 123 4567`, `+44 20 7946 0000`), from any
 /// stored form; text that is no number is shown as it is (escaped by the template).
 pub fn display_number(store: &dyn crm_core::Store, raw: &str) -> String {

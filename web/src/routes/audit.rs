@@ -1,16 +1,14 @@
 //! `/admin/audit`: the latest audit entries (sign-ins, failed sign-ins, wrap-ups, tokens…),
 //! for admins only.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
-use crm_core::{AuditEntry, Role, UserId};
+use crm_core::{AuditEntry, Role};
 
 use crate::auth::PageUser;
-use crate::pages::{Page, render};
+use crate::pages::{Page, render, usernames};
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
@@ -43,13 +41,7 @@ async fn audit_log(user: PageUser, State(state): State<AppState>, uri: Uri) -> R
 
 async fn entries(state: &AppState, user: &PageUser) -> Result<Vec<AuditLine>, Error> {
     user.require(Role::Admin)?;
-    let names: HashMap<UserId, String> = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username.as_str().to_owned()))
-        .collect();
+    let names = usernames(state.store.as_ref()).await?;
     Ok(state
         .store
         .audit_log(200)

@@ -2,16 +2,14 @@
 //! secret, with a button to revoke a live one — for admins only. A revocation is audited
 //! (`token.revoke`) and the sockets opened with the token close at once.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use crm_core::{AuditEntry, Role, TokenId, TokenInfo, UserId};
+use crm_core::{AuditEntry, Role, TokenId, TokenInfo};
 
 use crate::auth::PageUser;
-use crate::pages::{Page, render};
+use crate::pages::{Page, render, usernames};
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
@@ -49,13 +47,7 @@ async fn list(user: PageUser, State(state): State<AppState>, uri: Uri) -> Respon
 
 async fn lines(state: &AppState, user: &PageUser) -> Result<Vec<TokenLine>, Error> {
     user.require(Role::Admin)?;
-    let names: HashMap<UserId, String> = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username.as_str().to_owned()))
-        .collect();
+    let names = usernames(state.store.as_ref()).await?;
     Ok(state
         .store
         .list_tokens()
