@@ -377,3 +377,40 @@ fn a_call_already_answered_at_the_first_connect_keeps_its_queue_and_agent() {
     assert_eq!(rec.answered_by_extension.as_deref(), Some("1001"));
     assert_eq!(rec.agent_segments.len(), 1);
 }
+
+/// Stopped after the caller's channel appeared but before it joined the queue; at the
+/// restart's listing the caller waits in `Queue(support)`, and an agent answers after the
+/// restart: the call keeps its queue, joined no earlier than the stop.
+#[test]
+fn a_call_that_joined_its_queue_while_tamas_was_away_has_its_queue() {
+    let steps = scenario(&["01-inbound-answered"]);
+    let join = steps
+        .iter()
+        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("QueueCallerJoin")))
+        .unwrap();
+    let mut before = tracker();
+    let mut saved = BTreeMap::new();
+    run(&mut before, &steps[..join], &mut saved);
+    assert_eq!(saved.len(), 1, "the call is saved without a queue");
+    let stopped = before.clock_ms().unwrap();
+    let (mut after, _) = restarted(&saved, stopped);
+    let trunk = listed_channel("PJSIP/trunk-00000000", "1795342979.0", 6, "00:00:02", "")
+        + "Application: Queue\r\nApplicationData: support,t,,,300\r\n";
+    let mut out = Vec::new();
+    after.observe_pbx_time(stopped + 1_000);
+    for msg in listing(&[&trunk]) {
+        after.handle(&msg, &mut out);
+    }
+    for step in &steps[join + 1..] {
+        if let Step::Msg(m) = step {
+            after.handle(m, &mut out);
+        }
+    }
+    let records = ended(out);
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    assert_eq!(rec.queue.as_deref(), Some("support"));
+    assert!(rec.queue_joined_at_ms.unwrap() >= stopped);
+    assert_eq!(rec.disposition, Disposition::Answered);
+    assert_eq!(rec.answered_by_extension.as_deref(), Some("1001"));
+}

@@ -93,7 +93,18 @@ impl CallTracker {
         let new_call = msg
             .get("Linkedid")
             .is_some_and(|l| !self.calls.contains_key(l));
-        if !self.channels.contains_key(uid) && self.add_channel(msg, created_us, false) {
+        if self.channels.contains_key(uid) {
+            // Known from before the break: if its caller joined a queue while nobody
+            // watched, it did so after the break at the earliest.
+            let since = self
+                .channels
+                .get(uid)
+                .and_then(|c| self.calls.get(&c.linkedid))
+                .map_or(self.lost_at_us, |call| {
+                    call.lost_us.unwrap_or(self.lost_at_us)
+                });
+            self.queue_from_listing(msg, uid, created_us.max(since));
+        } else if self.add_channel(msg, created_us, false) {
             self.adopt(msg, uid, new_call, created_us);
             // A channel adopted into a call known before the break went up during it.
             if let Some(channel) = self.channels.get_mut(uid)
@@ -107,18 +118,26 @@ impl CallTracker {
         }
     }
 
-    /// A channel of a call that began while nobody watched: a caller in `Queue()` gives the
-    /// call its queue (joined, at the latest, when the channel appeared).
+    /// A channel of a call that began while nobody watched.
     fn adopt(&mut self, msg: &Message, uid: &str, new_call: bool, created_us: i64) {
+        if new_call && let Some(channel) = self.channels.get(uid) {
+            self.adopted.insert(channel.linkedid.clone());
+        }
+        self.queue_from_listing(msg, uid, created_us);
+    }
+
+    /// A listed caller in `Queue()` gives its call the queue when the call has none yet: it
+    /// joined while nobody watched, at the earliest at `joined_us` (when the channel
+    /// appeared, or when the stream broke for a call known from before). A call restored
+    /// from a snapshot taken between its first channel and its `QueueCallerJoin` learns its
+    /// queue here too.
+    fn queue_from_listing(&mut self, msg: &Message, uid: &str, joined_us: i64) {
+        if msg.get("Application") != Some("Queue") {
+            return;
+        }
         let Some(linkedid) = self.channels.get(uid).map(|c| c.linkedid.clone()) else {
             return;
         };
-        if new_call {
-            self.adopted.insert(linkedid.clone());
-        }
-        if !self.adopted.contains(&linkedid) || msg.get("Application") != Some("Queue") {
-            return;
-        }
         let queue = msg
             .get("ApplicationData")
             .and_then(|d| d.split(',').next())
@@ -127,8 +146,9 @@ impl CallTracker {
             && call.queue.is_none()
         {
             call.queue = Some(queue.to_owned());
-            call.queue_joined_us = Some(created_us);
-            call.in_queue = true;
+            call.queue_joined_us = Some(joined_us);
+            call.in_queue = call.answered_us.is_none();
+            self.touch(&linkedid);
         }
     }
 
