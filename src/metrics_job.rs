@@ -1,15 +1,21 @@
 //! The metrics job: computes the per-call figures (service-level flag, first contact, FCR
 //! status) and stores those that changed. At start it goes over the whole call log once
 //! (calls imported with `tamas replay`, or written while Tamas was stopped, get theirs),
-//! then every minute over the calls of the last two FCR windows: a first contact stays
+//! then on the minute over the calls of the last two FCR windows: a first contact stays
 //! `pending` until its window has passed, then settles; a wrap-up marked unresolved or a
 //! repeat call changes it on the next run.
+//!
+//! A minute's run happens only when something can have changed a figure: a call was
+//! written, a wrap-up or a contact was set by hand ([`Triggers`]), or a pending first
+//! contact's window has ended since. An idle centre's call log is not read at all.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{Notify, broadcast};
+
 use crm_core::metrics::per_call::same_figures;
-use crm_core::metrics::{MetricsSettings, call_metrics, classify_fcr};
+use crm_core::metrics::{FcrStatus, MetricsSettings, call_metrics, classify_fcr};
 use crm_core::{CallFilter, Store, StoreResult};
 
 use crate::lifecycle::Stage;
@@ -17,13 +23,34 @@ use crate::lifecycle::Stage;
 /// How often the job runs.
 const EVERY: Duration = Duration::from_secs(60);
 
-/// Computes and stores the figures of the calls started in the last two windows; returns
-/// how many calls changed.
+/// What a run did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Calls whose figures changed.
+    pub changed: usize,
+    /// When the first of the first contacts still pending settles (its window ends), if
+    /// any is.
+    pub next_due_ms: Option<i64>,
+}
+
+impl Settled {
+    fn add(self, other: Settled) -> Settled {
+        Settled {
+            changed: self.changed + other.changed,
+            next_due_ms: match (self.next_due_ms, other.next_due_ms) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+/// Computes and stores the figures of the calls started in the last two windows.
 pub async fn settle(
     store: &dyn Store,
     settings: &MetricsSettings,
     now_ms: i64,
-) -> StoreResult<usize> {
+) -> StoreResult<Settled> {
     let window = settings.fcr_window_ms.max(1);
     settle_slice(
         store,
@@ -36,18 +63,18 @@ pub async fn settle(
 }
 
 /// [`settle`] over the whole call log, a window at a time from the newest call back to
-/// the oldest; returns how many calls changed.
+/// the oldest.
 pub async fn settle_all(
     store: &dyn Store,
     settings: &MetricsSettings,
     now_ms: i64,
-) -> StoreResult<usize> {
+) -> StoreResult<Settled> {
     let window = settings.fcr_window_ms.max(1);
-    let mut changed = 0;
+    let mut changed = Settled::default();
     let mut end = now_ms.saturating_add(1);
     loop {
         let start = end.saturating_sub(window);
-        changed += settle_slice(store, settings, start, end, now_ms).await?;
+        changed = changed.add(settle_slice(store, settings, start, end, now_ms).await?);
         let older = store
             .list_calls(&CallFilter {
                 to_ms: Some(start),
@@ -70,7 +97,7 @@ async fn settle_slice(
     from_ms: i64,
     to_ms: i64,
     now_ms: i64,
-) -> StoreResult<usize> {
+) -> StoreResult<Settled> {
     let window = settings.fcr_window_ms;
     let history = store
         .list_calls(&CallFilter {
@@ -81,35 +108,88 @@ async fn settle_slice(
         })
         .await?;
     let statuses = classify_fcr(&history, now_ms, settings);
-    let mut changed = 0;
+    let mut settled = Settled::default();
     for call in history
         .iter()
         .filter(|c| (from_ms..to_ms).contains(&c.started_at_ms))
     {
-        let figures = call_metrics(call, statuses.get(&call.id).copied(), settings, now_ms);
+        let status = statuses.get(&call.id).copied();
+        if status == Some(FcrStatus::Pending) {
+            let due = call.started_at_ms.saturating_add(window);
+            settled.next_due_ms = Some(settled.next_due_ms.map_or(due, |d| d.min(due)));
+        }
+        let figures = call_metrics(call, status, settings, now_ms);
         if call.metrics.computed_at_ms.is_none() || !same_figures(&call.metrics, &figures) {
             store.set_call_metrics(call.id, &figures).await?;
-            changed += 1;
+            settled.changed += 1;
         }
     }
-    Ok(changed)
+    Ok(settled)
 }
 
-/// Runs [`settle_all`] once, then [`settle`] every minute, as a task of `stage`; a failed
-/// run is logged and tried again on the next. When the stage drains the task ends (a run
-/// in progress finishes, unless the shutdown deadline passes: every run can be redone).
-pub fn start(store: Arc<dyn Store>, settings: MetricsSettings, stage: &Stage) {
+/// What tells the job that a figure may have changed.
+pub struct Triggers {
+    /// Calls written to the call log (none without a PBX).
+    pub written: Option<broadcast::Receiver<crate::bridge::call_log::WrittenCall>>,
+    /// Notified when a wrap-up or a call's contact was set by hand.
+    pub edited: Arc<Notify>,
+}
+
+impl Triggers {
+    /// Waits for the next trigger; never once every source is gone.
+    async fn next(&mut self) {
+        let written = async {
+            match &mut self.written {
+                Some(written) => match written.recv().await {
+                    // Lagged too: something was written.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => {
+                        self.written = None;
+                        std::future::pending::<()>().await;
+                    }
+                },
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = written => {}
+            () = self.edited.notified() => {}
+        }
+    }
+}
+
+/// Runs [`settle_all`] once, then [`settle`] on the minute when `triggers` said something
+/// changed or a pending first contact's window has ended, as a task of `stage`; a failed
+/// run is logged and tried again on the next minute. When the stage drains the task ends
+/// (a run in progress finishes, unless the shutdown deadline passes: every run can be
+/// redone).
+pub fn start(
+    store: Arc<dyn Store>,
+    settings: MetricsSettings,
+    mut triggers: Triggers,
+    stage: &Stage,
+) {
     let stage = stage.clone();
     stage.clone().spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut whole_log_done = false;
+        // Something may have changed since the last run (at first: anything).
+        let mut dirty = true;
+        let mut next_due_ms: Option<i64> = None;
         loop {
             tokio::select! {
                 () = stage.draining() => return,
                 _ = every.tick() => {}
+                () = triggers.next() => {
+                    dirty = true;
+                    continue;
+                }
             }
             let now_ms = web::clock::now_ms();
+            if !dirty && next_due_ms.is_none_or(|due| due > now_ms) {
+                continue;
+            }
             let run = async {
                 if whole_log_done {
                     settle(store.as_ref(), &settings, now_ms).await
@@ -122,10 +202,12 @@ pub fn start(store: Arc<dyn Store>, settings: MetricsSettings, stage: &Stage) {
                 run = run => run,
             };
             match run {
-                Ok(changed) => {
+                Ok(settled) => {
                     whole_log_done = true;
-                    if changed > 0 {
-                        tracing::debug!(changed, "per-call figures updated");
+                    dirty = false;
+                    next_due_ms = settled.next_due_ms;
+                    if settled.changed > 0 {
+                        tracing::debug!(changed = settled.changed, "per-call figures updated");
                     }
                 }
                 Err(err) => tracing::warn!(error = %err, "cannot update the per-call figures yet"),

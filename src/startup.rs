@@ -68,7 +68,15 @@ impl Application {
             pbx.as_ref().map(|pbx| Arc::clone(&pbx.live)),
             lifecycle.recordings(),
         )?;
-        crate::metrics_job::start(Arc::clone(&state.store), state.metrics, lifecycle.jobs());
+        crate::metrics_job::start(
+            Arc::clone(&state.store),
+            state.metrics,
+            crate::metrics_job::Triggers {
+                written: pbx.as_ref().map(|pbx| pbx.call_log.written()),
+                edited: Arc::clone(&state.calls_edited),
+            },
+            lifecycle.jobs(),
+        );
         // Sockets whose access ended (here or in another process) are closed.
         lifecycle.jobs().spawn(web::hub::revocations::watch(
             Arc::clone(&state.store),
@@ -95,12 +103,16 @@ impl Application {
                     lifecycle.jobs(),
                 );
             }
+            lifecycle.jobs().spawn(web::wallboard::feed::follow_wrapups(
+                state.clone(),
+                pbx.events.subscribe(),
+                lifecycle.jobs().drain_token(),
+            ));
             lifecycle.jobs().spawn(web::wallboard::feed::run(
                 state.clone(),
                 web::wallboard::feed::Feed {
                     board: Arc::clone(&pbx.queues),
                     board_changed: Arc::clone(&pbx.board_changed),
-                    calls: pbx.events.subscribe(),
                     calls_written: pbx.call_log.written(),
                     rolling_hours: settings.wallboard.rolling_hours,
                     stop: lifecycle.jobs().drain_token(),

@@ -125,7 +125,13 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
     let changed = tamas::metrics_job::settle_all(store.as_ref(), &settings, BASE + 60 * DAY)
         .await
         .unwrap();
-    assert_eq!(changed, 8, "every call got its figures");
+    assert_eq!(changed.changed, 8, "every call got its figures");
+    let ali_3 = store.get_call(ids["ali-3"]).await.unwrap();
+    assert_eq!(
+        changed.next_due_ms,
+        Some(ali_3.started_at_ms + settings.fcr_window_ms),
+        "the job is due again when Ali's pending call settles"
+    );
     let calls = store
         .list_calls(&CallFilter {
             limit: 100,

@@ -43,6 +43,13 @@ pub struct AlertEngine {
     handled: std::sync::Mutex<HashMap<String, i64>>,
     /// Answered calls linked to a contact by a pick (web's `ContactPicks`).
     picks: Option<tokio::sync::mpsc::Receiver<CallId>>,
+    /// Whether the engine hears of every call written (it runs beside a PBX link).
+    follows_calls: bool,
+    /// Calls heard of so far.
+    calls_seen: std::sync::atomic::AtomicU64,
+    /// The local day and `calls_seen` at the last service-level check: while both are the
+    /// same the verdict cannot change, and today's calls are not read again.
+    service_level_checked: std::sync::Mutex<Option<(i64, u64)>>,
 }
 
 impl AlertEngine {
@@ -64,6 +71,9 @@ impl AlertEngine {
             metrics,
             handled: std::sync::Mutex::default(),
             picks: None,
+            follows_calls: false,
+            calls_seen: std::sync::atomic::AtomicU64::new(0),
+            service_level_checked: std::sync::Mutex::default(),
         }
     }
 
@@ -106,6 +116,8 @@ impl AlertEngine {
     /// A call ended and is in the log as `id`: an abandoned one creates (or reuses) a
     /// callback, an answered one may close the customer's callback.
     pub async fn call_ended(&self, id: CallId, record: &CallRecord) {
+        self.calls_seen
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Err(err) = self.try_call_ended(id, record).await {
             tracing::warn!(linkedid = %record.linkedid, error = %err, "alert rules failed on a finished call");
         }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub tasks: tokio_util::task::TaskTracker,
     /// When API tokens were last used, written in the background.
     pub token_use: Arc<crate::token_use::TokenUse>,
+    /// Notified when a call's wrap-up or contact was set by hand (its figures may change).
+    pub calls_edited: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             contact_picks: Arc::default(),
             tasks: tokio_util::task::TaskTracker::new(),
             token_use: Arc::default(),
+            calls_edited: Arc::default(),
         }
     }
 }

@@ -78,6 +78,17 @@ impl AlertEngine {
             self.metrics.local_midnight(now),
             self.metrics.local_day(now),
         );
+        let seen = self
+            .calls_seen
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let checked = || {
+            self.service_level_checked
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if self.follows_calls && *checked() == Some((day, seen)) {
+            return Ok(());
+        }
         let today = self
             .store
             .list_calls(&CallFilter {
@@ -138,6 +149,7 @@ impl AlertEngine {
                 self.publish(&alert).await;
             }
         }
+        *checked() = Some((day, seen));
         Ok(())
     }
 }

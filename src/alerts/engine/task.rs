@@ -17,6 +17,7 @@ impl AlertEngine {
     pub fn start(mut self, written: Option<broadcast::Receiver<WrittenCall>>, stage: &Stage) {
         let stage = stage.clone();
         let mut picks = self.picks.take();
+        self.follows_calls = written.is_some();
         stage.clone().spawn(async move {
             let mut events = written;
             let mut last_event_ms = None;

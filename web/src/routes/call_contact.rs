@@ -145,6 +145,7 @@ pub(crate) async fn link(
     contact: ContactId,
 ) -> Result<CallRow, Error> {
     let linked = state.store.link_call_contact(call.id, contact).await?;
+    state.calls_edited.notify_one();
     audit(
         state,
         user,

@@ -1,8 +1,13 @@
-//! The wallboard task: waits for a change (the queue board, a call event, a call written
-//! to the log, a wrap-up saved, or a 5-second tick for the day's roll-over), gathers the
+//! The wallboard task: waits for a change (the queue board, a call written to the log, a
+//! wrap-up started or ended, or a 5-second tick for the day's roll-over), gathers the
 //! inputs and publishes the snapshot to the hub (the tick also keeps the clients' clock
 //! reference, `now_ms`, fresh). While nobody watches it sleeps until someone does,
-//! following only call events (wrap-ups) and written calls (figures gone stale).
+//! following only written calls (figures gone stale).
+//!
+//! Agents' wrap-ups are followed by a task of their own ([`follow_wrapups`]) that does
+//! nothing else, so that a slow snapshot never makes it miss a call event. The period's
+//! figures are read from the call log at most once a second, and never more than a
+//! twentieth of the time: a day of many calls is read less often, not for longer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
@@ -27,6 +32,9 @@ const TICK: Duration = Duration::from_secs(5);
 /// Calls written to the log are counted at most this often (a busy centre writes many
 /// a second; each count reads the day's calls).
 const FIGURES_EVERY: Duration = Duration::from_secs(1);
+/// ... and after a read that took `t`, not before `t` times this has passed (the figures
+/// take at most a twentieth of a core however long the day's log grows).
+const FIGURES_SPACING: u32 = 20;
 /// How often agents' names are read again.
 const NAMES_EVERY: Duration = Duration::from_secs(60);
 /// Numbers whose contact names are remembered.
@@ -40,8 +48,6 @@ pub struct Feed {
     pub board: Arc<RwLock<QueueBoard>>,
     /// Notified when the board changed.
     pub board_changed: Arc<Notify>,
-    /// The PBX's call events (for wrap-ups).
-    pub calls: broadcast::Receiver<CallEvent>,
     /// The calls written to the call log (today's figures are read again).
     pub calls_written:
         broadcast::Receiver<(crm_core::CallId, std::sync::Arc<cti::tracker::CallRecord>)>,
@@ -57,25 +63,24 @@ pub async fn run(state: AppState, feed: Feed) {
     let Feed {
         board,
         board_changed,
-        calls,
         calls_written,
         rolling_hours,
         stop,
     } = feed;
-    let mut calls = Some(calls);
     let mut calls_written = Some(calls_written);
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut today = Today {
         rolling_hours,
+        spacing: FIGURES_EVERY,
         ..Today::default()
     };
     let mut names = Names::default();
     let mut last_sent = Instant::now() - COALESCE;
     loop {
-        // While nobody watches, only what must be followed anyway (wrap-ups, written
-        // calls) and a new watcher wake the task: a branch that is ready at once (figures
-        // due in the past, a missed tick) would otherwise spin, since nothing is built.
+        // While nobody watches, only written calls and a new watcher wake the task: a
+        // branch that is ready at once (figures due in the past, a missed tick) would
+        // otherwise spin, since nothing is built.
         let watched = state.hub.board_watched();
         let figures_due = today.due();
         tokio::select! {
@@ -84,13 +89,12 @@ pub async fn run(state: AppState, feed: Feed) {
             () = board_changed.notified(), if watched => {}
             () = state.wrapups.changed(), if watched => {}
             () = state.hub.board_wanted() => {}
-            event = next(&mut calls, "call events") => {
-                if let Some(event) = event {
-                    follow_wrapups(&state, &event);
-                }
+            // A call written, or some missed: the figures are read again either way (and
+            // the calls written meanwhile are in that read).
+            _ = next(&mut calls_written, "written calls") => {
+                today.stale = true;
+                skip_queued(&mut calls_written);
             }
-            // A call written, or some missed: the figures are read again either way.
-            _ = next(&mut calls_written, "written calls") => today.stale = true,
             _ = tick.tick(), if watched => {}
         }
         if !state.hub.board_watched() {
@@ -154,9 +158,39 @@ async fn next<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>, what: &st
     }
 }
 
+/// Takes whatever `receiver` holds already, without waiting.
+fn skip_queued<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>) {
+    if let Some(open) = receiver {
+        while !matches!(
+            open.try_recv(),
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+        ) {}
+    }
+}
+
+/// Follows the PBX's call events for agents' wrap-ups until `stop` is cancelled (the
+/// caller spawns it beside [`run`]).
+pub async fn follow_wrapups(
+    state: AppState,
+    calls: broadcast::Receiver<CallEvent>,
+    stop: CancellationToken,
+) {
+    let mut calls = Some(calls);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            event = next(&mut calls, "call events") => {
+                if let Some(event) = event {
+                    follow_wrapup(&state, &event);
+                }
+            }
+        }
+    }
+}
+
 /// Wrap-up starts when an answered call ends (or the agent's part of a transferred one), and
 /// stops when the agent rings, answers or joins a call.
-fn follow_wrapups(state: &AppState, event: &CallEvent) {
+fn follow_wrapup(state: &AppState, event: &CallEvent) {
     match &event.kind {
         CallEventKind::AgentRinging { extension, .. }
         | CallEventKind::AgentJoined { extension, .. } => state.wrapups.done(extension),
@@ -184,6 +218,8 @@ struct Today {
     stale: bool,
     rolling_hours: u32,
     read_at: Option<Instant>,
+    /// How long to wait after `read_at` before reading again.
+    spacing: Duration,
 }
 
 impl Today {
@@ -191,17 +227,19 @@ impl Today {
     fn due(&self) -> Option<Instant> {
         self.stale.then(|| {
             self.read_at
-                .map_or_else(Instant::now, |at| at + FIGURES_EVERY)
+                .map_or_else(Instant::now, |at| at + self.spacing)
         })
     }
+
     async fn refresh(&mut self, state: &AppState, now_ms: i64) {
         let from_ms = period_start(now_ms, self.rolling_hours, &state.metrics);
-        let recently = self.read_at.is_some_and(|at| at.elapsed() < FIGURES_EVERY);
+        let recently = self.read_at.is_some_and(|at| at.elapsed() < self.spacing);
         if from_ms == self.from_ms && (!self.stale || recently) {
             return;
         }
         // Also after a failed read: the next try waits its turn.
-        self.read_at = Some(Instant::now());
+        let started = Instant::now();
+        self.read_at = Some(started);
         let filter = CallFilter {
             from_ms: Some(from_ms),
             limit: 1_000_000,
@@ -216,6 +254,7 @@ impl Today {
             // Kept stale: the next change or tick tries again.
             Err(err) => tracing::warn!(error = %err, "cannot read today's calls for the wallboard"),
         }
+        self.spacing = FIGURES_EVERY.max(started.elapsed() * FIGURES_SPACING);
     }
 }
 

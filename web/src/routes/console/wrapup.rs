@@ -116,6 +116,7 @@ async fn store_wrapup(
         .store
         .save_agent_wrapup(call.id, &extension, &wrapup)
         .await?;
+    state.calls_edited.notify_one();
     state.wrapups.done(&extension);
     if let (Some(contact), Some(note)) = (saved.contact, &note) {
         state
