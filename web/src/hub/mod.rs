@@ -54,6 +54,9 @@ pub struct HubSettings {
     /// Messages kept per user for `resume`.
     pub backlog_messages: usize,
     /// How long a message is kept for `resume` (and a user with no socket is remembered).
+    /// Two minutes by default: the console retries a lost socket at most 30 s apart, and
+    /// a tab away for longer is told its replay is incomplete and reloads its view, so
+    /// older frames would only hold memory for every user.
     pub backlog_age: Duration,
     /// Frames waiting to be written to one socket before it counts as not reading.
     pub socket_queue: usize,
@@ -70,7 +73,7 @@ impl Default for HubSettings {
     fn default() -> Self {
         HubSettings {
             backlog_messages: 256,
-            backlog_age: Duration::from_secs(600),
+            backlog_age: Duration::from_secs(120),
             socket_queue: 64,
             max_sockets_per_user: 32,
             ping_every: Duration::from_secs(20),
