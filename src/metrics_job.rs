@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 
 use crm_core::metrics::per_call::same_figures;
 use crm_core::metrics::{FcrStatus, MetricsSettings, call_metrics, classify_fcr};
@@ -131,30 +131,28 @@ async fn settle_slice(
 pub struct Triggers {
     /// Calls written to the call log (none without a PBX).
     pub written: Option<broadcast::Receiver<crate::bridge::call_log::WrittenCall>>,
-    /// Notified when a wrap-up or a call's contact was set by hand.
-    pub edited: Arc<Notify>,
+    /// Calls whose wrap-up or contact was set by hand (web's `AppState::calls_edited`).
+    pub edited: Option<broadcast::Receiver<crm_core::CallId>>,
 }
 
 impl Triggers {
     /// Waits for the next trigger; never once every source is gone.
     async fn next(&mut self) {
-        let written = async {
-            match &mut self.written {
-                Some(written) => match written.recv().await {
-                    // Lagged too: something was written.
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => {
-                        self.written = None;
-                        std::future::pending::<()>().await;
-                    }
-                },
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
-            () = written => {}
-            () = self.edited.notified() => {}
+            () = changed(&mut self.written) => {}
+            () = changed(&mut self.edited) => {}
         }
+    }
+}
+
+/// Resolves when `receiver` has news (or lagged: there was some); never once it closed.
+async fn changed<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>) {
+    let Some(open) = receiver else {
+        return std::future::pending().await;
+    };
+    if let Err(broadcast::error::RecvError::Closed) = open.recv().await {
+        *receiver = None;
+        std::future::pending::<()>().await;
     }
 }
 

@@ -73,7 +73,7 @@ impl Application {
             state.metrics,
             crate::metrics_job::Triggers {
                 written: pbx.as_ref().map(|pbx| pbx.call_log.written()),
-                edited: Arc::clone(&state.calls_edited),
+                edited: Some(state.calls_edited.subscribe()),
             },
             lifecycle.jobs(),
         );

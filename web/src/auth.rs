@@ -139,7 +139,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         if found.scope != TokenScope::Full {
             return Err(Error::Forbidden);
         }
-        state.token_use.note(&state.store, &found);
+        state.token_use.note(&state.store, &state.tasks, &found);
         Ok(CurrentUser {
             user: found.user,
             credential: Credential::Token(found.token),

@@ -40,9 +40,13 @@ pub struct AppState {
     pub tasks: tokio_util::task::TaskTracker,
     /// When API tokens were last used, written in the background.
     pub token_use: Arc<crate::token_use::TokenUse>,
-    /// Notified when a call's wrap-up or contact was set by hand (its figures may change).
-    pub calls_edited: Arc<tokio::sync::Notify>,
+    /// Calls whose wrap-up or contact was set by hand (their figures may change), for
+    /// whoever keeps figures (`subscribe`); nobody listening is fine.
+    pub calls_edited: tokio::sync::broadcast::Sender<crm_core::CallId>,
 }
+
+/// Edited calls a slow listener may lag behind before it is told it lagged.
+const EDITED_BUFFER: usize = 1024;
 
 impl AppState {
     /// State over the given store, without a PBX.
@@ -63,7 +67,7 @@ impl AppState {
             contact_picks: Arc::default(),
             tasks: tokio_util::task::TaskTracker::new(),
             token_use: Arc::default(),
-            calls_edited: Arc::default(),
+            calls_edited: tokio::sync::broadcast::channel(EDITED_BUFFER).0,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! "Last used" of API tokens, recorded off the request path: a request with a bearer
 //! token never waits for a write (a write-locked SQLite or a slow database would hold
 //! read-only API calls otherwise). [`TokenUse::note`] starts at most one background write
-//! per token per [`RECORD_EVERY`], however many requests use it.
+//! per token per [`RECORD_EVERY`], however many requests use it, on the service's task
+//! tracker (so a shutdown waits for it).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,10 +23,15 @@ pub struct TokenUse {
 }
 
 impl TokenUse {
-    /// Records in the background that `found` was used now, unless its use was recorded
-    /// within [`RECORD_EVERY`]; a failed write is logged, and tried again at the token's
-    /// next use.
-    pub fn note(self: &Arc<Self>, store: &Arc<dyn Store>, found: &TokenUser) {
+    /// Records in the background (a task of `tasks`) that `found` was used now, unless its
+    /// use was recorded within [`RECORD_EVERY`]; a failed write is logged, and tried again
+    /// at the token's next use.
+    pub fn note(
+        self: &Arc<Self>,
+        store: &Arc<dyn Store>,
+        tasks: &tokio_util::task::TaskTracker,
+        found: &TokenUser,
+    ) {
         let now_ms = crate::clock::now_ms();
         let every_ms = i64::try_from(RECORD_EVERY.as_millis()).unwrap_or(i64::MAX);
         if found
@@ -50,7 +56,7 @@ impl TokenUse {
         let store = Arc::clone(store);
         let token = found.token;
         let this = Arc::clone(self);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             if let Err(err) = store.record_token_use(token, now_ms).await {
                 tracing::warn!(%token, error = %err, "cannot record the token's last use");
                 this.lock().remove(&token);

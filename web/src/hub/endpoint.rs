@@ -111,7 +111,7 @@ async fn token_user(state: &AppState, token: &str) -> Result<(User, Credential),
     if found.scope != TokenScope::Full {
         return Err(Error::Forbidden);
     }
-    state.token_use.note(&state.store, &found);
+    state.token_use.note(&state.store, &state.tasks, &found);
     Ok((found.user, Credential::Token(found.token)))
 }
 

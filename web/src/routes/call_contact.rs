@@ -145,7 +145,8 @@ pub(crate) async fn link(
     contact: ContactId,
 ) -> Result<CallRow, Error> {
     let linked = state.store.link_call_contact(call.id, contact).await?;
-    state.calls_edited.notify_one();
+    // Nobody listening is fine.
+    let _ = state.calls_edited.send(linked.id);
     audit(
         state,
         user,

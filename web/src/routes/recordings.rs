@@ -59,7 +59,7 @@ async fn uploader(headers: &HeaderMap, state: &AppState) -> Result<crm_core::Use
             .verify_token(token.trim())
             .await?
             .ok_or(Error::Unauthorized)?;
-        state.token_use.note(&state.store, &found);
+        state.token_use.note(&state.store, &state.tasks, &found);
         return match found.scope {
             TokenScope::Ingest => Ok(found.user.id),
             TokenScope::Full if found.user.role == Role::Admin => Ok(found.user.id),

@@ -5,16 +5,21 @@
 //! following only written calls (figures gone stale).
 //!
 //! Agents' wrap-ups are followed by a task of their own ([`follow_wrapups`]) that does
-//! nothing else, so that a slow snapshot never makes it miss a call event. The period's
-//! figures are read from the call log at most once a second, and never more than a
-//! twentieth of the time: a day of many calls is read less often, not for longer.
+//! nothing else, so that a slow snapshot never makes it miss a call event.
+//!
+//! The period's figures come from the period's calls kept here, trimmed to what the figures
+//! read: the call log is read whole once (when someone first watches, and again only after
+//! this task lagged behind the announcements); then each call written or edited is read
+//! alone. However long the day's log grows, a busy centre costs one row read per call.
+//! The figures are recomputed at most once a second, and never more than a twentieth of
+//! the time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
-use crm_core::{CallFilter, Role};
+use crm_core::{CallFilter, CallId, CallRow, Role, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
@@ -29,12 +34,15 @@ use crate::AppState;
 const COALESCE: Duration = Duration::from_millis(200);
 /// How often the snapshot is rebuilt anyway (wrap-ups expire, days roll over).
 const TICK: Duration = Duration::from_secs(5);
-/// Calls written to the log are counted at most this often (a busy centre writes many
-/// a second; each count reads the day's calls).
+/// The figures are recomputed at most this often (a busy centre writes many calls a
+/// second).
 const FIGURES_EVERY: Duration = Duration::from_secs(1);
-/// ... and after a read that took `t`, not before `t` times this has passed (the figures
-/// take at most a twentieth of a core however long the day's log grows).
+/// ... and after a recomputation that took `t`, not before `t` times this has passed (the
+/// figures take at most a twentieth of a core however long the day grows).
 const FIGURES_SPACING: u32 = 20;
+/// Calls written or edited waiting to be read one by one, at most; beyond, the period is
+/// read whole.
+const MAX_PENDING: usize = 10_000;
 /// How often agents' names are read again.
 const NAMES_EVERY: Duration = Duration::from_secs(60);
 /// Numbers whose contact names are remembered.
@@ -48,7 +56,7 @@ pub struct Feed {
     pub board: Arc<RwLock<QueueBoard>>,
     /// Notified when the board changed.
     pub board_changed: Arc<Notify>,
-    /// The calls written to the call log (today's figures are read again).
+    /// The calls written to the call log (each is read into the period's figures).
     pub calls_written:
         broadcast::Receiver<(crm_core::CallId, std::sync::Arc<cti::tracker::CallRecord>)>,
     /// The figures' period: 0 = since local midnight, N = the last N hours.
@@ -68,6 +76,7 @@ pub async fn run(state: AppState, feed: Feed) {
         stop,
     } = feed;
     let mut calls_written = Some(calls_written);
+    let mut calls_edited = Some(state.calls_edited.subscribe());
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut today = Today {
@@ -89,11 +98,14 @@ pub async fn run(state: AppState, feed: Feed) {
             () = board_changed.notified(), if watched => {}
             () = state.wrapups.changed(), if watched => {}
             () = state.hub.board_wanted() => {}
-            // A call written, or some missed: the figures are read again either way (and
-            // the calls written meanwhile are in that read).
-            _ = next(&mut calls_written, "written calls") => {
-                today.stale = true;
-                skip_queued(&mut calls_written);
+            // A call written or edited (or some missed: the period is read again).
+            written = next(&mut calls_written, "written calls") => {
+                today.changed(written.map(|(id, _)| id));
+                take_queued(&mut calls_written, &mut today, |(id, _)| id);
+            }
+            edited = next(&mut calls_edited, "edited calls") => {
+                today.changed(edited);
+                take_queued(&mut calls_edited, &mut today, |id| id);
             }
             _ = tick.tick(), if watched => {}
         }
@@ -158,13 +170,24 @@ async fn next<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>, what: &st
     }
 }
 
-/// Takes whatever `receiver` holds already, without waiting.
-fn skip_queued<T: Clone>(receiver: &mut Option<broadcast::Receiver<T>>) {
-    if let Some(open) = receiver {
-        while !matches!(
-            open.try_recv(),
-            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-        ) {}
+/// Hands `today` whatever `receiver` holds already, without waiting.
+fn take_queued<T: Clone>(
+    receiver: &mut Option<broadcast::Receiver<T>>,
+    today: &mut Today,
+    id_of: impl Fn(T) -> CallId,
+) {
+    let Some(open) = receiver else {
+        return;
+    };
+    loop {
+        match open.try_recv() {
+            Ok(message) => today.changed(Some(id_of(message))),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "the wallboard missed calls written or edited");
+                today.changed(None);
+            }
+            Err(_) => return,
+        }
     }
 }
 
@@ -208,22 +231,86 @@ fn follow_wrapup(state: &AppState, event: &CallEvent) {
     }
 }
 
-/// The period's figures per queue, read from the call log when a call was written, the
-/// local day changed or (rolling) a minute passed.
+/// The period's figures per queue, from the period's calls.
 #[derive(Default)]
 struct Today {
     figures: BTreeMap<String, Summary>,
-    /// Where the period started at the last read.
+    /// The period's calls, trimmed ([`trimmed`]); `None` until read whole (again).
+    calls: Option<PeriodCalls>,
+    /// Calls written or edited since the last refresh, to read one by one.
+    pending: HashSet<CallId>,
+    /// Where the period started at the last refresh.
     from_ms: i64,
     stale: bool,
     rolling_hours: u32,
     read_at: Option<Instant>,
-    /// How long to wait after `read_at` before reading again.
+    /// How long to wait after `read_at` before recomputing.
     spacing: Duration,
 }
 
+/// Calls in the order first read, and where each is.
+#[derive(Default)]
+struct PeriodCalls {
+    rows: Vec<CallRow>,
+    index: HashMap<CallId, usize>,
+}
+
+impl PeriodCalls {
+    fn new(rows: Vec<CallRow>) -> Self {
+        let mut calls = PeriodCalls::default();
+        for row in rows {
+            calls.put(row);
+        }
+        calls
+    }
+
+    fn put(&mut self, row: CallRow) {
+        let row = trimmed(row);
+        match self.index.get(&row.id) {
+            Some(&at) => self.rows[at] = row,
+            None => {
+                self.index.insert(row.id, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+
+    /// Keeps the calls started at `from_ms` or later.
+    fn since(&mut self, from_ms: i64) {
+        self.rows.retain(|c| c.started_at_ms >= from_ms);
+        self.index = self.rows.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    }
+}
+
+/// `row` without what the per-queue figures never read (legs, segments, transfers, names
+/// and notes), so that a day of calls stays small.
+fn trimmed(mut row: CallRow) -> CallRow {
+    row.agents_rung = Vec::new();
+    row.agent_segments = Vec::new();
+    row.transfers = serde_json::Value::Null;
+    row.customer_name = None;
+    row.wrapup_note = None;
+    row
+}
+
 impl Today {
-    /// When stale figures may be read again.
+    /// Something changed: the call `id` was written or edited (`None`: some were missed,
+    /// the period is read whole again).
+    fn changed(&mut self, id: Option<CallId>) {
+        match id {
+            // While nobody watches, calls pile up here: past a point, a whole read is cheaper.
+            Some(id) if self.pending.len() < MAX_PENDING => {
+                self.pending.insert(id);
+            }
+            _ => {
+                self.calls = None;
+                self.pending.clear();
+            }
+        }
+        self.stale = true;
+    }
+
+    /// When stale figures may be recomputed.
     fn due(&self) -> Option<Instant> {
         self.stale.then(|| {
             self.read_at
@@ -234,27 +321,69 @@ impl Today {
     async fn refresh(&mut self, state: &AppState, now_ms: i64) {
         let from_ms = period_start(now_ms, self.rolling_hours, &state.metrics);
         let recently = self.read_at.is_some_and(|at| at.elapsed() < self.spacing);
-        if from_ms == self.from_ms && (!self.stale || recently) {
+        if from_ms == self.from_ms && self.calls.is_some() && (!self.stale || recently) {
             return;
         }
         // Also after a failed read: the next try waits its turn.
         let started = Instant::now();
         self.read_at = Some(started);
-        let filter = CallFilter {
-            from_ms: Some(from_ms),
-            limit: 1_000_000,
-            ..CallFilter::default()
+        if from_ms != self.from_ms {
+            match &mut self.calls {
+                // The period moved on (a new day, or the next rolling minute).
+                Some(calls) if from_ms > self.from_ms => calls.since(from_ms),
+                _ => self.calls = None,
+            }
+            self.from_ms = from_ms;
+        }
+        let read = match self.calls.take() {
+            None => self.read_whole(state).await,
+            Some(calls) => self.read_pending(state, calls).await,
         };
-        match state.store.list_calls(&filter).await {
+        match read {
             Ok(calls) => {
-                self.figures = group(&calls, Bucket::Queue, &state.metrics);
-                self.from_ms = from_ms;
+                self.figures = group(&calls.rows, Bucket::Queue, &state.metrics);
+                self.calls = Some(calls);
                 self.stale = false;
             }
             // Kept stale: the next change or tick tries again.
-            Err(err) => tracing::warn!(error = %err, "cannot read today's calls for the wallboard"),
+            Err(err) => tracing::warn!(error = %err, "cannot read the period's calls for the wallboard"),
         }
         self.spacing = FIGURES_EVERY.max(started.elapsed() * FIGURES_SPACING);
+    }
+
+    /// The period's calls, read whole.
+    async fn read_whole(&mut self, state: &AppState) -> StoreResult<PeriodCalls> {
+        let filter = CallFilter {
+            from_ms: Some(self.from_ms),
+            limit: 1_000_000,
+            ..CallFilter::default()
+        };
+        // Everything pending is in this read.
+        self.pending.clear();
+        let calls = state.store.list_calls(&filter).await?;
+        Ok(PeriodCalls::new(calls))
+    }
+
+    /// `calls` with the calls written or edited since read in.
+    async fn read_pending(
+        &mut self,
+        state: &AppState,
+        mut calls: PeriodCalls,
+    ) -> StoreResult<PeriodCalls> {
+        let pending: Vec<CallId> = self.pending.drain().collect();
+        for (i, id) in pending.iter().enumerate() {
+            match state.store.get_call(*id).await {
+                Ok(row) if row.started_at_ms >= self.from_ms => calls.put(row),
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(err) => {
+                    // Read again next time, with what was not read yet.
+                    self.pending.extend(&pending[i..]);
+                    self.calls = Some(calls);
+                    return Err(err);
+                }
+            }
+        }
+        Ok(calls)
     }
 }
 

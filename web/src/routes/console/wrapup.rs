@@ -116,7 +116,8 @@ async fn store_wrapup(
         .store
         .save_agent_wrapup(call.id, &extension, &wrapup)
         .await?;
-    state.calls_edited.notify_one();
+    // Nobody listening is fine.
+    let _ = state.calls_edited.send(saved.id);
     state.wrapups.done(&extension);
     if let (Some(contact), Some(note)) = (saved.contact, &note) {
         state
