@@ -128,7 +128,7 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
     assert_eq!(changed.changed, 8, "every call got its figures");
     let ali_3 = store.get_call(ids["ali-3"]).await.unwrap();
     assert_eq!(
-        changed.next_due_ms(),
+        changed.next_due_ms,
         Some(ali_3.started_at_ms + settings.fcr_window_ms),
         "the job is due again when Ali's pending call settles"
     );
@@ -189,77 +189,4 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
     assert_eq!(fcr["pending"], 0, "{fcr}");
     assert_eq!(report["total"]["offered"], 8);
     assert_eq!(report["total"]["abandoned"], 1);
-}
-
-/// The metrics job's run for one customer (what it does on the minute for the customers of
-/// the calls just written): a repeat call turns that customer's pending first contact into
-/// a repeat contact, an unknown caller is followed by their number across formats, and the
-/// other customers' calls are not touched.
-#[tokio::test]
-async fn a_run_for_one_customer_settles_only_that_customers_calls() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
-    let store = crm_core::connect(&db, PhoneNormalizer::new("IR"))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let normalizer = store.normalizer().clone();
-    let ali = store
-        .create_contact(&NewContact {
-            name: "Ali Rezaei".into(),
-            stage: Stage::Customer,
-            phones: vec![NewPhone {
-                number: normalizer.normalize("0912 123 4567"),
-                label: "mobile".into(),
-            }],
-            ..NewContact::default()
-        })
-        .await
-        .unwrap();
-    for (linkedid, raw, day) in [("ali-1", "09121234567", 0), ("u-1", "09351112233", 0)] {
-        store
-            .record_call(&inbound(store.as_ref(), linkedid, raw, day, true))
-            .await
-            .unwrap();
-    }
-    let settings = MetricsSettings::default();
-    let first = tamas::metrics_job::settle_all(store.as_ref(), &settings, BASE + DAY)
-        .await
-        .unwrap();
-    assert_eq!(first.pending.len(), 2, "both first contacts are pending");
-
-    // Both call again on day 2, the unknown caller in another format.
-    for (linkedid, raw) in [("ali-2", "+989121234567"), ("u-2", "00989351112233")] {
-        store
-            .record_call(&inbound(store.as_ref(), linkedid, raw, 2, true))
-            .await
-            .unwrap();
-    }
-    let status = |linkedid: &'static str| {
-        let store = std::sync::Arc::clone(&store);
-        async move {
-            let calls = store.list_calls(&CallFilter::default()).await.unwrap();
-            let call = calls.into_iter().find(|c| c.linkedid == linkedid).unwrap();
-            call.metrics.fcr_status
-        }
-    };
-    let now = BASE + 2 * DAY + 12 * 3_600_000;
-    let of_ali = crm_core::Customer::Contact(ali.id);
-    let run = tamas::metrics_job::settle_customer(store.as_ref(), &settings, &of_ali, now)
-        .await
-        .unwrap();
-    assert_eq!(run.changed, 2, "Ali's two calls, nobody else's");
-    assert_eq!(status("ali-1").await.as_deref(), Some("repeat_contact"));
-    assert_eq!(status("ali-2").await.as_deref(), Some("follow_up"));
-    assert_eq!(status("u-1").await.as_deref(), Some("pending"));
-    assert_eq!(status("u-2").await, None, "not figured yet");
-
-    let unknown = crm_core::Customer::Number("+989351112233".into());
-    let run = tamas::metrics_job::settle_customer(store.as_ref(), &settings, &unknown, now)
-        .await
-        .unwrap();
-    assert_eq!(run.changed, 2);
-    assert!(run.pending.is_empty());
-    assert_eq!(status("u-1").await.as_deref(), Some("repeat_contact"));
-    assert_eq!(status("u-2").await.as_deref(), Some("follow_up"));
 }

@@ -50,18 +50,6 @@ pub struct AlertEngine {
     /// The local day and `calls_seen` at the last service-level check: while both are the
     /// same the verdict cannot change, and today's calls are not read again.
     service_level_checked: std::sync::Mutex<Option<(i64, u64)>>,
-    /// Today's calls for the service-level rule, when the engine follows the calls.
-    today: std::sync::Mutex<TodayCalls>,
-}
-
-/// Today's calls, read whole once a day and then call by call as each is written.
-#[derive(Debug, Default)]
-pub(super) struct TodayCalls {
-    /// The local midnight they start at; `None`: to be read whole.
-    pub(super) midnight: Option<i64>,
-    pub(super) calls: crm_core::metrics::PeriodCalls,
-    /// Calls written since the last check, to read one by one.
-    pub(super) written: std::collections::HashSet<CallId>,
 }
 
 impl AlertEngine {
@@ -86,7 +74,6 @@ impl AlertEngine {
             follows_calls: false,
             calls_seen: std::sync::atomic::AtomicU64::new(0),
             service_level_checked: std::sync::Mutex::default(),
-            today: std::sync::Mutex::default(),
         }
     }
 
@@ -131,7 +118,6 @@ impl AlertEngine {
     pub async fn call_ended(&self, id: CallId, record: &CallRecord) {
         self.calls_seen
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.today().written.insert(id);
         if let Err(err) = self.try_call_ended(id, record).await {
             tracing::warn!(linkedid = %record.linkedid, error = %err, "alert rules failed on a finished call");
         }
@@ -166,12 +152,6 @@ impl AlertEngine {
             self.abandoned(call).await?;
         }
         Ok(())
-    }
-
-    pub(super) fn today(&self) -> std::sync::MutexGuard<'_, TodayCalls> {
-        self.today
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The abandoned calls acted on, pruned of old ones.

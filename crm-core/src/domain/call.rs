@@ -398,9 +398,6 @@ pub struct CallMetrics {
 pub struct CallFilter {
     /// Only this contact's calls.
     pub contact: Option<ContactId>,
-    /// Only calls linked to no contact whose customer number (E.164, else as received) is
-    /// this: the calls of an unknown caller, as [`crate::Customer::Number`] follows them.
-    pub unlinked_number: Option<String>,
     /// Started at or after (ms since the epoch).
     pub from_ms: Option<i64>,
     /// Started before.
@@ -416,7 +413,6 @@ impl Default for CallFilter {
     fn default() -> Self {
         CallFilter {
             contact: None,
-            unlinked_number: None,
             from_ms: None,
             to_ms: None,
             agent_extension: None,

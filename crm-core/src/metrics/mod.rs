@@ -16,7 +16,6 @@ pub mod calendar;
 pub mod cases;
 pub mod fcr;
 pub mod per_call;
-pub mod period_calls;
 pub mod periods;
 pub mod scope;
 pub mod summary;
@@ -24,7 +23,6 @@ pub mod summary;
 pub use cases::{Case, CaseSummary, CloseReason, Closure, build_cases, summarize_cases};
 pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
 pub use per_call::call_metrics;
-pub use period_calls::PeriodCalls;
 pub use scope::Scope;
 pub use summary::{Bucket, Summary, agent_parts, group, summarize};
 

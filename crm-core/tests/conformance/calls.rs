@@ -306,15 +306,6 @@ async fn calls_are_listed_by_contact_time_and_agent(store: Arc<dyn Store>) {
         ..CallFilter::default()
     };
     assert_eq!(linkedids(list(of_ali).await), vec!["4.3", "4.1"]);
-    // An unknown caller's calls, by the number FCR follows them by (E.164 here); a
-    // contact's calls from a number are not theirs.
-    let unknown = second_e164(&list(CallFilter::default()).await);
-    let of_number = |number: &str| CallFilter {
-        unlinked_number: Some(number.into()),
-        ..CallFilter::default()
-    };
-    assert_eq!(linkedids(list(of_number(&unknown)).await), vec!["4.2"]);
-    assert!(list(of_number("+989121234567")).await.is_empty());
     let window = CallFilter {
         from_ms: Some(2_000),
         to_ms: Some(3_000),
@@ -338,16 +329,6 @@ async fn calls_are_listed_by_contact_time_and_agent(store: Arc<dyn Store>) {
         ..CallFilter::default()
     };
     assert_eq!(linkedids(list(one).await), vec!["4.3"]);
-}
-
-/// The customer number of call 4.2 as stored (E.164, else raw).
-fn second_e164(calls: &[crm_core::CallRow]) -> String {
-    let second = calls.iter().find(|c| c.linkedid == "4.2").expect("4.2");
-    second
-        .customer_number_e164
-        .clone()
-        .or_else(|| second.customer_number_raw.clone())
-        .expect("a number")
 }
 
 async fn many_calls_list_with_their_legs(store: Arc<dyn Store>) {

@@ -2,7 +2,7 @@
 //! attempts, and queues under their service-level target. Each check raises what holds
 //! now and resolves what no longer does.
 
-use crm_core::{AlertKind, CallFilter, CallId, NewAlert, StoreError, StoreResult};
+use crm_core::{AlertKind, CallFilter, NewAlert, StoreResult};
 use serde_json::json;
 
 use super::{AlertEngine, MAX_CALLS};
@@ -78,7 +78,9 @@ impl AlertEngine {
             self.metrics.local_midnight(now),
             self.metrics.local_day(now),
         );
-        let seen = self.calls_seen.load(std::sync::atomic::Ordering::Relaxed);
+        let seen = self
+            .calls_seen
+            .load(std::sync::atomic::Ordering::Relaxed);
         let checked = || {
             self.service_level_checked
                 .lock()
@@ -87,9 +89,16 @@ impl AlertEngine {
         if self.follows_calls && *checked() == Some((day, seen)) {
             return Ok(());
         }
-        self.read_today(midnight).await?;
+        let today = self
+            .store
+            .list_calls(&CallFilter {
+                from_ms: Some(midnight),
+                limit: MAX_CALLS,
+                ..CallFilter::default()
+            })
+            .await?;
         let live = self.live_alerts(AlertKind::ServiceLevel).await?;
-        let verdicts = verdicts(self.today().calls.rows(), &self.metrics, &self.rules);
+        let verdicts = verdicts(&today, &self.metrics, &self.rules);
         for (queue, verdict) in &verdicts {
             let key = format!("service_level:{queue}:{day}");
             match verdict {
@@ -141,48 +150,6 @@ impl AlertEngine {
             }
         }
         *checked() = Some((day, seen));
-        Ok(())
-    }
-
-    /// Brings today's calls up to date: read whole on a new day (or always, when the
-    /// engine does not follow the calls written), else the calls written since, one by one.
-    async fn read_today(&self, midnight: i64) -> StoreResult<()> {
-        let written = {
-            let mut today = self.today();
-            if today.midnight != Some(midnight) || !self.follows_calls {
-                today.midnight = None;
-                today.written.clear();
-                None
-            } else {
-                Some(std::mem::take(&mut today.written))
-            }
-        };
-        let Some(written) = written else {
-            let calls = self
-                .store
-                .list_calls(&CallFilter {
-                    from_ms: Some(midnight),
-                    limit: MAX_CALLS,
-                    ..CallFilter::default()
-                })
-                .await?;
-            let mut today = self.today();
-            today.calls = crm_core::metrics::PeriodCalls::new(calls);
-            today.midnight = Some(midnight);
-            return Ok(());
-        };
-        let written: Vec<CallId> = written.into_iter().collect();
-        for (i, id) in written.iter().enumerate() {
-            match self.store.get_call(*id).await {
-                Ok(row) if row.started_at_ms >= midnight => self.today().calls.put(row),
-                Ok(_) | Err(StoreError::NotFound) => {}
-                Err(err) => {
-                    // Read again at the next check.
-                    self.today().written.extend(&written[i..]);
-                    return Err(err);
-                }
-            }
-        }
         Ok(())
     }
 }

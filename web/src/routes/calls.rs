@@ -76,7 +76,6 @@ async fn list_calls(
     };
     let filter = CallFilter {
         contact: query.contact.map(crm_core::ContactId),
-        unlinked_number: None,
         from_ms: query.from,
         to_ms: query.to,
         agent_extension,

@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crm_core::metrics::{Bucket, MetricsSettings, PeriodCalls, Summary, group};
-use crm_core::{CallFilter, CallId, Role, StoreError, StoreResult};
+use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
+use crm_core::{CallFilter, CallId, CallRow, Role, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
@@ -235,7 +235,7 @@ fn follow_wrapup(state: &AppState, event: &CallEvent) {
 #[derive(Default)]
 struct Today {
     figures: BTreeMap<String, Summary>,
-    /// The period's calls; `None` until read whole (again).
+    /// The period's calls, trimmed ([`trimmed`]); `None` until read whole (again).
     calls: Option<PeriodCalls>,
     /// Calls written or edited since the last refresh, to read one by one.
     pending: HashSet<CallId>,
@@ -246,6 +246,51 @@ struct Today {
     read_at: Option<Instant>,
     /// How long to wait after `read_at` before recomputing.
     spacing: Duration,
+}
+
+/// Calls in the order first read, and where each is.
+#[derive(Default)]
+struct PeriodCalls {
+    rows: Vec<CallRow>,
+    index: HashMap<CallId, usize>,
+}
+
+impl PeriodCalls {
+    fn new(rows: Vec<CallRow>) -> Self {
+        let mut calls = PeriodCalls::default();
+        for row in rows {
+            calls.put(row);
+        }
+        calls
+    }
+
+    fn put(&mut self, row: CallRow) {
+        let row = trimmed(row);
+        match self.index.get(&row.id) {
+            Some(&at) => self.rows[at] = row,
+            None => {
+                self.index.insert(row.id, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+
+    /// Keeps the calls started at `from_ms` or later.
+    fn since(&mut self, from_ms: i64) {
+        self.rows.retain(|c| c.started_at_ms >= from_ms);
+        self.index = self.rows.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    }
+}
+
+/// `row` without what the per-queue figures never read (legs, segments, transfers, names
+/// and notes), so that a day of calls stays small.
+fn trimmed(mut row: CallRow) -> CallRow {
+    row.agents_rung = Vec::new();
+    row.agent_segments = Vec::new();
+    row.transfers = serde_json::Value::Null;
+    row.customer_name = None;
+    row.wrapup_note = None;
+    row
 }
 
 impl Today {
@@ -296,14 +341,12 @@ impl Today {
         };
         match read {
             Ok(calls) => {
-                self.figures = group(calls.rows(), Bucket::Queue, &state.metrics);
+                self.figures = group(&calls.rows, Bucket::Queue, &state.metrics);
                 self.calls = Some(calls);
                 self.stale = false;
             }
             // Kept stale: the next change or tick tries again.
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot read the period's calls for the wallboard")
-            }
+            Err(err) => tracing::warn!(error = %err, "cannot read the period's calls for the wallboard"),
         }
         self.spacing = FIGURES_EVERY.max(started.elapsed() * FIGURES_SPACING);
     }

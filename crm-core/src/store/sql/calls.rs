@@ -96,13 +96,6 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
         binds.push(Bind::Int(contact.0));
         clauses.push(format!("contact_id = ${}", binds.len()));
     }
-    if let Some(number) = &filter.unlinked_number {
-        binds.push(Bind::Text(number.clone()));
-        clauses.push(format!(
-            "contact_id IS NULL AND COALESCE(customer_number_e164, customer_number_raw) = ${}",
-            binds.len()
-        ));
-    }
     if let Some(from) = filter.from_ms {
         binds.push(Bind::Int(from));
         clauses.push(format!("started_at_ms >= ${}", binds.len()));
