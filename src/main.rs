@@ -2,13 +2,6 @@
 
 use clap::Parser as _;
 
-/// mimalloc instead of the system allocator: glibc's per-thread arenas (tokio's workers,
-/// one thread per SQLite connection) kept a long-running server's memory growing with the
-/// calls it had seen: a 240 s load of 2,000 agents ended at 302 MiB with glibc, 172 MiB
-/// with jemalloc and 144 MiB with mimalloc, for a heap of about 60 MiB (README, Speed).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = tamas::cli::Cli::parse();
     tamas::telemetry::init();

@@ -35,17 +35,18 @@ const FLOOD: u32 = 20_000;
 /// The cap configured for the flood.
 const MAX_OPEN_CALLS: usize = 1_000;
 /// The most the server's resident memory may grow per call closed out during a stretch
-/// of the flood, once the calls at the cap have filled it (the first minute). 0.5 to
+/// of the flood, once the calls at the cap have filled it (the first seconds). 0.5 to
 /// 0.9 kB were seen (caches of callers' numbers, SQLite's page cache as the log grows);
 /// without the cap each call held several kB (tracker, live view, popups, open-calls
 /// table, queue board: 736 MB for 200,000 calls in the adversarial pass).
 const GROWTH_PER_CALL_BOUND_BYTES: u64 = 1536;
 /// The fewest calls written to the log in a stretch that is judged.
 const STRETCH_CALLS: u64 = 1_500;
-/// The jobs that read the call log (per-call metrics, alert checks) run every minute from
-/// the start; each holds that period's calls while it runs, so memory steps up with the
-/// call log's size then. Stretches are taken between them: from this long after one
-/// ([`JOB_SETTLE_S`]) to just before the next.
+/// The jobs that act on the call log (per-call metrics, alert checks) run on the minute
+/// from the start, reading the calls written since; the first run reads the whole log.
+/// Stretches are taken a minute at a time: from this long after one run
+/// ([`JOB_SETTLE_S`], by when the calls at the cap have also filled it) to just before the
+/// next.
 const JOB_PERIOD_S: f64 = 60.0;
 /// See [`JOB_PERIOD_S`].
 const JOB_SETTLE_S: f64 = 12.0;
@@ -398,14 +399,13 @@ async fn sample_memory(
     }
 }
 
-/// For each minute between the jobs that read the call log (after the first), the calls
-/// written and the memory grown (kB) from [`JOB_SETTLE_S`] after one job to just before
-/// the next; only stretches with at least [`STRETCH_CALLS`] calls.
+/// For each minute between the jobs' runs, the calls written and the memory grown (kB)
+/// from [`JOB_SETTLE_S`] after one run to just before the next; only stretches with at
+/// least [`STRETCH_CALLS`] calls.
 fn stretches(samples: &[Sample]) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     let minutes = samples.last().map_or(0, |s| (s.0 / JOB_PERIOD_S) as u64);
-    // Minute 0 fills the cap, the queue board and the caches.
-    for minute in 1..=minutes {
+    for minute in 0..=minutes {
         let from = minute as f64 * JOB_PERIOD_S + JOB_SETTLE_S;
         let to = (minute + 1) as f64 * JOB_PERIOD_S - 2.0;
         let inside: Vec<&Sample> = samples

@@ -78,9 +78,7 @@ impl AlertEngine {
             self.metrics.local_midnight(now),
             self.metrics.local_day(now),
         );
-        let seen = self
-            .calls_seen
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let seen = self.calls_seen.load(std::sync::atomic::Ordering::Relaxed);
         let checked = || {
             self.service_level_checked
                 .lock()

@@ -278,7 +278,12 @@ impl PeriodCalls {
     /// Keeps the calls started at `from_ms` or later.
     fn since(&mut self, from_ms: i64) {
         self.rows.retain(|c| c.started_at_ms >= from_ms);
-        self.index = self.rows.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
     }
 }
 
@@ -346,7 +351,9 @@ impl Today {
                 self.stale = false;
             }
             // Kept stale: the next change or tick tries again.
-            Err(err) => tracing::warn!(error = %err, "cannot read the period's calls for the wallboard"),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the period's calls for the wallboard")
+            }
         }
         self.spacing = FIGURES_EVERY.max(started.elapsed() * FIGURES_SPACING);
     }
