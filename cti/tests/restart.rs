@@ -142,6 +142,14 @@ const SCENARIOS: &[&[&str]] = &[
     &["12-sales-local-members"],
 ];
 
+/// Where the first `event` of `steps` is.
+fn first(steps: &[Step], event: &str) -> usize {
+    steps
+        .iter()
+        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some(event)))
+        .unwrap()
+}
+
 /// Whether the first `split` steps end inside a `CoreShowChannels` listing.
 fn inside_listing(steps: &[Step], split: usize) -> bool {
     let mut inside = false;
@@ -190,10 +198,7 @@ fn every_call_carries_on_from_any_point_exactly() {
 #[test]
 fn a_restore_tells_where_each_call_is() {
     let steps = scenario(&["01-inbound-answered"]);
-    let connect = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("AgentConnect")))
-        .unwrap();
+    let connect = first(&steps, "AgentConnect");
     let mut before = tracker();
     let mut saved = BTreeMap::new();
     run(&mut before, &steps[..=connect], &mut saved);
@@ -246,14 +251,8 @@ fn listed_channel(channel: &str, uid: &str, state: u8, duration: &str, bridge: &
 #[test]
 fn a_call_answered_while_tamas_was_away_is_answered() {
     let steps = scenario(&["01-inbound-answered"]);
-    let called = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("AgentCalled")))
-        .unwrap();
-    let connect = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("AgentConnect")))
-        .unwrap();
+    let called = first(&steps, "AgentCalled");
+    let connect = first(&steps, "AgentConnect");
     let mut before = tracker();
     let mut saved = BTreeMap::new();
     run(&mut before, &steps[..called - 1], &mut saved);
@@ -315,10 +314,7 @@ fn a_call_answered_while_tamas_was_away_is_answered() {
 #[test]
 fn a_call_that_ended_while_tamas_was_away_is_written_once() {
     let steps = scenario(&["01-inbound-answered"]);
-    let hangup = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("HangupRequest")))
-        .unwrap();
+    let hangup = first(&steps, "HangupRequest");
     let mut before = tracker();
     let mut saved = BTreeMap::new();
     run(&mut before, &steps[..hangup], &mut saved);
@@ -350,10 +346,7 @@ fn a_call_that_ended_while_tamas_was_away_is_written_once() {
 #[test]
 fn a_call_already_answered_at_the_first_connect_keeps_its_queue_and_agent() {
     let steps = scenario(&["01-inbound-answered"]);
-    let connect = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("AgentConnect")))
-        .unwrap();
+    let connect = first(&steps, "AgentConnect");
     let mut fresh = tracker();
     fresh.observe_pbx_time(1_795_342_985_800);
     let trunk = listed_channel("PJSIP/trunk-00000000", "1795342979.0", 6, "00:00:06", "b-1")
@@ -384,10 +377,7 @@ fn a_call_already_answered_at_the_first_connect_keeps_its_queue_and_agent() {
 #[test]
 fn a_call_that_joined_its_queue_while_tamas_was_away_has_its_queue() {
     let steps = scenario(&["01-inbound-answered"]);
-    let join = steps
-        .iter()
-        .position(|s| matches!(s, Step::Msg(m) if m.event() == Some("QueueCallerJoin")))
-        .unwrap();
+    let join = first(&steps, "QueueCallerJoin");
     let mut before = tracker();
     let mut saved = BTreeMap::new();
     run(&mut before, &steps[..join], &mut saved);
