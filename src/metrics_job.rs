@@ -100,12 +100,7 @@ async fn settle_slice(
 ) -> StoreResult<Settled> {
     let window = settings.fcr_window_ms;
     let history = store
-        .list_calls(&CallFilter {
-            from_ms: Some(from_ms.saturating_sub(window)),
-            to_ms: Some(to_ms.saturating_add(window)),
-            limit: u32::MAX,
-            ..CallFilter::default()
-        })
+        .call_facts(from_ms.saturating_sub(window), to_ms.saturating_add(window))
         .await?;
     let statuses = classify_fcr(&history, now_ms, settings);
     let mut settled = Settled::default();

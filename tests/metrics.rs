@@ -200,7 +200,8 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
         "every queue_log wait and talk time was compared"
     );
 
-    let summary = summarize(&calls, &MetricsSettings::default());
+    let facts: Vec<_> = calls.iter().map(crm_core::CallRow::facts).collect();
+    let summary = summarize(&facts, &MetricsSettings::default());
 
     // `tamas report` agrees, with a Jalali end date (14 Azar 1405 = 5 December 2026, the
     // day of the transfer captures).

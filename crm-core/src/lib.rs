@@ -51,6 +51,7 @@ pub use domain::call::{
     AgentAttemptInput, AgentWrapUp, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow,
     CallSegment, UndecidedCall, WrapUp,
 };
+pub use domain::call_facts::CallFacts;
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
 pub use domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,

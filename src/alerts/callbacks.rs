@@ -6,7 +6,7 @@
 //! E.164 number, else the raw number; a call from a shared number nobody picked a contact
 //! for yet is followed by its number only, and so never reaches a contact's callback.
 
-use crm_core::{CallId, CallRow, Customer, Task, TaskId};
+use crm_core::{CallFacts, CallId, CallRow, Customer, Task, TaskId};
 
 /// The customer to call back when `call` is an inbound call abandoned in a queue.
 pub fn needs_callback(call: &CallRow) -> Option<Customer> {
@@ -35,7 +35,7 @@ pub fn plan_callback(open: Option<&Task>) -> CallbackPlan {
 /// only (a call from a number she shares with others, linked to none of them or to
 /// another, did not reach her). An unknown number's callback: the same number (E.164, else
 /// raw) — so a caller who became a contact meanwhile still matches; never a withheld one.
-pub fn same_customer(task: &Task, call: &CallRow) -> bool {
+pub fn same_customer(task: &Task, call: &CallFacts) -> bool {
     if task.contact.is_some() {
         return task.contact == call.contact;
     }
@@ -59,7 +59,7 @@ pub fn same_customer(task: &Task, call: &CallRow) -> bool {
 
 /// The first answered call with the customer of `task`, inbound or outbound, started at
 /// or after `abandoned_at_ms` (the end of the abandoned call): the customer was reached.
-pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallRow]) -> Option<CallId> {
+pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallFacts]) -> Option<CallId> {
     calls
         .iter()
         .filter(|c| c.disposition == "answered")
@@ -105,6 +105,10 @@ pub fn reassign_due(task: &Task, now_ms: i64, after_ms: i64) -> bool {
 pub(crate) mod tests {
     use super::*;
     use crm_core::{ContactId, TaskKind, TaskStatus, UserId};
+
+    fn facts(calls: &[CallRow]) -> Vec<CallFacts> {
+        calls.iter().map(CallRow::facts).collect()
+    }
 
     /// A call-log row for tests: from `+989121234567`, not linked to a contact.
     pub(crate) fn call(id: i64, direction: &str, disposition: &str, at: i64) -> CallRow {
@@ -232,23 +236,26 @@ pub(crate) mod tests {
         let unanswered = call(3, "outbound", "no_answer", 20_000);
         let internal = call(4, "internal", "answered", 20_000);
         assert_eq!(
-            reached(&task, abandon_end, &[before, unanswered, internal]),
+            reached(&task, abandon_end, &facts(&[before, unanswered, internal])),
             None
         );
         // The agent called back and the customer picked up.
         let outbound = call(5, "outbound", "answered", 30_000);
-        assert_eq!(reached(&task, abandon_end, &[outbound]), Some(CallId(5)));
+        assert_eq!(
+            reached(&task, abandon_end, &facts(&[outbound])),
+            Some(CallId(5))
+        );
         // Or the customer called again and was answered.
         let inbound = call(6, "inbound", "answered", 40_000);
         assert_eq!(
-            reached(&task, abandon_end, std::slice::from_ref(&inbound)),
+            reached(&task, abandon_end, &[inbound.facts()]),
             Some(CallId(6))
         );
         // Somebody else answered is not this customer.
         let mut other = inbound;
         other.customer_number_e164 = Some("+989350000000".into());
         other.customer_number_raw = Some("09350000000".into());
-        assert_eq!(reached(&task, abandon_end, &[other]), None);
+        assert_eq!(reached(&task, abandon_end, &facts(&[other])), None);
     }
 
     #[test]
@@ -258,20 +265,23 @@ pub(crate) mod tests {
         let mut by_contact = call(2, "outbound", "answered", 1);
         by_contact.customer_number_e164 = Some("+989350000000".into());
         by_contact.contact = Some(ContactId(3));
-        assert!(same_customer(&task, &by_contact));
+        assert!(same_customer(&task, &by_contact.facts()));
         // A caller who became a contact after the abandon: the number still matches.
         let unknown = callback(2, 0, None);
         let mut now_known = call(3, "inbound", "answered", 1);
         now_known.contact = Some(ContactId(9));
-        assert!(same_customer(&unknown, &now_known));
+        assert!(same_customer(&unknown, &now_known.facts()));
         let mut raw = callback(3, 0, None);
         raw.customer_number_e164 = None;
         raw.customer_number_raw = Some("sip:7001@example.org".into());
         let mut raw_call = call(4, "inbound", "answered", 1);
         raw_call.customer_number_e164 = None;
         raw_call.customer_number_raw = Some("sip:7001@example.org".into());
-        assert!(same_customer(&raw, &raw_call));
-        assert!(!same_customer(&raw, &call(5, "inbound", "answered", 1)));
+        assert!(same_customer(&raw, &raw_call.facts()));
+        assert!(!same_customer(
+            &raw,
+            &call(5, "inbound", "answered", 1).facts()
+        ));
     }
 
     #[test]
@@ -280,11 +290,11 @@ pub(crate) mod tests {
         task.contact = Some(ContactId(3));
         // From her number, but shared and not picked yet: nobody reached her.
         let undecided = call(2, "inbound", "answered", 1);
-        assert!(!same_customer(&task, &undecided));
+        assert!(!same_customer(&task, &undecided.facts()));
         // From her number, picked as the other contact with it.
         let mut other = call(3, "inbound", "answered", 1);
         other.contact = Some(ContactId(4));
-        assert!(!same_customer(&task, &other));
+        assert!(!same_customer(&task, &other.facts()));
     }
 
     #[test]
@@ -295,9 +305,9 @@ pub(crate) mod tests {
         let mut withheld = call(2, "inbound", "answered", 1);
         withheld.customer_number_e164 = None;
         withheld.customer_number_raw = Some("anonymous".into());
-        assert!(!same_customer(&task, &withheld));
+        assert!(!same_customer(&task, &withheld.facts()));
         withheld.customer_number_raw = Some(String::new());
-        assert!(!same_customer(&task, &withheld));
+        assert!(!same_customer(&task, &withheld.facts()));
         assert_eq!(
             needs_callback(&{
                 let mut abandoned = call(3, "inbound", "abandoned", 1);

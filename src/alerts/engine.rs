@@ -10,8 +10,8 @@ use std::sync::{Arc, RwLock};
 
 use crm_core::metrics::MetricsSettings;
 use crm_core::{
-    Alert, AlertFilter, AlertKind, AuditEntry, CallFilter, CallId, CallRow, NewAlert, NewCallback,
-    Store, StoreResult, Task, TaskId, TaskStatus, UserId,
+    Alert, AlertFilter, AlertKind, AuditEntry, CallFacts, CallFilter, CallId, CallRow, NewAlert,
+    NewCallback, Store, StoreResult, Task, TaskId, TaskStatus, UserId,
 };
 use cti::live::queues::QueueBoard;
 use cti::tracker::{CallRecord, Direction, Disposition};
@@ -93,7 +93,7 @@ impl AlertEngine {
     }
 
     async fn try_contact_picked(&self, id: CallId) -> StoreResult<()> {
-        let call = self.store.get_call(id).await?;
+        let call = self.store.get_call(id).await?.facts();
         let answered = call.disposition == "answered"
             && matches!(call.direction.as_str(), "inbound" | "outbound");
         if !answered {
@@ -215,6 +215,7 @@ impl AlertEngine {
         let call = self.store.get_call(id).await?;
         self.abandoned(&call).await?;
         if answered {
+            let call = call.facts();
             let candidates: Vec<Task> = open
                 .into_iter()
                 .filter(|task| same_customer(task, &call))
@@ -293,7 +294,7 @@ impl AlertEngine {
 
     /// Closes the callbacks of `open` whose customer was reached by one of `calls`;
     /// returns those still open.
-    async fn close_reached(&self, open: &[Task], calls: &[CallRow]) -> StoreResult<Vec<Task>> {
+    async fn close_reached(&self, open: &[Task], calls: &[CallFacts]) -> StoreResult<Vec<Task>> {
         let mut alerts = None;
         let mut still_open = Vec::new();
         for task in open {
@@ -334,15 +335,7 @@ impl AlertEngine {
             from = Some(from.map_or(at, |f: i64| f.min(at)));
         }
         let calls = match from {
-            Some(from) => {
-                self.store
-                    .list_calls(&CallFilter {
-                        from_ms: Some(from),
-                        limit: MAX_CALLS,
-                        ..CallFilter::default()
-                    })
-                    .await?
-            }
+            Some(from) => self.store.call_facts(from, i64::MAX).await?,
             None => Vec::new(),
         };
         let still_open = self.close_reached(&open, &calls).await?;

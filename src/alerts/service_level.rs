@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crm_core::CallRow;
-use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
+use crm_core::CallFacts;
+use crm_core::metrics::{MetricsSettings, Summary, by_queue};
 
 use super::AlertRules;
 
@@ -22,11 +22,11 @@ pub enum Verdict {
 
 /// The verdict for each queue with calls in `today` (today's calls, any queue).
 pub fn verdicts(
-    today: &[CallRow],
+    today: &[CallFacts],
     metrics: &MetricsSettings,
     rules: &AlertRules,
 ) -> BTreeMap<String, Verdict> {
-    group(today, Bucket::Queue, metrics)
+    by_queue(today, metrics)
         .into_iter()
         .map(|(queue, summary)| {
             let verdict = match summary.service_level {
@@ -47,7 +47,7 @@ mod tests {
     use super::*;
     use crate::alerts::callbacks::tests::call;
 
-    fn day(answered_fast: usize, answered_slow: usize, abandoned: usize) -> Vec<CallRow> {
+    fn day(answered_fast: usize, answered_slow: usize, abandoned: usize) -> Vec<CallFacts> {
         let mut calls = Vec::new();
         let mut id = 0;
         let mut push = |disposition: &str, wait: i64| {
@@ -55,7 +55,7 @@ mod tests {
             let mut c = call(id, "inbound", disposition, id * 1000);
             c.queue = Some("support".into());
             c.wait_ms = Some(wait);
-            calls.push(c);
+            calls.push(c.facts());
         };
         (0..answered_fast).for_each(|_| push("answered", 5_000));
         (0..answered_slow).for_each(|_| push("answered", 60_000));
@@ -77,7 +77,11 @@ mod tests {
         let few = verdicts(&day(1, 3, 0), &metrics, &rules);
         assert_eq!(few.get("support"), Some(&Verdict::TooFewCalls));
         // Outbound calls are no queue's.
-        let outbound = verdicts(&[call(1, "outbound", "answered", 0)], &metrics, &rules);
+        let outbound = verdicts(
+            &[call(1, "outbound", "answered", 0).facts()],
+            &metrics,
+            &rules,
+        );
         assert!(outbound.values().all(|v| *v == Verdict::TooFewCalls));
     }
 }

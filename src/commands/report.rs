@@ -59,8 +59,14 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
         ));
     }
     let period = scope.select(&history);
-    let statuses = classify_fcr(&history, now_ms, &metrics);
-    let total = summarize(&period, &metrics);
+    let facts = |calls: &[crm_core::CallRow]| {
+        calls
+            .iter()
+            .map(crm_core::CallRow::facts)
+            .collect::<Vec<_>>()
+    };
+    let statuses = classify_fcr(&facts(&history), now_ms, &metrics);
+    let total = summarize(&facts(&period), &metrics);
     let fcr = summarize_fcr(&statuses, period.iter().map(|c| c.id), &metrics);
     let cases = summarize_cases(
         &build_cases(&history, &statuses, now_ms, &metrics),

@@ -12,6 +12,7 @@ use crate::domain::auth::{
 use crate::domain::call::{
     AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
+use crate::domain::call_facts::CallFacts;
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -116,6 +117,9 @@ impl CallStore for Directory {
     }
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>> {
         self.inner.list_calls(filter).await
+    }
+    async fn call_facts(&self, from_ms: i64, to_ms: i64) -> StoreResult<Vec<CallFacts>> {
+        self.inner.call_facts(from_ms, to_ms).await
     }
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow> {
         let row = self.inner.save_wrapup(call, wrapup).await?;

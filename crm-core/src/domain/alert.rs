@@ -187,14 +187,26 @@ impl Customer {
     /// ([`crate::phone::is_withheld`]). A call not linked to a contact (e.g. from a number
     /// shared by several, none picked yet) is followed by its number only.
     pub fn of_call(call: &CallRow) -> Option<Customer> {
-        if let Some(contact) = call.contact {
+        Customer::of(
+            call.contact,
+            call.customer_number_e164.as_deref(),
+            call.customer_number_raw.as_deref(),
+        )
+    }
+
+    /// The customer of a call linked to `contact`, from `e164` or `raw`
+    /// ([`Customer::of_call`]).
+    pub(crate) fn of(
+        contact: Option<ContactId>,
+        e164: Option<&str>,
+        raw: Option<&str>,
+    ) -> Option<Customer> {
+        if let Some(contact) = contact {
             return Some(Customer::Contact(contact));
         }
-        call.customer_number_e164
-            .clone()
-            .or_else(|| call.customer_number_raw.clone())
+        e164.or(raw)
             .filter(|n| !crate::phone::is_withheld(n))
-            .map(Customer::Number)
+            .map(|n| Customer::Number(n.to_owned()))
     }
 }
 

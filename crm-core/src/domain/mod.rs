@@ -5,6 +5,7 @@
 //! - [`auth`]: what API tokens and sessions say about their user.
 //! - [`contact`]: contacts, their phone numbers, lifecycle stages.
 //! - [`call`]: the call log's input, rows, legs and wrap-up.
+//! - [`call_facts`]: what the figures read of a call.
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
 //! - [`open_call`]: calls in progress as the PBX tracker saves them.
@@ -13,6 +14,7 @@
 pub mod alert;
 pub mod auth;
 pub mod call;
+pub mod call_facts;
 pub mod contact;
 pub mod ids;
 pub mod open_call;

@@ -224,7 +224,8 @@ mod tests {
     }
 
     fn cases_of(calls: &[CallRow], now: i64, settings: &MetricsSettings) -> Vec<Case> {
-        build_cases(calls, &classify_fcr(calls, now, settings), now, settings)
+        let facts: Vec<_> = calls.iter().map(CallRow::facts).collect();
+        build_cases(calls, &classify_fcr(&facts, now, settings), now, settings)
     }
 
     #[test]

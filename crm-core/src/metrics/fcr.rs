@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::MetricsSettings;
 use crate::domain::alert::Customer;
-use crate::domain::call::CallRow;
+use crate::domain::call_facts::CallFacts;
 use crate::domain::ids::CallId;
 
 /// Where an answered inbound call stands for FCR.
@@ -63,13 +63,13 @@ pub struct FcrSummary {
 /// Classifies every answered inbound call of `history` (any order; it should reach one
 /// window before and after the period reported) at time `now_ms`.
 pub fn classify_fcr(
-    history: &[CallRow],
+    history: &[CallFacts],
     now_ms: i64,
     settings: &MetricsSettings,
 ) -> HashMap<CallId, FcrStatus> {
-    let mut by_customer: HashMap<Customer, Vec<&CallRow>> = HashMap::new();
+    let mut by_customer: HashMap<Customer, Vec<&CallFacts>> = HashMap::new();
     for call in history.iter().filter(|c| c.direction == "inbound") {
-        if let Some(key) = Customer::of_call(call) {
+        if let Some(key) = call.customer() {
             by_customer.entry(key).or_default().push(call);
         }
     }
@@ -133,6 +133,7 @@ pub fn summarize_fcr(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::call::CallRow;
     use crate::domain::ids::ContactId;
 
     const DAY: i64 = 86_400_000;
@@ -188,6 +189,11 @@ pub(crate) mod tests {
         }
     }
 
+    /// The facts of `calls`.
+    pub(crate) fn facts(calls: &[CallRow]) -> Vec<CallFacts> {
+        calls.iter().map(CallRow::facts).collect()
+    }
+
     fn answered(id: i64, at: i64, number: &str) -> CallRow {
         let mut call = row(id, "inbound", Some("support"), "answered", Some(1000), at);
         call.customer_number_e164 = Some(number.into());
@@ -205,7 +211,7 @@ pub(crate) mod tests {
             answered(4, 20 * DAY, "+989350000000"),
             answered(5, 99 * DAY, "+989350000000"), // too young: pending
         ];
-        let statuses = classify_fcr(&calls, now, &settings);
+        let statuses = classify_fcr(&facts(&calls), now, &settings);
         assert_eq!(statuses[&CallId(1)], FcrStatus::RepeatContact);
         assert_eq!(statuses[&CallId(2)], FcrStatus::FollowUp);
         assert_eq!(statuses[&CallId(3)], FcrStatus::ResolvedFirstContact);
@@ -230,7 +236,11 @@ pub(crate) mod tests {
         let mut unknown = answered(4, 40 * DAY, "");
         unknown.customer_number_e164 = None;
         unknown.customer_number_raw = Some("anonymous".into());
-        let statuses = classify_fcr(&[first, second, marked, unknown], 100 * DAY, &settings);
+        let statuses = classify_fcr(
+            &facts(&[first, second, marked, unknown]),
+            100 * DAY,
+            &settings,
+        );
         assert_eq!(
             statuses[&CallId(1)],
             FcrStatus::RepeatContact,

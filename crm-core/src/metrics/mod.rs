@@ -1,8 +1,11 @@
 //! Contact-center figures computed from the call log, as `../shared/ARCHITECTURE.md`
-//! defines them. Pure functions over [`CallRow`]s: the store fetches, these count.
+//! defines them. Pure functions over [`CallFacts`](crate::CallFacts) (what the figures
+//! read of a call; reports with per-agent figures start from whole
+//! [`CallRow`](crate::CallRow)s): the store fetches, these count.
 //!
 //! - [`summary`]: offered / answered / abandoned, service level, ASA, wait percentiles,
-//!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent.
+//!   AHT, for any set of calls; [`group`] buckets calls by hour, day, month, queue or agent,
+//!   [`by_queue`] the facts alone by queue.
 //! - [`calendar`]: report dates, ISO or Jalali, to day numbers.
 //! - [`periods`]: named periods (`today`, `last-week`, `this-month`, …), Gregorian or Jalali.
 //! - [`fcr`]: first-call resolution, following the customer (contact, else E.164 number).
@@ -24,7 +27,7 @@ pub use cases::{Case, CaseSummary, CloseReason, Closure, build_cases, summarize_
 pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
 pub use per_call::call_metrics;
 pub use scope::Scope;
-pub use summary::{Bucket, Summary, agent_parts, group, summarize};
+pub use summary::{Bucket, Summary, agent_parts, by_queue, group, summarize};
 
 /// The thresholds the figures depend on; each figure states the one it used.
 #[derive(Clone, Copy, Debug, PartialEq)]

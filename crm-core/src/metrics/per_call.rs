@@ -4,12 +4,13 @@
 
 use super::MetricsSettings;
 use super::fcr::FcrStatus;
-use crate::domain::call::{CallMetrics, CallRow};
+use crate::domain::call::CallMetrics;
+use crate::domain::call_facts::CallFacts;
 
 /// The per-call figures of `call` at `now_ms`, given its FCR status (`None` when it is no
 /// answered inbound call).
 pub fn call_metrics(
-    call: &CallRow,
+    call: &CallFacts,
     fcr: Option<FcrStatus>,
     settings: &MetricsSettings,
     now_ms: i64,
@@ -44,24 +45,24 @@ mod tests {
     fn offered_calls_get_a_service_level_flag_and_answered_inbound_an_fcr_status() {
         let settings = MetricsSettings::default();
         let quick = row(1, "inbound", Some("support"), "answered", Some(20_000), 0);
-        let metrics = call_metrics(&quick, Some(FcrStatus::Pending), &settings, 5);
+        let metrics = call_metrics(&quick.facts(), Some(FcrStatus::Pending), &settings, 5);
         assert_eq!(metrics.service_level_met, Some(true), "20 s is within 20 s");
         assert_eq!(metrics.first_contact, Some(true));
         assert_eq!(metrics.fcr_status.as_deref(), Some("pending"));
         assert_eq!(metrics.computed_at_ms, Some(5));
 
         let slow = row(2, "inbound", Some("support"), "answered", Some(20_001), 0);
-        let metrics = call_metrics(&slow, Some(FcrStatus::FollowUp), &settings, 5);
+        let metrics = call_metrics(&slow.facts(), Some(FcrStatus::FollowUp), &settings, 5);
         assert_eq!(metrics.service_level_met, Some(false));
         assert_eq!(metrics.first_contact, Some(false));
 
         let abandoned = row(3, "inbound", Some("support"), "abandoned", Some(3_000), 0);
-        let metrics = call_metrics(&abandoned, None, &settings, 5);
+        let metrics = call_metrics(&abandoned.facts(), None, &settings, 5);
         assert_eq!(metrics.service_level_met, Some(false));
         assert_eq!(metrics.first_contact, None);
 
         let outbound = row(4, "outbound", None, "answered", None, 0);
-        let metrics = call_metrics(&outbound, None, &settings, 5);
+        let metrics = call_metrics(&outbound.facts(), None, &settings, 5);
         assert_eq!(metrics.service_level_met, None, "not offered to a queue");
         assert!(same_figures(
             &metrics,

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::MetricsSettings;
 use crate::domain::call::CallRow;
+use crate::domain::call_facts::CallFacts;
 
 /// Figures for one set of calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -67,19 +68,19 @@ pub enum Bucket {
 }
 
 /// Whether a call counts as offered to a queue.
-fn offered(call: &CallRow) -> bool {
+fn offered(call: &CallFacts) -> bool {
     call.direction == "inbound" && call.queue.is_some()
 }
 
 /// Whether `call` is an agent's part of a call transferred to them ([`agent_parts`]: no
 /// queue join, answer or wait of theirs; no call of the log looks like that). It counts as handled (answered, AHT) but not in their
 /// service level or ASA: the caller's queue wait was the answering agent's.
-fn transferred_to_agent(call: &CallRow) -> bool {
+fn transferred_to_agent(call: &CallFacts) -> bool {
     call.queued_at_ms.is_none() && call.answered_at_ms.is_none() && call.wait_ms.is_none()
 }
 
 /// Figures for `calls` (any order).
-pub fn summarize(calls: &[CallRow], settings: &MetricsSettings) -> Summary {
+pub fn summarize(calls: &[CallFacts], settings: &MetricsSettings) -> Summary {
     let mut summary = Summary {
         service_level_threshold_s: settings.service_level_threshold_ms / 1000,
         ..Summary::default()
@@ -143,22 +144,37 @@ pub fn group(
     bucket: Bucket,
     settings: &MetricsSettings,
 ) -> BTreeMap<String, Summary> {
-    let mut buckets: BTreeMap<String, Vec<CallRow>> = BTreeMap::new();
+    let mut buckets: BTreeMap<String, Vec<CallFacts>> = BTreeMap::new();
     for call in calls {
         if bucket == Bucket::Agent {
             for (agent, part) in agent_parts(call) {
-                buckets.entry(agent).or_default().push(part);
+                buckets.entry(agent).or_default().push(part.facts());
             }
             continue;
         }
         let Some(key) = bucket_key(call, bucket, settings) else {
             continue;
         };
-        buckets.entry(key).or_default().push(call.clone());
+        buckets.entry(key).or_default().push(call.facts());
     }
     buckets
         .into_iter()
         .map(|(key, calls)| (key, summarize(&calls, settings)))
+        .collect()
+}
+
+/// Figures per queue of `calls`, queues in order; calls without a queue are left out
+/// ([`group`] by [`Bucket::Queue`], from the facts alone).
+pub fn by_queue(calls: &[CallFacts], settings: &MetricsSettings) -> BTreeMap<String, Summary> {
+    let mut buckets: BTreeMap<&str, Vec<CallFacts>> = BTreeMap::new();
+    for call in calls {
+        if let Some(queue) = &call.queue {
+            buckets.entry(queue).or_default().push(call.clone());
+        }
+    }
+    buckets
+        .into_iter()
+        .map(|(queue, calls)| (queue.to_owned(), summarize(&calls, settings)))
         .collect()
 }
 
@@ -288,7 +304,10 @@ mod tests {
         calls[0].talk_ms = Some(60_000);
         calls[1].talk_ms = Some(120_000);
         calls[1].hold_ms = Some(10_000);
-        let s = summarize(&calls, &MetricsSettings::default());
+        let s = summarize(
+            &crate::metrics::fcr::tests::facts(&calls),
+            &MetricsSettings::default(),
+        );
         assert_eq!(
             (s.offered, s.answered, s.abandoned, s.short_abandoned),
             (4, 2, 2, 1)
@@ -331,9 +350,14 @@ mod tests {
             queue: None,
             ..call.clone()
         };
-        let queues = group(&[call, no_queue], Bucket::Queue, &tehran);
+        let calls = [call, no_queue];
+        let queues = group(&calls, Bucket::Queue, &tehran);
         assert_eq!(queues["sales"].answered, 1);
         assert_eq!(queues.len(), 1, "no pseudo-queue for calls without one");
+        assert_eq!(
+            by_queue(&crate::metrics::fcr::tests::facts(&calls), &tehran),
+            queues
+        );
         assert_eq!(civil_from_days(0), (1970, 1, 1));
     }
 

@@ -33,6 +33,7 @@ use crate::domain::auth::{
 use crate::domain::call::{
     AgentWrapUp, CallFilter, CallMetrics, CallRecordInput, CallRow, UndecidedCall, WrapUp,
 };
+use crate::domain::call_facts::CallFacts;
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -205,6 +206,9 @@ pub trait CallStore: Send + Sync {
     async fn call_by_linkedid(&self, pbx: &str, linkedid: &str) -> StoreResult<Option<CallRow>>;
     /// Calls matching `filter`, newest first.
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>>;
+    /// The [`CallFacts`] of every call started in `[from_ms, to_ms)`, oldest first: what
+    /// the jobs that go over a whole period read, a row at a time and nothing more.
+    async fn call_facts(&self, from_ms: i64, to_ms: i64) -> StoreResult<Vec<CallFacts>>;
     /// Saves the agent's wrap-up of a call (again: replaces it); returns the call.
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow>;
     /// Stores the per-call figures the metrics job computed.

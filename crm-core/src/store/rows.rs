@@ -5,6 +5,7 @@
 use crate::domain::alert::{Alert, AlertKind, AlertState};
 use crate::domain::auth::{TokenInfo, TokenScope};
 use crate::domain::call::{AgentWrapUp, CallLeg, CallMetrics, CallRow, CallSegment, WrapUp};
+use crate::domain::call_facts::CallFacts;
 use crate::domain::contact::{Contact, ContactPhone, Stage};
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
@@ -218,6 +219,33 @@ pub(crate) fn call(
         wrapup_note: row.opt_text("wrapup_note")?,
         wrapup_ms: row.opt_int("wrapup_ms")?,
         wrapup_at_ms: row.opt_int("wrapup_at_ms")?,
+        metrics: CallMetrics {
+            service_level_met: row.opt_flag("service_level_met")?,
+            first_contact: row.opt_flag("first_contact")?,
+            fcr_status: row.opt_text("fcr_status")?,
+            computed_at_ms: row.opt_int("metrics_at_ms")?,
+        },
+    })
+}
+
+/// A call's facts from the columns of `sql::calls::CALL_FACTS`.
+pub(crate) fn call_facts(row: &impl Columns) -> StoreResult<CallFacts> {
+    Ok(CallFacts {
+        id: CallId(row.int("id")?),
+        direction: row.text("direction")?,
+        disposition: row.text("disposition")?,
+        queue: row.opt_text("queue")?,
+        contact: row.opt_int("contact_id")?.map(ContactId),
+        customer_number_raw: row.opt_text("customer_number_raw")?,
+        customer_number_e164: row.opt_text("customer_number_e164")?,
+        started_at_ms: row.int("started_at_ms")?,
+        queued_at_ms: row.opt_int("queued_at_ms")?,
+        answered_at_ms: row.opt_int("answered_at_ms")?,
+        wait_ms: row.opt_int("wait_ms")?,
+        talk_ms: row.opt_int("talk_ms")?,
+        hold_ms: row.opt_int("hold_ms")?,
+        wrapup_ms: row.opt_int("wrapup_ms")?,
+        wrapup_resolved: row.opt_flag("wrapup_resolved")?,
         metrics: CallMetrics {
             service_level_met: row.opt_flag("service_level_met")?,
             first_contact: row.opt_flag("first_contact")?,

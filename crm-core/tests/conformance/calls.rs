@@ -16,6 +16,7 @@ conformance!(
     earlier_calls_join_a_contact_created_later,
     calls_are_listed_by_contact_time_and_agent,
     many_calls_list_with_their_legs,
+    a_periods_facts_are_its_rows_facts_oldest_first,
     bad_call_records_are_refused,
     a_transferred_call_keeps_each_agents_segment,
 );
@@ -344,6 +345,69 @@ async fn many_calls_list_with_their_legs(store: Arc<dyn Store>) {
     let calls = store.list_calls(&all).await.expect("list");
     assert_eq!(calls.len(), 520);
     assert!(calls.iter().all(|c| c.agents_rung.len() == 2));
+}
+
+async fn a_periods_facts_are_its_rows_facts_oldest_first(store: Arc<dyn Store>) {
+    for i in 0..5 {
+        let mut c = call(&format!("7.{i}"), "09121234567");
+        c.started_at_ms = 1_000 * i;
+        store.record_call(&c).await.expect("recorded");
+    }
+    let calls = store
+        .list_calls(&CallFilter::default())
+        .await
+        .expect("list");
+    let wrapped = calls
+        .iter()
+        .find(|c| c.started_at_ms == 2_000)
+        .expect("call");
+    let wrapup = WrapUp {
+        outcome: "sale".into(),
+        resolved: Some(false),
+        wrapup_ms: Some(12_000),
+        ..WrapUp::default()
+    };
+    store
+        .save_wrapup(wrapped.id, &wrapup)
+        .await
+        .expect("wrap-up");
+    let figures = crm_core::CallMetrics {
+        service_level_met: Some(false),
+        first_contact: Some(true),
+        fcr_status: Some("unresolved".into()),
+        computed_at_ms: Some(9),
+    };
+    store
+        .set_call_metrics(wrapped.id, &figures)
+        .await
+        .expect("figures");
+
+    // [1 s, 4 s): the three calls started in it, oldest first, as their rows say.
+    let facts = store.call_facts(1_000, 4_000).await.expect("facts");
+    let mut rows = Vec::new();
+    for at in [1_000, 2_000, 3_000] {
+        let id = calls
+            .iter()
+            .find(|c| c.started_at_ms == at)
+            .expect("call")
+            .id;
+        rows.push(store.get_call(id).await.expect("row").facts());
+    }
+    assert_eq!(facts, rows);
+    assert_eq!(facts[1].wrapup_resolved, Some(false));
+    assert_eq!(facts[1].wrapup_ms, Some(12_000));
+    assert_eq!(facts[1].metrics, figures);
+    assert_eq!(
+        facts[0].customer_number_e164.as_deref(),
+        Some("+989121234567")
+    );
+    assert!(
+        store
+            .call_facts(5_000, i64::MAX)
+            .await
+            .expect("none")
+            .is_empty()
+    );
 }
 
 async fn bad_call_records_are_refused(store: Arc<dyn Store>) {

@@ -2,10 +2,10 @@
 //! attempts, and queues under their service-level target. Each check raises what holds
 //! now and resolves what no longer does.
 
-use crm_core::{AlertKind, CallFilter, NewAlert, StoreResult};
+use crm_core::{AlertKind, NewAlert, StoreResult};
 use serde_json::json;
 
-use super::{AlertEngine, MAX_CALLS};
+use super::AlertEngine;
 use crate::alerts::leads::{Contacted, contacted, too_few_attempts};
 use crate::alerts::service_level::{Verdict, verdicts};
 
@@ -87,14 +87,7 @@ impl AlertEngine {
         if self.follows_calls && *checked() == Some((day, seen)) {
             return Ok(());
         }
-        let today = self
-            .store
-            .list_calls(&CallFilter {
-                from_ms: Some(midnight),
-                limit: MAX_CALLS,
-                ..CallFilter::default()
-            })
-            .await?;
+        let today = self.store.call_facts(midnight, i64::MAX).await?;
         let live = self.live_alerts(AlertKind::ServiceLevel).await?;
         let verdicts = verdicts(&today, &self.metrics, &self.rules);
         for (queue, verdict) in &verdicts {

@@ -214,7 +214,8 @@ pub fn compute(
     settings: &MetricsSettings,
 ) -> Report {
     let calls = period.scope.select(history);
-    let statuses = classify_fcr(history, now_ms, settings);
+    let facts: Vec<_> = history.iter().map(CallRow::facts).collect();
+    let statuses = classify_fcr(&facts, now_ms, settings);
     let cases = summarize_cases(
         &build_cases(history, &statuses, now_ms, settings),
         &period.scope,
@@ -298,7 +299,10 @@ pub fn compute(
 
     let queue_names: BTreeSet<String> = history.iter().filter_map(|c| c.queue.clone()).collect();
     Report {
-        total: summarize(&calls, settings),
+        total: summarize(
+            &calls.iter().map(CallRow::facts).collect::<Vec<_>>(),
+            settings,
+        ),
         fcr: fcr_of(&statuses, calls.iter(), settings),
         cases,
         hours,

@@ -17,6 +17,12 @@ macro_rules! call_columns {
 
 /// Followed by a `WHERE` clause.
 pub(crate) const SELECT_CALLS: &str = concat!("SELECT ", call_columns!(), " FROM calls ");
+/// The [`CallFacts`](crate::CallFacts) of the calls started in `[$1, $2)`, oldest first.
+pub(crate) const CALL_FACTS: &str = "SELECT id, direction, disposition, queue, contact_id, \
+    customer_number_raw, customer_number_e164, started_at_ms, queued_at_ms, answered_at_ms, \
+    wait_ms, talk_ms, hold_ms, wrapup_ms, wrapup_resolved, service_level_met, first_contact, \
+    fcr_status, metrics_at_ms FROM calls WHERE started_at_ms >= $1 AND started_at_ms < $2 \
+    ORDER BY started_at_ms, id";
 /// The upsert of a call. The stored version is replaced only by a more complete one, or an
 /// as complete and different one; wrap-up columns are never part of it, and a contact once
 /// matched stays.
@@ -380,6 +386,24 @@ macro_rules! impl_call_store {
             ) -> crate::StoreResult<Vec<crate::CallRow>> {
                 let (clause, binds) = crate::store::sql::calls::filter_clause(filter);
                 self.calls_where(&clause, binds).await
+            }
+
+            #[tracing::instrument(level = "debug", skip_all)]
+            async fn call_facts(
+                &self,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> crate::StoreResult<Vec<crate::CallFacts>> {
+                use futures_util::TryStreamExt as _;
+                let mut rows = sqlx::query(crate::store::sql::calls::CALL_FACTS)
+                    .bind(from_ms)
+                    .bind(to_ms)
+                    .fetch(&self.pool);
+                let mut facts = Vec::new();
+                while let Some(row) = rows.try_next().await? {
+                    facts.push(crate::store::rows::call_facts(&row)?);
+                }
+                Ok(facts)
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]
