@@ -80,7 +80,10 @@ fn transferred_to_agent(call: &CallFacts) -> bool {
 }
 
 /// Figures for `calls` (any order).
-pub fn summarize(calls: &[CallFacts], settings: &MetricsSettings) -> Summary {
+pub fn summarize<'a>(
+    calls: impl IntoIterator<Item = &'a CallFacts>,
+    settings: &MetricsSettings,
+) -> Summary {
     let mut summary = Summary {
         service_level_threshold_s: settings.service_level_threshold_ms / 1000,
         ..Summary::default()
@@ -90,7 +93,7 @@ pub fn summarize(calls: &[CallFacts], settings: &MetricsSettings) -> Summary {
     let mut handling = Vec::new();
     // Agents' parts of calls transferred to them: handled, not taken from the queue.
     let mut transferred_in = 0;
-    for call in calls.iter().filter(|c| offered(c)) {
+    for call in calls.into_iter().filter(|c| offered(c)) {
         summary.offered += 1;
         match call.disposition.as_str() {
             "answered" => {
@@ -165,16 +168,19 @@ pub fn group(
 
 /// Figures per queue of `calls`, queues in order; calls without a queue are left out
 /// ([`group`] by [`Bucket::Queue`], from the facts alone).
-pub fn by_queue(calls: &[CallFacts], settings: &MetricsSettings) -> BTreeMap<String, Summary> {
-    let mut buckets: BTreeMap<&str, Vec<CallFacts>> = BTreeMap::new();
+pub fn by_queue<'a>(
+    calls: impl IntoIterator<Item = &'a CallFacts>,
+    settings: &MetricsSettings,
+) -> BTreeMap<String, Summary> {
+    let mut buckets: BTreeMap<&str, Vec<&CallFacts>> = BTreeMap::new();
     for call in calls {
         if let Some(queue) = &call.queue {
-            buckets.entry(queue).or_default().push(call.clone());
+            buckets.entry(queue).or_default().push(call);
         }
     }
     buckets
         .into_iter()
-        .map(|(queue, calls)| (queue.to_owned(), summarize(&calls, settings)))
+        .map(|(queue, calls)| (queue.to_owned(), summarize(calls, settings)))
         .collect()
 }
 

@@ -7,8 +7,8 @@
 //! Agents' wrap-ups are followed by a task of their own ([`follow_wrapups`]) that does
 //! nothing else, so that a slow snapshot never makes it miss a call event.
 //!
-//! The period's figures come from the period's calls kept here, trimmed to what the figures
-//! read: the call log is read whole once (when someone first watches, and again only after
+//! The period's figures come from the period's calls kept here, as the facts the figures
+//! read ([`CallFacts`]): the call log is read whole once (when someone first watches, and again only after
 //! this task lagged behind the announcements); then each call written or edited is read
 //! alone. However long the day's log grows, a busy centre costs one row read per call.
 //! The figures are recomputed at most once a second, and never more than a twentieth of
@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crm_core::metrics::{Bucket, MetricsSettings, Summary, group};
-use crm_core::{CallFilter, CallId, CallRow, Role, StoreError, StoreResult};
+use crm_core::metrics::{MetricsSettings, Summary, by_queue};
+use crm_core::{CallFacts, CallId, Role, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
@@ -235,7 +235,7 @@ fn follow_wrapup(state: &AppState, event: &CallEvent) {
 #[derive(Default)]
 struct Today {
     figures: BTreeMap<String, Summary>,
-    /// The period's calls, trimmed ([`trimmed`]); `None` until read whole (again).
+    /// The period's calls; `None` until read whole (again).
     calls: Option<PeriodCalls>,
     /// Calls written or edited since the last refresh, to read one by one.
     pending: HashSet<CallId>,
@@ -251,12 +251,12 @@ struct Today {
 /// Calls in the order first read, and where each is.
 #[derive(Default)]
 struct PeriodCalls {
-    rows: Vec<CallRow>,
+    rows: Vec<CallFacts>,
     index: HashMap<CallId, usize>,
 }
 
 impl PeriodCalls {
-    fn new(rows: Vec<CallRow>) -> Self {
+    fn new(rows: Vec<CallFacts>) -> Self {
         let mut calls = PeriodCalls::default();
         for row in rows {
             calls.put(row);
@@ -264,8 +264,7 @@ impl PeriodCalls {
         calls
     }
 
-    fn put(&mut self, row: CallRow) {
-        let row = trimmed(row);
+    fn put(&mut self, row: CallFacts) {
         match self.index.get(&row.id) {
             Some(&at) => self.rows[at] = row,
             None => {
@@ -285,17 +284,6 @@ impl PeriodCalls {
             .map(|(i, c)| (c.id, i))
             .collect();
     }
-}
-
-/// `row` without what the per-queue figures never read (legs, segments, transfers, names
-/// and notes), so that a day of calls stays small.
-fn trimmed(mut row: CallRow) -> CallRow {
-    row.agents_rung = Vec::new();
-    row.agent_segments = Vec::new();
-    row.transfers = serde_json::Value::Null;
-    row.customer_name = None;
-    row.wrapup_note = None;
-    row
 }
 
 impl Today {
@@ -346,7 +334,7 @@ impl Today {
         };
         match read {
             Ok(calls) => {
-                self.figures = group(&calls.rows, Bucket::Queue, &state.metrics);
+                self.figures = by_queue(&calls.rows, &state.metrics);
                 self.calls = Some(calls);
                 self.stale = false;
             }
@@ -360,14 +348,9 @@ impl Today {
 
     /// The period's calls, read whole.
     async fn read_whole(&mut self, state: &AppState) -> StoreResult<PeriodCalls> {
-        let filter = CallFilter {
-            from_ms: Some(self.from_ms),
-            limit: 1_000_000,
-            ..CallFilter::default()
-        };
         // Everything pending is in this read.
         self.pending.clear();
-        let calls = state.store.list_calls(&filter).await?;
+        let calls = state.store.call_facts(self.from_ms, i64::MAX).await?;
         Ok(PeriodCalls::new(calls))
     }
 
@@ -380,7 +363,7 @@ impl Today {
         let pending: Vec<CallId> = self.pending.drain().collect();
         for (i, id) in pending.iter().enumerate() {
             match state.store.get_call(*id).await {
-                Ok(row) if row.started_at_ms >= self.from_ms => calls.put(row),
+                Ok(row) if row.started_at_ms >= self.from_ms => calls.put(row.facts()),
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(err) => {
                     // Read again next time, with what was not read yet.
