@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crm_core::metrics::{MetricsSettings, Summary, by_queue};
-use crm_core::{CallFacts, CallId, Role, StoreError, StoreResult};
+use crm_core::{CallFacts, CallId, CallMetrics, Role, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
@@ -264,7 +264,11 @@ impl PeriodCalls {
         calls
     }
 
-    fn put(&mut self, row: CallFacts) {
+    fn put(&mut self, mut row: CallFacts) {
+        // What the per-queue figures never read: a day of calls stays small.
+        row.customer_number_raw = None;
+        row.customer_number_e164 = None;
+        row.metrics = CallMetrics::default();
         match self.index.get(&row.id) {
             Some(&at) => self.rows[at] = row,
             None => {
