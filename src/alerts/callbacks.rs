@@ -6,7 +6,9 @@
 //! E.164 number, else the raw number; a call from a shared number nobody picked a contact
 //! for yet is followed by its number only, and so never reaches a contact's callback.
 
-use crm_core::{CallFacts, CallId, CallRow, Customer, Task, TaskId};
+use std::collections::HashSet;
+
+use crm_core::{CallFacts, CallId, CallRow, ContactId, Customer, Task, TaskId};
 
 /// The customer to call back when `call` is an inbound call abandoned in a queue.
 pub fn needs_callback(call: &CallRow) -> Option<Customer> {
@@ -68,6 +70,47 @@ pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallFacts]) -> Option
         .filter(|c| same_customer(task, c))
         .min_by_key(|c| c.started_at_ms)
         .map(|c| c.id)
+}
+
+/// The customers of open callbacks, to pick out the calls that may have reached one of
+/// them while the call log is read ([`reached`] decides).
+#[derive(Debug, Default)]
+pub struct OpenCustomers {
+    contacts: HashSet<ContactId>,
+    numbers: HashSet<String>,
+}
+
+impl OpenCustomers {
+    /// The customers of `open`.
+    pub fn of(open: &[Task]) -> Self {
+        let mut customers = OpenCustomers::default();
+        for task in open {
+            customers.contacts.extend(task.contact);
+            customers
+                .numbers
+                .extend(task.customer_number_e164.iter().cloned());
+            customers
+                .numbers
+                .extend(task.customer_number_raw.iter().cloned());
+        }
+        customers
+    }
+
+    /// Whether `call` is answered, either way, and with a contact or from a number of one
+    /// of the callbacks.
+    pub fn may_reach(&self, call: &CallFacts) -> bool {
+        let answered = call.disposition == "answered"
+            && (call.direction == "inbound" || call.direction == "outbound");
+        let known = |number: &Option<String>| {
+            number
+                .as_ref()
+                .is_some_and(|number| self.numbers.contains(number))
+        };
+        answered
+            && (call.contact.is_some_and(|c| self.contacts.contains(&c))
+                || known(&call.customer_number_e164)
+                || known(&call.customer_number_raw))
+    }
 }
 
 /// The abandons among `calls` (any order) that were never acted on (`handled` says which
@@ -256,6 +299,31 @@ pub(crate) mod tests {
         other.customer_number_e164 = Some("+989350000000".into());
         other.customer_number_raw = Some("09350000000".into());
         assert_eq!(reached(&task, abandon_end, &facts(&[other])), None);
+    }
+
+    #[test]
+    fn the_check_keeps_every_call_that_may_reach_a_callback_and_no_other() {
+        let mut hers = callback(1, 0, None);
+        hers.contact = Some(ContactId(3));
+        hers.customer_number_e164 = None;
+        hers.customer_number_raw = None;
+        let unknown = callback(2, 0, None);
+        let customers = OpenCustomers::of(&[hers, unknown]);
+        let mut with_her = call(3, "outbound", "answered", 1);
+        with_her.contact = Some(ContactId(3));
+        with_her.customer_number_e164 = Some("+989350000000".into());
+        with_her.customer_number_raw = Some("09350000000".into());
+        assert!(customers.may_reach(&with_her.facts()));
+        assert!(customers.may_reach(&call(4, "inbound", "answered", 1).facts()));
+        let mut raw_only = call(5, "inbound", "answered", 1);
+        raw_only.customer_number_e164 = None;
+        assert!(customers.may_reach(&raw_only.facts()), "by the raw number");
+        let mut other = call(6, "inbound", "answered", 1);
+        other.customer_number_e164 = Some("+989350000001".into());
+        other.customer_number_raw = Some("09350000001".into());
+        assert!(!customers.may_reach(&other.facts()));
+        assert!(!customers.may_reach(&call(7, "inbound", "abandoned", 1).facts()));
+        assert!(!customers.may_reach(&call(8, "internal", "answered", 1).facts()));
     }
 
     #[test]

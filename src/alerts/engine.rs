@@ -18,8 +18,8 @@ use cti::tracker::{CallRecord, Direction, Disposition};
 use serde_json::json;
 
 use super::callbacks::{
-    CallbackPlan, missed_abandons, needs_callback, plan_callback, reached, reassign_due,
-    same_customer,
+    CallbackPlan, OpenCustomers, missed_abandons, needs_callback, plan_callback, reached,
+    reassign_due, same_customer,
 };
 use super::{AlertRules, assignment, staffing};
 use crate::bridge::agent_users::AgentUsers;
@@ -334,10 +334,18 @@ impl AlertEngine {
             let at = self.abandoned_at(task).await?;
             from = Some(from.map_or(at, |f: i64| f.min(at)));
         }
-        let calls = match from {
-            Some(from) => self.store.call_facts(from, i64::MAX).await?,
-            None => Vec::new(),
-        };
+        // Only the calls that may have reached a callback's customer are kept.
+        let mut calls = Vec::new();
+        if let Some(from) = from {
+            let customers = OpenCustomers::of(&open);
+            self.store
+                .fold_call_facts(from, i64::MAX, &mut |call| {
+                    if customers.may_reach(&call) {
+                        calls.push(call);
+                    }
+                })
+                .await?;
+        }
         let still_open = self.close_reached(&open, &calls).await?;
         let alerts = self.live_alerts(AlertKind::AbandonedCallback).await?;
         for task in &still_open {

@@ -1,11 +1,10 @@
 //! The service-level rule, without I/O: a queue whose service level today (the local
-//! calendar day, `crm_core::metrics::summarize` over today's calls of the queue) is under
+//! calendar day, `crm_core::metrics::QueueTallies` folded over today's calls) is under
 //! target, once enough calls were offered to judge.
 
 use std::collections::BTreeMap;
 
-use crm_core::CallFacts;
-use crm_core::metrics::{MetricsSettings, Summary, by_queue};
+use crm_core::metrics::Summary;
 
 use super::AlertRules;
 
@@ -20,13 +19,9 @@ pub enum Verdict {
     OnTarget(Summary),
 }
 
-/// The verdict for each queue with calls in `today` (today's calls, any queue).
-pub fn verdicts(
-    today: &[CallFacts],
-    metrics: &MetricsSettings,
-    rules: &AlertRules,
-) -> BTreeMap<String, Verdict> {
-    by_queue(today, metrics)
+/// The verdict for each queue of `today` (today's figures per queue).
+pub fn verdicts(today: BTreeMap<String, Summary>, rules: &AlertRules) -> BTreeMap<String, Verdict> {
+    today
         .into_iter()
         .map(|(queue, summary)| {
             let verdict = match summary.service_level {
@@ -46,6 +41,8 @@ pub fn verdicts(
 mod tests {
     use super::*;
     use crate::alerts::callbacks::tests::call;
+    use crm_core::CallFacts;
+    use crm_core::metrics::{MetricsSettings, by_queue};
 
     fn day(answered_fast: usize, answered_slow: usize, abandoned: usize) -> Vec<CallFacts> {
         let mut calls = Vec::new();
@@ -68,18 +65,17 @@ mod tests {
         let rules = AlertRules::default();
         let metrics = MetricsSettings::default();
         // 7 of 10 within 20 s: 70 % < 80 %.
-        let under = verdicts(&day(7, 2, 1), &metrics, &rules);
+        let under = verdicts(by_queue(&day(7, 2, 1), &metrics), &rules);
         assert!(matches!(under.get("support"), Some(Verdict::Under(s)) if s.offered == 10));
         // Back on target: 9 of 11.
-        let back = verdicts(&day(9, 1, 1), &metrics, &rules);
+        let back = verdicts(by_queue(&day(9, 1, 1), &metrics), &rules);
         assert!(matches!(back.get("support"), Some(Verdict::OnTarget(_))));
         // Too few calls to judge: 1 of 4.
-        let few = verdicts(&day(1, 3, 0), &metrics, &rules);
+        let few = verdicts(by_queue(&day(1, 3, 0), &metrics), &rules);
         assert_eq!(few.get("support"), Some(&Verdict::TooFewCalls));
         // Outbound calls are no queue's.
         let outbound = verdicts(
-            &[call(1, "outbound", "answered", 0).facts()],
-            &metrics,
+            by_queue(&[call(1, "outbound", "answered", 0).facts()], &metrics),
             &rules,
         );
         assert!(outbound.values().all(|v| *v == Verdict::TooFewCalls));

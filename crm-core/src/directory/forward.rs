@@ -118,8 +118,13 @@ impl CallStore for Directory {
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>> {
         self.inner.list_calls(filter).await
     }
-    async fn call_facts(&self, from_ms: i64, to_ms: i64) -> StoreResult<Vec<CallFacts>> {
-        self.inner.call_facts(from_ms, to_ms).await
+    async fn fold_call_facts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        each: &mut (dyn FnMut(CallFacts) + Send),
+    ) -> StoreResult<()> {
+        self.inner.fold_call_facts(from_ms, to_ms, each).await
     }
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow> {
         let row = self.inner.save_wrapup(call, wrapup).await?;

@@ -84,30 +84,46 @@ pub fn summarize<'a>(
     calls: impl IntoIterator<Item = &'a CallFacts>,
     settings: &MetricsSettings,
 ) -> Summary {
-    let mut summary = Summary {
-        service_level_threshold_s: settings.service_level_threshold_ms / 1000,
-        ..Summary::default()
-    };
-    let mut waits = Vec::new();
-    let mut answered_waits = Vec::new();
-    let mut handling = Vec::new();
-    // Agents' parts of calls transferred to them: handled, not taken from the queue.
-    let mut transferred_in = 0;
-    for call in calls.into_iter().filter(|c| offered(c)) {
+    let mut tally = Tally::default();
+    for call in calls {
+        tally.add(call, settings);
+    }
+    tally.summary(settings)
+}
+
+/// A [`Summary`] counted a call at a time, so that a period's figures can be folded over
+/// its calls as they are read, without holding them ([`summarize`] counts a whole set).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    summary: Summary,
+    waits: Vec<i64>,
+    answered_waits: Vec<i64>,
+    handling: Vec<i64>,
+    /// Agents' parts of calls transferred to them: handled, not taken from the queue.
+    transferred_in: u64,
+}
+
+impl Tally {
+    /// Counts `call` (nothing when it was not offered to a queue).
+    pub fn add(&mut self, call: &CallFacts, settings: &MetricsSettings) {
+        if !offered(call) {
+            return;
+        }
+        let summary = &mut self.summary;
         summary.offered += 1;
         match call.disposition.as_str() {
             "answered" => {
                 summary.answered += 1;
                 if transferred_to_agent(call) {
-                    transferred_in += 1;
+                    self.transferred_in += 1;
                 }
                 if let Some(wait) = call.wait_ms {
-                    answered_waits.push(wait);
+                    self.answered_waits.push(wait);
                     if wait <= settings.service_level_threshold_ms {
                         summary.answered_within_threshold += 1;
                     }
                 }
-                handling.push(
+                self.handling.push(
                     call.talk_ms.unwrap_or(0)
                         + call.hold_ms.unwrap_or(0)
                         + call.wrapup_ms.unwrap_or(0),
@@ -122,22 +138,64 @@ pub fn summarize<'a>(
             _ => {}
         }
         if let Some(wait) = call.wait_ms {
-            waits.push(wait);
+            self.waits.push(wait);
         }
     }
-    summary.service_level_denominator = summary.offered - summary.short_abandoned - transferred_in;
-    summary.service_level = ratio(
-        summary.answered_within_threshold,
-        summary.service_level_denominator,
-    );
-    summary.abandon_rate = ratio(summary.abandoned, summary.offered);
-    summary.asa_ms = mean(&answered_waits);
-    summary.aht_ms = mean(&handling);
-    waits.sort_unstable();
-    summary.wait_median_ms = percentile(&waits, 50);
-    summary.wait_p90_ms = percentile(&waits, 90);
-    summary.wait_max_ms = waits.last().copied();
-    summary
+
+    /// The figures of the calls counted.
+    pub fn summary(self, settings: &MetricsSettings) -> Summary {
+        let Tally {
+            mut summary,
+            mut waits,
+            answered_waits,
+            handling,
+            transferred_in,
+        } = self;
+        summary.service_level_threshold_s = settings.service_level_threshold_ms / 1000;
+        summary.service_level_denominator =
+            summary.offered - summary.short_abandoned - transferred_in;
+        summary.service_level = ratio(
+            summary.answered_within_threshold,
+            summary.service_level_denominator,
+        );
+        summary.abandon_rate = ratio(summary.abandoned, summary.offered);
+        summary.asa_ms = mean(&answered_waits);
+        summary.aht_ms = mean(&handling);
+        waits.sort_unstable();
+        summary.wait_median_ms = percentile(&waits, 50);
+        summary.wait_p90_ms = percentile(&waits, 90);
+        summary.wait_max_ms = waits.last().copied();
+        summary
+    }
+}
+
+/// [`Tally`]s per queue: the figures of each queue, counted a call at a time.
+#[derive(Clone, Debug, Default)]
+pub struct QueueTallies(BTreeMap<String, Tally>);
+
+impl QueueTallies {
+    /// Counts `call` in its queue's figures (calls without a queue are no queue's).
+    pub fn add(&mut self, call: &CallFacts, settings: &MetricsSettings) {
+        let Some(queue) = &call.queue else {
+            return;
+        };
+        match self.0.get_mut(queue) {
+            Some(tally) => tally.add(call, settings),
+            None => {
+                let mut tally = Tally::default();
+                tally.add(call, settings);
+                self.0.insert(queue.clone(), tally);
+            }
+        }
+    }
+
+    /// The figures per queue, queues in order.
+    pub fn summaries(self, settings: &MetricsSettings) -> BTreeMap<String, Summary> {
+        self.0
+            .into_iter()
+            .map(|(queue, tally)| (queue, tally.summary(settings)))
+            .collect()
+    }
 }
 
 /// Figures per bucket, buckets in order. By queue, calls without a queue are left out: they
@@ -172,16 +230,11 @@ pub fn by_queue<'a>(
     calls: impl IntoIterator<Item = &'a CallFacts>,
     settings: &MetricsSettings,
 ) -> BTreeMap<String, Summary> {
-    let mut buckets: BTreeMap<&str, Vec<&CallFacts>> = BTreeMap::new();
+    let mut queues = QueueTallies::default();
     for call in calls {
-        if let Some(queue) = &call.queue {
-            buckets.entry(queue).or_default().push(call);
-        }
+        queues.add(call, settings);
     }
-    buckets
-        .into_iter()
-        .map(|(queue, calls)| (queue.to_owned(), summarize(calls, settings)))
-        .collect()
+    queues.summaries(settings)
 }
 
 /// Each agent's part of `call`, as that agent's call: one per agent who talked on it. A

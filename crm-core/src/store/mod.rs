@@ -206,9 +206,22 @@ pub trait CallStore: Send + Sync {
     async fn call_by_linkedid(&self, pbx: &str, linkedid: &str) -> StoreResult<Option<CallRow>>;
     /// Calls matching `filter`, newest first.
     async fn list_calls(&self, filter: &CallFilter) -> StoreResult<Vec<CallRow>>;
-    /// The [`CallFacts`] of every call started in `[from_ms, to_ms)`, oldest first: what
-    /// the jobs that go over a whole period read, a row at a time and nothing more.
-    async fn call_facts(&self, from_ms: i64, to_ms: i64) -> StoreResult<Vec<CallFacts>>;
+    /// Gives `each` the [`CallFacts`] of every call started in `[from_ms, to_ms)`, oldest
+    /// first, a row at a time: a period's figures are folded over its calls as they are
+    /// read, without holding them.
+    async fn fold_call_facts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        each: &mut (dyn FnMut(CallFacts) + Send),
+    ) -> StoreResult<()>;
+    /// The [`CallFacts`] of every call started in `[from_ms, to_ms)`, oldest first.
+    async fn call_facts(&self, from_ms: i64, to_ms: i64) -> StoreResult<Vec<CallFacts>> {
+        let mut facts = Vec::new();
+        self.fold_call_facts(from_ms, to_ms, &mut |call| facts.push(call))
+            .await?;
+        Ok(facts)
+    }
     /// Saves the agent's wrap-up of a call (again: replaces it); returns the call.
     async fn save_wrapup(&self, call: CallId, wrapup: &WrapUp) -> StoreResult<CallRow>;
     /// Stores the per-call figures the metrics job computed.

@@ -2,6 +2,7 @@
 //! attempts, and queues under their service-level target. Each check raises what holds
 //! now and resolves what no longer does.
 
+use crm_core::metrics::QueueTallies;
 use crm_core::{AlertKind, NewAlert, StoreResult};
 use serde_json::json;
 
@@ -87,9 +88,13 @@ impl AlertEngine {
         if self.follows_calls && *checked() == Some((day, seen)) {
             return Ok(());
         }
-        let today = self.store.call_facts(midnight, i64::MAX).await?;
+        let mut today = QueueTallies::default();
+        let settings = self.metrics;
+        self.store
+            .fold_call_facts(midnight, i64::MAX, &mut |call| today.add(&call, &settings))
+            .await?;
         let live = self.live_alerts(AlertKind::ServiceLevel).await?;
-        let verdicts = verdicts(&today, &self.metrics, &self.rules);
+        let verdicts = verdicts(today.summaries(&self.metrics), &self.rules);
         for (queue, verdict) in &verdicts {
             let key = format!("service_level:{queue}:{day}");
             match verdict {

@@ -389,21 +389,21 @@ macro_rules! impl_call_store {
             }
 
             #[tracing::instrument(level = "debug", skip_all)]
-            async fn call_facts(
+            async fn fold_call_facts(
                 &self,
                 from_ms: i64,
                 to_ms: i64,
-            ) -> crate::StoreResult<Vec<crate::CallFacts>> {
+                each: &mut (dyn FnMut(crate::CallFacts) + Send),
+            ) -> crate::StoreResult<()> {
                 use futures_util::TryStreamExt as _;
                 let mut rows = sqlx::query(crate::store::sql::calls::CALL_FACTS)
                     .bind(from_ms)
                     .bind(to_ms)
                     .fetch(&self.pool);
-                let mut facts = Vec::new();
                 while let Some(row) = rows.try_next().await? {
-                    facts.push(crate::store::rows::call_facts(&row)?);
+                    each(crate::store::rows::call_facts(&row)?);
                 }
-                Ok(facts)
+                Ok(())
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]
