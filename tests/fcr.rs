@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crm_core::metrics::MetricsSettings;
 use crm_core::{
@@ -189,4 +189,100 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
     assert_eq!(fcr["pending"], 0, "{fcr}");
     assert_eq!(report["total"]["offered"], 8);
     assert_eq!(report["total"]["abandoned"], 1);
+}
+
+/// A minute's run recomputes only the customers whose figures can have changed: a new
+/// call's, an edited call's (its figures cleared, or named as touched), and those of the
+/// first contacts whose window has just ended; every other call is left as it is.
+#[tokio::test]
+async fn a_minutes_run_recomputes_only_the_customers_that_changed() {
+    use tamas::metrics_job::{Recompute, settle, settle_all};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
+    let store = crm_core::connect(&db, PhoneNormalizer::new("IR"))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let settings = MetricsSettings::default();
+    let record = |id: &str, raw: &str, day: i64| inbound(store.as_ref(), id, raw, day, true);
+    let a1 = store
+        .record_call(&record("a-1", "09351110001", 50))
+        .await
+        .unwrap();
+    let b1 = store
+        .record_call(&record("b-1", "09351110002", 52))
+        .await
+        .unwrap();
+    let c1 = store
+        .record_call(&record("c-1", "09351110003", 58))
+        .await
+        .unwrap();
+    let now = BASE + 60 * DAY;
+    let first = settle_all(store.as_ref(), &settings, now).await.unwrap();
+    assert_eq!(first.changed, 3);
+    let c1_due = store.get_call(c1).await.unwrap().started_at_ms + settings.fcr_window_ms;
+    assert_eq!(first.next_due_ms, Some(c1_due), "c-1 is pending");
+    let status = |row: crm_core::CallRow| row.metrics.fcr_status.unwrap_or_default();
+    let none = HashSet::new();
+
+    // A repeat from a-1's caller: both a's calls change, nobody else's is looked at.
+    let a2 = store
+        .record_call(&record("a-2", "09351110001", 55))
+        .await
+        .unwrap();
+    let run = settle(store.as_ref(), &settings, now, Recompute::Changed(&none))
+        .await
+        .unwrap();
+    assert_eq!(run.changed, 2);
+    assert_eq!(status(store.get_call(a1).await.unwrap()), "repeat_contact");
+    assert_eq!(status(store.get_call(a2).await.unwrap()), "follow_up");
+    assert_eq!(
+        run.next_due_ms,
+        Some(c1_due),
+        "c-1 still pending, left alone"
+    );
+
+    // A wrap-up marks b-1 unresolved: its figures were cleared, so it is recomputed.
+    let unresolved = WrapUp {
+        outcome: "complaint".into(),
+        resolved: Some(false),
+        ..WrapUp::default()
+    };
+    store.save_wrapup(b1, &unresolved).await.unwrap();
+    let run = settle(store.as_ref(), &settings, now, Recompute::Changed(&none))
+        .await
+        .unwrap();
+    assert_eq!(run.changed, 1);
+    assert_eq!(status(store.get_call(b1).await.unwrap()), "unresolved");
+
+    // Figures written over by a run that raced an edit: the edit's notice (the call
+    // touched) makes the next run recompute them.
+    let stale = crm_core::CallMetrics {
+        fcr_status: Some("resolved_first_contact".into()),
+        computed_at_ms: Some(now),
+        ..store.get_call(b1).await.unwrap().metrics
+    };
+    store.set_call_metrics(b1, &stale).await.unwrap();
+    let touched = HashSet::from([b1]);
+    let run = settle(store.as_ref(), &settings, now, Recompute::Changed(&touched))
+        .await
+        .unwrap();
+    assert_eq!(run.changed, 1);
+    assert_eq!(status(store.get_call(b1).await.unwrap()), "unresolved");
+
+    // c-1's window ends: it settles, alone.
+    let later = c1_due + 1;
+    let run = settle(store.as_ref(), &settings, later, Recompute::Changed(&none))
+        .await
+        .unwrap();
+    assert_eq!(run.changed, 1);
+    assert_eq!(
+        status(store.get_call(c1).await.unwrap()),
+        "resolved_first_contact"
+    );
+    assert_eq!(run.next_due_ms, None);
+    let again = settle(store.as_ref(), &settings, later, Recompute::Every)
+        .await
+        .unwrap();
+    assert_eq!(again.changed, 0, "what was left alone was right");
 }

@@ -282,10 +282,21 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
         .await
         .unwrap();
     assert_eq!(changed.changed, calls.len(), "every call got its figures");
-    let again = tamas::metrics_job::settle(store.as_ref(), &settings, later)
+    use tamas::metrics_job::{Recompute, settle};
+    let again = settle(store.as_ref(), &settings, later, Recompute::Every)
         .await
         .unwrap();
     assert_eq!(again.changed, 0, "a second run changes nothing");
+    let nothing_new = std::collections::HashSet::new();
+    let quiet = settle(
+        store.as_ref(),
+        &settings,
+        later,
+        Recompute::Changed(&nothing_new),
+    )
+    .await
+    .unwrap();
+    assert_eq!(quiet.changed, 0, "nor does a run after no change");
     let stored = store.list_calls(&CallFilter::default()).await.unwrap();
     let mut flagged = 0;
     for call in &stored {

@@ -54,6 +54,16 @@ impl CallFacts {
             self.customer_number_raw.as_deref(),
         )
     }
+
+    /// The customer its number alone makes: [`customer`](Self::customer) when the call is
+    /// linked to no contact.
+    pub fn number_customer(&self) -> Option<Customer> {
+        Customer::of(
+            None,
+            self.customer_number_e164.as_deref(),
+            self.customer_number_raw.as_deref(),
+        )
+    }
 }
 
 impl CallRow {

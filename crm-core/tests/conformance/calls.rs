@@ -175,6 +175,16 @@ async fn wrapup_is_never_overwritten_by_the_pbx(store: Arc<dyn Store>) {
     store.set_call_metrics(id, &figures).await.expect("figures");
     store.record_call(&exact).await.expect("replayed again");
     assert_eq!(store.get_call(id).await.expect("row").metrics, figures);
+    // A new wrap-up can change them: they are kept, but as not computed since.
+    store.save_wrapup(id, &fine).await.expect("wrap-up again");
+    let cleared = store.get_call(id).await.expect("row").metrics;
+    assert_eq!(
+        cleared,
+        crm_core::CallMetrics {
+            computed_at_ms: None,
+            ..figures.clone()
+        }
+    );
     assert!(matches!(
         store.set_call_metrics(CallId(9999), &figures).await,
         Err(StoreError::NotFound)

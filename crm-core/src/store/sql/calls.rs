@@ -51,7 +51,8 @@ pub(crate) const UPSERT_CALL: &str = "INSERT INTO calls (pbx, linkedid, directio
     recording_file = coalesce(excluded.recording_file, calls.recording_file), \
     click_id = coalesce(excluded.click_id, calls.click_id), end_known = excluded.end_known, \
     completeness = excluded.completeness, version_hash = excluded.version_hash, \
-    failure_reason = excluded.failure_reason WHERE calls.completeness < excluded.completeness \
+    failure_reason = excluded.failure_reason, metrics_at_ms = NULL \
+    WHERE calls.completeness < excluded.completeness \
     OR (calls.completeness = excluded.completeness AND calls.version_hash <> excluded.version_hash)";
 pub(crate) const CALL_ID_BY_LINKEDID: &str =
     "SELECT id, contact_id FROM calls WHERE pbx = $1 AND linkedid = $2";
@@ -74,11 +75,15 @@ pub(crate) const TOUCH_INTERACTION: &str = "UPDATE contacts SET last_interaction
 /// MixMonitor file the tracker saw (`$4`, possibly NULL).
 pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1, linkedid = $3 \
     WHERE call_id IS NULL AND pbx = $2 AND (linkedid = $3 OR uniqueid = $4)";
+/// (A change that can change the call's figures clears when they were computed, so that
+/// the metrics job recomputes them: here, in the upsert and when a contact is linked.)
 pub(crate) const SAVE_WRAPUP: &str = "UPDATE calls SET wrapup_outcome = $2, \
-    wrapup_resolved = $3, wrapup_note = $4, wrapup_ms = $5, wrapup_at_ms = $6 WHERE id = $1";
+    wrapup_resolved = $3, wrapup_note = $4, wrapup_ms = $5, wrapup_at_ms = $6, \
+    metrics_at_ms = NULL WHERE id = $1";
 
 /// Links call `$1` to contact `$2` when the contact has the call's number.
-pub(crate) const LINK_CALL_CONTACT: &str = "UPDATE calls SET contact_id = $2 WHERE id = $1 \
+pub(crate) const LINK_CALL_CONTACT: &str = "UPDATE calls SET contact_id = $2, \
+    metrics_at_ms = NULL WHERE id = $1 \
     AND customer_lookup_key IN (SELECT lookup_key FROM contact_phones WHERE contact_id = $2)";
 
 pub(crate) const SET_CALL_METRICS: &str = "UPDATE calls SET service_level_met = $2, \

@@ -28,7 +28,7 @@ pub(crate) const UPDATE_PHONE: &str = "UPDATE contact_phones SET raw = $2, e164 
 pub(crate) const DELETE_PHONE: &str = "DELETE FROM contact_phones WHERE id = $1";
 /// Calls from a number that matched no contact when written now belong to `$1`, when `$1`
 /// is the only contact with that number (a shared number's calls wait for a pick).
-pub(crate) const ADOPT_CALLS: &str = "UPDATE calls SET contact_id = $1 \
+pub(crate) const ADOPT_CALLS: &str = "UPDATE calls SET contact_id = $1, metrics_at_ms = NULL \
     WHERE contact_id IS NULL AND customer_lookup_key = $2 \
     AND (SELECT count(DISTINCT contact_id) FROM contact_phones WHERE lookup_key = $2) = 1";
 pub(crate) const REFRESH_LAST_INTERACTION: &str = "UPDATE contacts SET last_interaction_at_ms = \
