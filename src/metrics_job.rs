@@ -297,7 +297,7 @@ pub fn start(
                 continue;
             }
             // Changes that come during the run are for the next one.
-            let this_run = std::mem::replace(&mut touched, Some(HashSet::new()));
+            let this_run = touched.replace(HashSet::new());
             let run = async {
                 match (&this_run, whole_log_done) {
                     (_, false) => settle_all(store.as_ref(), &settings, now_ms).await,
