@@ -14,7 +14,8 @@ use tokio::time::Instant;
 use super::ContactCard;
 use crate::domain::ids::ContactId;
 
-/// Keys kept at most; past this the cache starts over (cheap, and rare).
+/// Keys kept at most; past this the cache starts over (cheap, and rare: expired entries
+/// are dropped once a TTL).
 const MAX_ENTRIES: usize = 100_000;
 
 /// Contact cards per lookup key.
@@ -30,6 +31,25 @@ struct Entries {
     by_key: HashMap<String, Entry>,
     /// The keys whose cached cards show a contact.
     keys_of_contact: HashMap<ContactId, HashSet<String>>,
+    /// When expired entries were last dropped.
+    pruned_at: Option<Instant>,
+}
+
+impl Entries {
+    /// Drops the entries older than `ttl`, at most once a `ttl`: a busy centre looks up
+    /// many numbers once, and their cards must not stay for good.
+    fn prune(&mut self, ttl: Duration) {
+        if self.pruned_at.is_some_and(|at| at.elapsed() < ttl) {
+            return;
+        }
+        self.pruned_at = Some(Instant::now());
+        self.by_key.retain(|_, entry| entry.read_at.elapsed() < ttl);
+        let by_key = &self.by_key;
+        self.keys_of_contact.retain(|_, keys| {
+            keys.retain(|key| by_key.contains_key(key));
+            !keys.is_empty()
+        });
+    }
 }
 
 #[derive(Debug)]
@@ -82,6 +102,7 @@ impl DirectoryCache {
         if self.generation.load(Ordering::Acquire) != generation {
             return cards;
         }
+        entries.prune(self.ttl);
         if entries.by_key.len() >= MAX_ENTRIES {
             *entries = Entries::default();
         }
@@ -160,6 +181,20 @@ mod tests {
         assert!(cache.get("+989121234567").is_some());
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(cache.get("+989121234567").is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_entries_are_dropped_not_only_hidden() {
+        let cache = DirectoryCache::new(Duration::from_secs(30));
+        for i in 0..100 {
+            let key = format!("+98912000{i:04}");
+            cache.insert(&key, vec![card(i)], cache.generation());
+        }
+        assert_eq!(cache.len(), 100);
+        tokio::time::advance(Duration::from_secs(31)).await;
+        cache.insert("+989350000000", vec![card(500)], cache.generation());
+        assert_eq!(cache.len(), 1, "the expired cards are gone");
+        assert_eq!(cache.lock().keys_of_contact.len(), 1);
     }
 
     #[test]
