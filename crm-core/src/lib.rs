@@ -42,7 +42,7 @@ pub mod token;
 
 pub use directory::{ContactCard, Directory};
 pub use domain::alert::{
-    Alert, AlertFilter, AlertKind, AlertState, Customer, LeadActivity, NewAlert, NewCallback,
+    Alert, AlertFilter, AlertKind, AlertState, LeadActivity, NewAlert, NewCallback,
 };
 pub use domain::auth::{
     ChangeReason, CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
@@ -53,6 +53,7 @@ pub use domain::call::{
 };
 pub use domain::call_facts::CallFacts;
 pub use domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone, Stage};
+pub use domain::customer::Customer;
 pub use domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{ContactCard, Directory};
 use crate::StoreResult;
-use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
+use crate::domain::alert::{Alert, AlertFilter, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
 };
@@ -14,6 +14,7 @@ use crate::domain::call::{
 };
 use crate::domain::call_facts::CallFacts;
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
+use crate::domain::customer::Customer;
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };

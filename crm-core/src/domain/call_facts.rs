@@ -3,8 +3,8 @@
 //! rest of the row (legs, segments, names, notes, transfers), a fortnight of calls is
 //! read in a few megabytes, a row at a time.
 
-use crate::domain::alert::Customer;
 use crate::domain::call::{CallMetrics, CallRow};
+use crate::domain::customer::Customer;
 use crate::domain::ids::{CallId, ContactId};
 
 /// What the figures read of a call: [`CallRow::facts`], or read alone with

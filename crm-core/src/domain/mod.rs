@@ -6,6 +6,7 @@
 //! - [`contact`]: contacts, their phone numbers, lifecycle stages.
 //! - [`call`]: the call log's input, rows, legs and wrap-up.
 //! - [`call_facts`]: what the figures read of a call.
+//! - [`customer`]: who a call is with (the contact, else the number).
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
 //! - [`open_call`]: calls in progress as the PBX tracker saves them.
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod call;
 pub mod call_facts;
 pub mod contact;
+pub mod customer;
 pub mod ids;
 pub mod open_call;
 pub mod recording;

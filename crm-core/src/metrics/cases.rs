@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::summary::time_key;
 use super::{Bucket, FcrStatus, MetricsSettings, Scope};
-use crate::domain::alert::Customer;
 use crate::domain::call::CallRow;
+use crate::domain::customer::Customer;
 use crate::domain::ids::CallId;
 
 /// How a case was closed.

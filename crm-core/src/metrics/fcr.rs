@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::MetricsSettings;
-use crate::domain::alert::Customer;
 use crate::domain::call_facts::CallFacts;
+use crate::domain::customer::Customer;
 use crate::domain::ids::CallId;
 
 /// Where an answered inbound call stands for FCR.

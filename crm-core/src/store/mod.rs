@@ -26,7 +26,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::directory::{ContactCard, Directory};
-use crate::domain::alert::{Alert, AlertFilter, Customer, LeadActivity, NewAlert, NewCallback};
+use crate::domain::alert::{Alert, AlertFilter, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
 };
@@ -35,6 +35,7 @@ use crate::domain::call::{
 };
 use crate::domain::call_facts::CallFacts;
 use crate::domain::contact::{Contact, ContactPhone, ContactUpdate, NewContact, NewPhone};
+use crate::domain::customer::Customer;
 use crate::domain::ids::{
     AlertId, CallId, ContactId, NoteId, PhoneId, RecordingId, TaskId, TokenId, UserId,
 };
