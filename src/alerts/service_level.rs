@@ -1,5 +1,5 @@
 //! The service-level rule, without I/O: a queue whose service level today (the local
-//! calendar day, `crm_core::metrics::QueueTallies` folded over today's calls) is under
+//! calendar day, `crm_core::metrics::Tallies` folded over today's calls) is under
 //! target, once enough calls were offered to judge.
 
 use std::collections::BTreeMap;

@@ -169,31 +169,29 @@ impl Tally {
     }
 }
 
-/// [`Tally`]s per queue: the figures of each queue, counted a call at a time.
+/// [`Tally`]s per bucket (a queue, an agent, a day…): each bucket's figures, counted a call
+/// at a time.
 #[derive(Clone, Debug, Default)]
-pub struct QueueTallies(BTreeMap<String, Tally>);
+pub struct Tallies(BTreeMap<String, Tally>);
 
-impl QueueTallies {
-    /// Counts `call` in its queue's figures (calls without a queue are no queue's).
-    pub fn add(&mut self, call: &CallFacts, settings: &MetricsSettings) {
-        let Some(queue) = &call.queue else {
-            return;
-        };
-        match self.0.get_mut(queue) {
+impl Tallies {
+    /// Counts `call` in the figures of bucket `key`.
+    pub fn add(&mut self, key: &str, call: &CallFacts, settings: &MetricsSettings) {
+        match self.0.get_mut(key) {
             Some(tally) => tally.add(call, settings),
             None => {
                 let mut tally = Tally::default();
                 tally.add(call, settings);
-                self.0.insert(queue.clone(), tally);
+                self.0.insert(key.to_owned(), tally);
             }
         }
     }
 
-    /// The figures per queue, queues in order.
+    /// The figures per bucket, buckets in order.
     pub fn summaries(self, settings: &MetricsSettings) -> BTreeMap<String, Summary> {
         self.0
             .into_iter()
-            .map(|(queue, tally)| (queue, tally.summary(settings)))
+            .map(|(key, tally)| (key, tally.summary(settings)))
             .collect()
     }
 }
@@ -205,23 +203,17 @@ pub fn group(
     bucket: Bucket,
     settings: &MetricsSettings,
 ) -> BTreeMap<String, Summary> {
-    let mut buckets: BTreeMap<String, Vec<CallFacts>> = BTreeMap::new();
+    let mut tallies = Tallies::default();
     for call in calls {
         if bucket == Bucket::Agent {
             for (agent, part) in agent_parts(call) {
-                buckets.entry(agent).or_default().push(part.facts());
+                tallies.add(&agent, &part.facts(), settings);
             }
-            continue;
+        } else if let Some(key) = bucket_key(call, bucket, settings) {
+            tallies.add(&key, &call.facts(), settings);
         }
-        let Some(key) = bucket_key(call, bucket, settings) else {
-            continue;
-        };
-        buckets.entry(key).or_default().push(call.facts());
     }
-    buckets
-        .into_iter()
-        .map(|(key, calls)| (key, summarize(&calls, settings)))
-        .collect()
+    tallies.summaries(settings)
 }
 
 /// Figures per queue of `calls`, queues in order; calls without a queue are left out
@@ -230,9 +222,11 @@ pub fn by_queue<'a>(
     calls: impl IntoIterator<Item = &'a CallFacts>,
     settings: &MetricsSettings,
 ) -> BTreeMap<String, Summary> {
-    let mut queues = QueueTallies::default();
+    let mut queues = Tallies::default();
     for call in calls {
-        queues.add(call, settings);
+        if let Some(queue) = &call.queue {
+            queues.add(queue, call, settings);
+        }
     }
     queues.summaries(settings)
 }

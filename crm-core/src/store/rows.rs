@@ -219,12 +219,17 @@ pub(crate) fn call(
         wrapup_note: row.opt_text("wrapup_note")?,
         wrapup_ms: row.opt_int("wrapup_ms")?,
         wrapup_at_ms: row.opt_int("wrapup_at_ms")?,
-        metrics: CallMetrics {
-            service_level_met: row.opt_flag("service_level_met")?,
-            first_contact: row.opt_flag("first_contact")?,
-            fcr_status: row.opt_text("fcr_status")?,
-            computed_at_ms: row.opt_int("metrics_at_ms")?,
-        },
+        metrics: call_metrics(row)?,
+    })
+}
+
+/// The per-call figures stored on a call, from the columns both call reads select.
+fn call_metrics(row: &impl Columns) -> StoreResult<CallMetrics> {
+    Ok(CallMetrics {
+        service_level_met: row.opt_flag("service_level_met")?,
+        first_contact: row.opt_flag("first_contact")?,
+        fcr_status: row.opt_text("fcr_status")?,
+        computed_at_ms: row.opt_int("metrics_at_ms")?,
     })
 }
 
@@ -246,12 +251,7 @@ pub(crate) fn call_facts(row: &impl Columns) -> StoreResult<CallFacts> {
         hold_ms: row.opt_int("hold_ms")?,
         wrapup_ms: row.opt_int("wrapup_ms")?,
         wrapup_resolved: row.opt_flag("wrapup_resolved")?,
-        metrics: CallMetrics {
-            service_level_met: row.opt_flag("service_level_met")?,
-            first_contact: row.opt_flag("first_contact")?,
-            fcr_status: row.opt_text("fcr_status")?,
-            computed_at_ms: row.opt_int("metrics_at_ms")?,
-        },
+        metrics: call_metrics(row)?,
     })
 }
 

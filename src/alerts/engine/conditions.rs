@@ -2,7 +2,7 @@
 //! attempts, and queues under their service-level target. Each check raises what holds
 //! now and resolves what no longer does.
 
-use crm_core::metrics::QueueTallies;
+use crm_core::metrics::Tallies;
 use crm_core::{AlertKind, NewAlert, StoreResult};
 use serde_json::json;
 
@@ -88,10 +88,14 @@ impl AlertEngine {
         if self.follows_calls && *checked() == Some((day, seen)) {
             return Ok(());
         }
-        let mut today = QueueTallies::default();
+        let mut today = Tallies::default();
         let settings = self.metrics;
         self.store
-            .fold_call_facts(midnight, i64::MAX, &mut |call| today.add(&call, &settings))
+            .fold_call_facts(midnight, i64::MAX, &mut |call| {
+                if let Some(queue) = &call.queue {
+                    today.add(queue, &call, &settings);
+                }
+            })
             .await?;
         let live = self.live_alerts(AlertKind::ServiceLevel).await?;
         let verdicts = verdicts(today.summaries(&self.metrics), &self.rules);
