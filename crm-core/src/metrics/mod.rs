@@ -27,7 +27,9 @@ pub use cases::{Case, CaseSummary, CloseReason, Closure, build_cases, summarize_
 pub use fcr::{FcrStatus, FcrSummary, classify_fcr, summarize_fcr};
 pub use per_call::call_metrics;
 pub use scope::Scope;
-pub use summary::{Bucket, Summary, Tallies, Tally, agent_parts, by_queue, group, summarize};
+pub use summary::{
+    Bucket, Offered, Summary, Tallies, Tally, agent_parts, by_queue, group, summarize,
+};
 
 /// The thresholds the figures depend on; each figure states the one it used.
 #[derive(Clone, Copy, Debug, PartialEq)]

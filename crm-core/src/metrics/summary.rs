@@ -67,16 +67,51 @@ pub enum Bucket {
     Agent,
 }
 
-/// Whether a call counts as offered to a queue.
-fn offered(call: &CallFacts) -> bool {
-    call.direction == "inbound" && call.queue.is_some()
+/// What a queue's figures read of a call offered to it: a few words, so that a day of
+/// them stays small ([`Offered::of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offered {
+    outcome: Outcome,
+    wait_ms: Option<i64>,
+    /// Talk + hold + wrap-up.
+    handling_ms: i64,
+    /// An agent's part of a call transferred to them ([`agent_parts`]): no queue join,
+    /// answer or wait of theirs (no call of the log looks like that). It counts as handled
+    /// (answered, AHT) but not in their service level or ASA: the caller's queue wait was
+    /// the answering agent's.
+    transferred_in: bool,
 }
 
-/// Whether `call` is an agent's part of a call transferred to them ([`agent_parts`]: no
-/// queue join, answer or wait of theirs; no call of the log looks like that). It counts as handled (answered, AHT) but not in their
-/// service level or ASA: the caller's queue wait was the answering agent's.
-fn transferred_to_agent(call: &CallFacts) -> bool {
-    call.queued_at_ms.is_none() && call.answered_at_ms.is_none() && call.wait_ms.is_none()
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Answered,
+    Abandoned,
+    Other,
+}
+
+impl Offered {
+    /// What the figures read of `call`; `None` when it was not offered to a queue (not an
+    /// inbound call that joined one).
+    pub fn of(call: &CallFacts) -> Option<Self> {
+        if call.direction != "inbound" || call.queue.is_none() {
+            return None;
+        }
+        let outcome = match call.disposition.as_str() {
+            "answered" => Outcome::Answered,
+            "abandoned" => Outcome::Abandoned,
+            _ => Outcome::Other,
+        };
+        Some(Offered {
+            outcome,
+            wait_ms: call.wait_ms,
+            handling_ms: call.talk_ms.unwrap_or(0)
+                + call.hold_ms.unwrap_or(0)
+                + call.wrapup_ms.unwrap_or(0),
+            transferred_in: call.queued_at_ms.is_none()
+                && call.answered_at_ms.is_none()
+                && call.wait_ms.is_none(),
+        })
+    }
 }
 
 /// Figures for `calls` (any order).
@@ -106,15 +141,19 @@ pub struct Tally {
 impl Tally {
     /// Counts `call` (nothing when it was not offered to a queue).
     pub fn add(&mut self, call: &CallFacts, settings: &MetricsSettings) {
-        if !offered(call) {
-            return;
+        if let Some(offered) = Offered::of(call) {
+            self.count(offered, settings);
         }
+    }
+
+    /// Counts a call offered to the queue.
+    pub fn count(&mut self, call: Offered, settings: &MetricsSettings) {
         let summary = &mut self.summary;
         summary.offered += 1;
-        match call.disposition.as_str() {
-            "answered" => {
+        match call.outcome {
+            Outcome::Answered => {
                 summary.answered += 1;
-                if transferred_to_agent(call) {
+                if call.transferred_in {
                     self.transferred_in += 1;
                 }
                 if let Some(wait) = call.wait_ms {
@@ -123,19 +162,15 @@ impl Tally {
                         summary.answered_within_threshold += 1;
                     }
                 }
-                self.handling.push(
-                    call.talk_ms.unwrap_or(0)
-                        + call.hold_ms.unwrap_or(0)
-                        + call.wrapup_ms.unwrap_or(0),
-                );
+                self.handling.push(call.handling_ms);
             }
-            "abandoned" => {
+            Outcome::Abandoned => {
                 summary.abandoned += 1;
                 if call.wait_ms.is_some_and(|w| w < settings.short_abandon_ms) {
                     summary.short_abandoned += 1;
                 }
             }
-            _ => {}
+            Outcome::Other => {}
         }
         if let Some(wait) = call.wait_ms {
             self.waits.push(wait);
@@ -175,13 +210,23 @@ impl Tally {
 pub struct Tallies(BTreeMap<String, Tally>);
 
 impl Tallies {
-    /// Counts `call` in the figures of bucket `key`.
+    /// Counts `call` in the figures of bucket `key` (a bucket with no call offered to a
+    /// queue is still there, with zero figures).
     pub fn add(&mut self, key: &str, call: &CallFacts, settings: &MetricsSettings) {
+        self.in_bucket(key, |tally| tally.add(call, settings));
+    }
+
+    /// Counts a call offered to a queue in the figures of bucket `key`.
+    pub fn count(&mut self, key: &str, call: Offered, settings: &MetricsSettings) {
+        self.in_bucket(key, |tally| tally.count(call, settings));
+    }
+
+    fn in_bucket(&mut self, key: &str, count: impl FnOnce(&mut Tally)) {
         match self.0.get_mut(key) {
-            Some(tally) => tally.add(call, settings),
+            Some(tally) => count(tally),
             None => {
                 let mut tally = Tally::default();
-                tally.add(call, settings);
+                count(&mut tally);
                 self.0.insert(key.to_owned(), tally);
             }
         }

@@ -7,10 +7,10 @@
 //! Agents' wrap-ups are followed by a task of their own ([`follow_wrapups`]) that does
 //! nothing else, so that a slow snapshot never makes it miss a call event.
 //!
-//! The period's figures come from the period's calls kept here, as the facts the figures
-//! read ([`CallFacts`]): the call log is read whole once (when someone first watches, and again only after
-//! this task lagged behind the announcements); then each call written or edited is read
-//! alone. However long the day's log grows, a busy centre costs one row read per call.
+//! The period's figures come from the period's calls offered to a queue, kept here as the
+//! little the figures read of each ([`Offered`], about 60 bytes): the call log is read
+//! whole once (when someone first watches, and again only after this task lagged behind
+//! the announcements); then each call written or edited is read alone. However long the day's log grows, a busy centre costs one row read per call.
 //! The figures are recomputed at most once a second, and never more than a twentieth of
 //! the time.
 
@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crm_core::metrics::{MetricsSettings, Summary, by_queue};
-use crm_core::{CallFacts, CallId, CallMetrics, Role, StoreError, StoreResult};
+use crm_core::metrics::{MetricsSettings, Offered, Summary, Tallies};
+use crm_core::{CallFacts, CallId, Role, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
@@ -248,45 +248,58 @@ struct Today {
     spacing: Duration,
 }
 
-/// Calls in the order first read, and where each is.
+/// The period's calls offered to a queue, as much of each as the figures read: a busy
+/// day of them stays within a few megabytes.
 #[derive(Default)]
 struct PeriodCalls {
-    rows: Vec<CallFacts>,
-    index: HashMap<CallId, usize>,
+    calls: HashMap<CallId, QueueCall>,
+    /// The queues' names, where [`QueueCall::queue`] points.
+    queues: Vec<String>,
+}
+
+/// A call offered to a queue, for the figures.
+struct QueueCall {
+    started_at_ms: i64,
+    /// Index in [`PeriodCalls::queues`].
+    queue: usize,
+    offered: Offered,
 }
 
 impl PeriodCalls {
-    fn new(rows: Vec<CallFacts>) -> Self {
-        let mut calls = PeriodCalls::default();
-        for row in rows {
-            calls.put(row);
-        }
-        calls
-    }
-
-    fn put(&mut self, mut row: CallFacts) {
-        // What the per-queue figures never read: a day of calls stays small.
-        row.customer_number_raw = None;
-        row.customer_number_e164 = None;
-        row.metrics = CallMetrics::default();
-        match self.index.get(&row.id) {
-            Some(&at) => self.rows[at] = row,
+    /// Keeps (or forgets) the figures' part of `call`, as it is now.
+    fn put(&mut self, call: &CallFacts) {
+        let (Some(name), Some(offered)) = (&call.queue, Offered::of(call)) else {
+            self.calls.remove(&call.id);
+            return;
+        };
+        let queue = match self.queues.iter().position(|q| q == name) {
+            Some(at) => at,
             None => {
-                self.index.insert(row.id, self.rows.len());
-                self.rows.push(row);
+                self.queues.push(name.clone());
+                self.queues.len() - 1
             }
-        }
+        };
+        let kept = QueueCall {
+            started_at_ms: call.started_at_ms,
+            queue,
+            offered,
+        };
+        self.calls.insert(call.id, kept);
     }
 
     /// Keeps the calls started at `from_ms` or later.
     fn since(&mut self, from_ms: i64) {
-        self.rows.retain(|c| c.started_at_ms >= from_ms);
-        self.index = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i))
-            .collect();
+        self.calls.retain(|_, c| c.started_at_ms >= from_ms);
+        self.calls.shrink_to_fit();
+    }
+
+    /// The figures per queue, queues in order.
+    fn figures(&self, settings: &MetricsSettings) -> BTreeMap<String, Summary> {
+        let mut queues = Tallies::default();
+        for call in self.calls.values() {
+            queues.count(&self.queues[call.queue], call.offered, settings);
+        }
+        queues.summaries(settings)
     }
 }
 
@@ -338,7 +351,7 @@ impl Today {
         };
         match read {
             Ok(calls) => {
-                self.figures = by_queue(&calls.rows, &state.metrics);
+                self.figures = calls.figures(&state.metrics);
                 self.calls = Some(calls);
                 self.stale = false;
             }
@@ -354,8 +367,12 @@ impl Today {
     async fn read_whole(&mut self, state: &AppState) -> StoreResult<PeriodCalls> {
         // Everything pending is in this read.
         self.pending.clear();
-        let calls = state.store.call_facts(self.from_ms, i64::MAX).await?;
-        Ok(PeriodCalls::new(calls))
+        let mut calls = PeriodCalls::default();
+        state
+            .store
+            .fold_call_facts(self.from_ms, i64::MAX, &mut |call| calls.put(&call))
+            .await?;
+        Ok(calls)
     }
 
     /// `calls` with the calls written or edited since read in.
@@ -367,7 +384,7 @@ impl Today {
         let pending: Vec<CallId> = self.pending.drain().collect();
         for (i, id) in pending.iter().enumerate() {
             match state.store.get_call(*id).await {
-                Ok(row) if row.started_at_ms >= self.from_ms => calls.put(row.facts()),
+                Ok(row) if row.started_at_ms >= self.from_ms => calls.put(&row.facts()),
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(err) => {
                     // Read again next time, with what was not read yet.
