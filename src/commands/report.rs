@@ -2,22 +2,19 @@
 
 use std::process::ExitCode;
 
+use std::collections::HashMap;
+
 use anyhow::anyhow;
-use crm_core::CallFilter;
 use crm_core::metrics::periods::{Calendar, iso_date as iso, local_day, resolve_day};
-use crm_core::metrics::{
-    Bucket, CaseSummary, Scope, Summary, build_cases, classify_fcr, group, summarize,
-    summarize_cases, summarize_fcr,
-};
+use crm_core::metrics::report::{Period, load};
+use crm_core::metrics::{Bucket, CaseSummary, Summary};
 use serde_json::json;
 
 use crate::cli::{CalendarArg, Report, ReportBucket};
 use crate::settings::Settings;
 
-/// The most calls one report reads.
-const MAX_CALLS: u32 = 1_000_000;
-
-/// Prints the figures; JSON with `--json`.
+/// Prints the figures; JSON with `--json`. They are computed by the same
+/// `crm_core::metrics::report::load` as the reports page's.
 pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> {
     let metrics = settings.metrics.to_core();
     let now_ms = std::time::SystemTime::now()
@@ -36,56 +33,22 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
     if to_day < from_day {
         return Err(anyhow!("--to is before --from"));
     }
-    let scope = Scope {
-        queue: args.queue.clone(),
-        agent: args.agent.clone(),
-        ..Scope::days(from_day, to_day, &metrics)
-    };
-    let (from_ms, to_ms) = (scope.from_ms, scope.to_ms);
-
-    let store = super::open_store(settings).await?;
-    // FCR needs a window of history on both sides of the period.
-    let history = store
-        .list_calls(&CallFilter {
-            from_ms: Some(from_ms.saturating_sub(metrics.fcr_window_ms)),
-            to_ms: Some(to_ms.saturating_add(metrics.fcr_window_ms)),
-            limit: MAX_CALLS,
-            ..CallFilter::default()
-        })
-        .await?;
-    if history.len() >= MAX_CALLS as usize {
-        return Err(anyhow!(
-            "more than {MAX_CALLS} calls: report a shorter period"
-        ));
-    }
-    let period = scope.select(&history);
-    let facts = |calls: &[crm_core::CallRow]| {
-        calls
-            .iter()
-            .map(crm_core::CallRow::facts)
-            .collect::<Vec<_>>()
-    };
-    let statuses = classify_fcr(&facts(&history), now_ms, &metrics);
-    let total = summarize(&facts(&period), &metrics);
-    let fcr = summarize_fcr(&statuses, period.iter().map(|c| c.id), &metrics);
-    let cases = summarize_cases(
-        &build_cases(&history, &statuses, now_ms, &metrics),
-        &scope,
-        &metrics,
-    );
-    let buckets = args.by.map(|by| {
-        let bucket = match by {
-            ReportBucket::Hour => Bucket::Hour,
-            ReportBucket::Day => Bucket::Day,
-            ReportBucket::Month => Bucket::Month,
-            ReportBucket::Queue => Bucket::Queue,
-            ReportBucket::Agent => Bucket::Agent,
-        };
-        group(&period, bucket, &metrics)
+    let mut period = Period::days(from_day, to_day, &metrics);
+    period.scope.queue = args.queue.clone();
+    period.scope.agent = args.agent.clone();
+    period.by = args.by.map(|by| match by {
+        ReportBucket::Hour => Bucket::Hour,
+        ReportBucket::Day => Bucket::Day,
+        ReportBucket::Month => Bucket::Month,
+        ReportBucket::Queue => Bucket::Queue,
+        ReportBucket::Agent => Bucket::Agent,
     });
 
+    let store = super::open_store(settings).await?;
+    let report = load(store.as_ref(), period, &HashMap::new(), now_ms, &metrics).await?;
+
     if args.json {
-        let report = json!({
+        let json = json!({
             "from": args.from,
             "to": args.to,
             "first_day": iso(from_day),
@@ -99,15 +62,16 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
                 "fcr_window_days": settings.metrics.fcr_window_days,
                 "utc_offset_minutes": settings.metrics.utc_offset_minutes,
             },
-            "total": total,
-            "fcr": fcr,
-            "cases": cases,
-            "buckets": buckets,
+            "total": report.total,
+            "fcr": report.fcr,
+            "cases": report.cases,
+            "buckets": report.by,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         println!("{} to {}", iso(from_day), iso(to_day));
-        print_summary("total", &total);
+        print_summary("total", &report.total);
+        let fcr = &report.fcr;
         match fcr.rate {
             Some(rate) => println!(
                 "FCR {:.1}% of {} settled first contacts ({} pending; window {} days)",
@@ -118,8 +82,8 @@ pub async fn run(settings: &Settings, args: Report) -> anyhow::Result<ExitCode> 
             ),
             None => println!("FCR: no settled first contact ({} pending)", fcr.pending),
         }
-        print_cases(&cases);
-        for (key, summary) in buckets.iter().flatten() {
+        print_cases(&report.cases);
+        for (key, summary) in report.by.iter().flatten() {
             print_summary(key, summary);
         }
     }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crm_core::StoreError;
+use crm_core::metrics::report::ReportError;
 use serde::Serialize;
 
 /// An error a handler returns.
@@ -86,6 +87,16 @@ impl From<StoreError> for Error {
             StoreError::Invalid(msg) => Error::BadRequest(msg),
             StoreError::Unavailable(_) => Error::Unavailable("the database"),
             other => Error::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<ReportError> for Error {
+    fn from(err: ReportError) -> Self {
+        match err {
+            ReportError::Store(err) => err.into(),
+            // A shorter period is needed.
+            too_many @ ReportError::TooManyCalls => Error::BadRequest(too_many.to_string()),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`contact`]: contacts, their phone numbers, lifecycle stages.
 //! - [`call`]: the call log's input, rows, legs and wrap-up.
 //! - [`call_facts`]: what the figures read of a call.
+//! - `call_fixture`: call rows for tests (feature `test-support`).
 //! - [`customer`]: who a call is with (the contact, else the number).
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
@@ -16,6 +17,8 @@ pub mod alert;
 pub mod auth;
 pub mod call;
 pub mod call_facts;
+#[cfg(any(test, feature = "test-support"))]
+pub mod call_fixture;
 pub mod contact;
 pub mod customer;
 pub mod ids;

@@ -14,12 +14,14 @@
 //! - [`cases`]: service requests derived from the FCR chain (opened, closed, contacts per
 //!   case).
 //! - [`scope`]: a report's period of local days and its queue and agent filters.
+//! - [`report`]: a report's figures, for the reports page, its CSV and `tamas report`.
 
 pub mod calendar;
 pub mod cases;
 pub mod fcr;
 pub mod per_call;
 pub mod periods;
+pub mod report;
 pub mod scope;
 pub mod summary;
 

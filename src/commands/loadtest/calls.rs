@@ -1,5 +1,9 @@
-//! Driving calls: at a steady rate, an inbound call rings a random free agent, from a
-//! known contact's number most of the time and from an unknown number otherwise.
+//! Driving calls: at a steady rate, an inbound call rings the next free agent in turn (as
+//! a queue with Asterisk's `rrmemory` strategy shares calls out), from a known contact's
+//! number most of the time and from an unknown number otherwise. Every agent is rung once
+//! in each round of as many calls as there are agents, so the server's per-agent state
+//! (a socket's buffers, a backlog) is warm after the first round, as it is in a real
+//! centre after its first minutes.
 
 use std::time::Duration;
 
@@ -9,7 +13,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 /// How long an agent is taken to be busy after a call rang them (the scenario lasts about
 /// 14 s).
 const BUSY_FOR: Duration = Duration::from_secs(20);
-/// Random agents tried per call before the call is skipped.
+/// Agents tried per call, in turn, before the call is skipped.
 const TRIES: usize = 32;
 /// Share of callers who are known contacts.
 const KNOWN_SHARE: f64 = 0.8;
@@ -43,6 +47,8 @@ pub async fn drive(
         return driven;
     }
     let mut free_at = vec![Instant::now(); agents.len()];
+    // The agent rung next, as `rrmemory` remembers it.
+    let mut next = 0;
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let end = Instant::now() + duration;
@@ -53,7 +59,8 @@ pub async fn drive(
         let now = Instant::now();
         let mut placed = false;
         for _ in 0..TRIES {
-            let i = rand::random_range(0..agents.len());
+            let i = next;
+            next = (next + 1) % agents.len();
             if free_at[i] > now {
                 continue;
             }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use crm_core::metrics::{FcrSummary, Summary};
 
-use super::{Report, WAIT_BINS};
+use crm_core::metrics::report::{Report, WAIT_BINS};
 
 /// The tables that can be exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -218,7 +218,8 @@ mod tests {
     use crm_core::metrics::MetricsSettings;
 
     use super::*;
-    use crate::reports::{ReportQuery, compute, resolve};
+    use crm_core::CallRow;
+    use crm_core::metrics::report::{ReportQuery, compute, resolve};
 
     #[test]
     fn formulas_become_text() {
@@ -247,7 +248,7 @@ mod tests {
             &settings,
         )
         .unwrap();
-        let mut call = crate::reports::tests::row(1, "abandoned", 1000);
+        let mut call = CallRow::fixture(1, "inbound", "abandoned", 1000);
         call.queue = Some("=cmd|' /C calc'!A0, \"x\"".into());
         call.wait_ms = Some(12_000);
         let report = compute(&[call], period, &HashMap::new(), 0, &settings);

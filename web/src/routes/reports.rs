@@ -14,7 +14,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use crm_core::metrics::periods::{Calendar, NamedPeriod};
+use crm_core::metrics::periods::{Calendar, NamedPeriod, iso_date};
+use crm_core::metrics::report::{
+    MAX_DAYS, Period, QueryError, Report, ReportQuery, WAIT_BINS, load, resolve,
+};
 use crm_core::metrics::{FcrSummary, MetricsSettings, Summary};
 use crm_core::{Locale, Role};
 
@@ -23,9 +26,7 @@ use crate::i18n::{self, Arg, LocalClock, localize_digits};
 use crate::pages::{Page, render};
 use crate::reports::csv::{self, Table};
 use crate::reports::svg::{self, Bar, Chart, Target};
-use crate::reports::{
-    MAX_DAYS, Period, QueryError, Report, ReportQuery, WAIT_BINS, iso_day, load, resolve,
-};
+
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
 
@@ -291,8 +292,8 @@ fn to_i64(n: u64) -> i64 {
 fn csv_link(table: Table, period: &Period) -> String {
     let query = serde_urlencoded::to_string([
         ("table", table.name()),
-        ("from", iso_day(period.from_day).as_str()),
-        ("to", iso_day(period.to_day).as_str()),
+        ("from", iso_date(period.from_day).as_str()),
+        ("to", iso_date(period.to_day).as_str()),
         ("queue", period.scope.queue.as_deref().unwrap_or("")),
         ("agent", period.scope.agent.as_deref().unwrap_or("")),
     ])
@@ -658,8 +659,8 @@ async fn reports_csv(
     let file = format!(
         "tamas-{}-{}-{}.csv",
         table.name(),
-        iso_day(period.from_day),
-        iso_day(period.to_day)
+        iso_date(period.from_day),
+        iso_date(period.to_day)
     );
     let names = agent_names(&state).await?;
     let report = load(
