@@ -196,7 +196,7 @@ impl Chosen {
     /// Chooses `call` (and its customer) when it was touched, never computed or cleared,
     /// or a first contact whose window has ended by `now_ms`.
     fn consider(&mut self, call: &CallFacts, touched: &HashSet<CallId>, window: i64, now_ms: i64) {
-        let pending = call.metrics.fcr_status.as_deref() == Some(FcrStatus::Pending.as_str());
+        let pending = call.metrics.fcr_status == Some(FcrStatus::Pending);
         let due = call.started_at_ms.saturating_add(window);
         if touched.contains(&call.id)
             || call.metrics.computed_at_ms.is_none()

@@ -32,7 +32,7 @@ fn inbound(store: &dyn Store, id: &str, raw: &str, day: i64, answered: bool) -> 
     CallRecordInput {
         pbx: "asterisk".into(),
         linkedid: id.into(),
-        direction: "inbound".into(),
+        direction: crm_core::Direction::Inbound,
         customer_number_raw: Some(raw.into()),
         customer_number_e164: e164,
         customer_name: None,
@@ -49,8 +49,12 @@ fn inbound(store: &dyn Store, id: &str, raw: &str, day: i64, answered: bool) -> 
         ring_ms: answered.then_some(4_000),
         talk_ms: answered.then_some(108_000),
         hold_ms: Some(0),
-        disposition: if answered { "answered" } else { "abandoned" }.into(),
-        hangup_by: Some("customer".into()),
+        disposition: if answered {
+            crm_core::Disposition::Answered
+        } else {
+            crm_core::Disposition::Abandoned
+        },
+        hangup_by: Some(crm_core::HangupBy::Customer),
         hangup_by_extension: None,
         hangup_cause: Some(16),
         transfers: serde_json::json!([]),
@@ -144,7 +148,10 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
         .map(|c| {
             (
                 c.linkedid.as_str(),
-                (c.metrics.first_contact, c.metrics.fcr_status.as_deref()),
+                (
+                    c.metrics.first_contact,
+                    c.metrics.fcr_status.map(crm_core::FcrStatus::as_str),
+                ),
             )
         })
         .collect();
@@ -164,7 +171,7 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
     assert!(
         calls
             .iter()
-            .all(|c| c.metrics.service_level_met == Some(c.disposition == "answered")),
+            .all(|c| c.metrics.service_level_met == Some(c.disposition.as_str() == "answered")),
         "a 10 s wait meets the 20 s service level; an abandon does not"
     );
 
@@ -222,7 +229,7 @@ async fn a_minutes_run_recomputes_only_the_customers_that_changed() {
     assert_eq!(first.changed, 3);
     let c1_due = store.get_call(c1).await.unwrap().started_at_ms + settings.fcr_window_ms;
     assert_eq!(first.next_due_ms, Some(c1_due), "c-1 is pending");
-    let status = |row: crm_core::CallRow| row.metrics.fcr_status.unwrap_or_default();
+    let status = |row: crm_core::CallRow| row.metrics.fcr_status.map_or("", |s| s.as_str());
     let none = HashSet::new();
 
     // A repeat from a-1's caller: both a's calls change, nobody else's is looked at.
@@ -258,7 +265,7 @@ async fn a_minutes_run_recomputes_only_the_customers_that_changed() {
     // Figures written over by a run that raced an edit: the edit's notice (the call
     // touched) makes the next run recompute them.
     let stale = crm_core::CallMetrics {
-        fcr_status: Some("resolved_first_contact".into()),
+        fcr_status: Some(crm_core::FcrStatus::ResolvedFirstContact),
         computed_at_ms: Some(now),
         ..store.get_call(b1).await.unwrap().metrics
     };

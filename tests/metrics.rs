@@ -115,7 +115,7 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
             checked += 1;
         }
         assert_eq!(
-            call.disposition == "abandoned",
+            call.disposition.as_str() == "abandoned",
             expected.abandoned,
             "{}",
             call.linkedid
@@ -316,8 +316,8 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
             call.linkedid
         );
         flagged += 1;
-        if call.disposition == "answered" {
-            let status = call.metrics.fcr_status.as_deref().unwrap();
+        if call.disposition.as_str() == "answered" {
+            let status = call.metrics.fcr_status.unwrap().as_str();
             assert_ne!(
                 status, "pending",
                 "{}: settled after the window",

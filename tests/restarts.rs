@@ -216,9 +216,13 @@ fn assert_matches_truth(row: &CallRow, truth: &Value) {
         (Some(g), Some(w)) => assert!((g - w).abs() <= tol, "{ctx} {what}: {g} vs {w}"),
         (g, w) => assert_eq!(g, w, "{ctx} {what}"),
     };
-    assert_eq!(row.direction, truth["direction"].as_str().unwrap(), "{ctx}");
     assert_eq!(
-        row.disposition,
+        row.direction.as_str(),
+        truth["direction"].as_str().unwrap(),
+        "{ctx}"
+    );
+    assert_eq!(
+        row.disposition.as_str(),
         truth["disposition"].as_str().unwrap(),
         "{ctx}"
     );
@@ -239,7 +243,7 @@ fn assert_matches_truth(row: &CallRow, truth: &Value) {
     near("ended", row.ended_at_ms, ms(&truth["ended_at_ms"]), 50);
     assert!(row.end_known, "{ctx}: the end is known");
     assert_eq!(
-        row.hangup_by.as_deref(),
+        row.hangup_by.map(crm_core::HangupBy::as_str),
         truth["hangup_by"].as_str(),
         "{ctx}"
     );
@@ -290,7 +294,7 @@ async fn call_answered_during_the_downtime(db: TestDatabase, dir: &Path) {
     call.finished().await;
     let row = logged_call(&db, &linkedid).await;
     let truth = pbx.truth(&linkedid);
-    assert_eq!(row.disposition, "answered");
+    assert_eq!(row.disposition.as_str(), "answered");
     assert_eq!(row.queue.as_deref(), Some("support"));
     assert_eq!(row.answered_by_extension.as_deref(), Some("1002"));
     let wait = row.wait_ms.unwrap();
@@ -331,7 +335,7 @@ async fn call_ended_during_the_downtime(db: TestDatabase, dir: &Path) {
         (stopped - 200..=restarted).contains(&ended),
         "ended {ended}: stopped {stopped}, restarted {restarted}"
     );
-    assert_eq!(row.disposition, "answered");
+    assert_eq!(row.disposition.as_str(), "answered");
     assert_eq!(row.queue.as_deref(), Some("support"));
     assert_eq!(row.answered_by_extension.as_deref(), Some("1003"));
     let wait = row.wait_ms.unwrap();
@@ -560,7 +564,7 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
             // Answered while nobody watched: who and which queue are known, the moment
             // only to within the downtime.
             answered_while_down += 1;
-            assert_eq!(row.disposition, "answered", "{linkedid}");
+            assert_eq!(row.disposition.as_str(), "answered", "{linkedid}");
             assert_eq!(row.queue.as_deref(), t["queue"].as_str(), "{linkedid}");
             assert_eq!(
                 row.answered_by_extension.as_deref(),

@@ -60,6 +60,7 @@ pub use domain::ids::{
 pub use domain::open_call::{OpenCallRow, OpenCallWrite};
 pub use domain::recording::{EMPTY_STATUS, NewRecording, Recording};
 pub use domain::user::{Extension, Locale, NewUser, Role, User, Username};
+pub use domain::vocabulary::{Direction, Disposition, FcrStatus, HangupBy, LegResult, UnknownWord};
 pub use domain::work::{AuditEntry, NewTask, Note, Task, TaskKind, TaskStatus};
 pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};

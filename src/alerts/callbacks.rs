@@ -8,12 +8,15 @@
 
 use std::collections::HashSet;
 
-use crm_core::{CallFacts, CallId, CallRow, ContactId, Customer, Task, TaskId};
+use crm_core::{
+    CallFacts, CallId, CallRow, ContactId, Customer, Direction, Disposition, Task, TaskId,
+};
 
 /// The customer to call back when `call` is an inbound call abandoned in a queue.
 pub fn needs_callback(call: &CallRow) -> Option<Customer> {
-    let abandoned_in_queue =
-        call.direction == "inbound" && call.disposition == "abandoned" && call.queue.is_some();
+    let abandoned_in_queue = call.direction == Direction::Inbound
+        && call.disposition == Disposition::Abandoned
+        && call.queue.is_some();
     abandoned_in_queue
         .then(|| Customer::of_call(call))
         .flatten()
@@ -64,8 +67,7 @@ pub fn same_customer(task: &Task, call: &CallFacts) -> bool {
 pub fn reached(task: &Task, abandoned_at_ms: i64, calls: &[CallFacts]) -> Option<CallId> {
     calls
         .iter()
-        .filter(|c| c.disposition == "answered")
-        .filter(|c| c.direction == "inbound" || c.direction == "outbound")
+        .filter(|c| c.disposition == Disposition::Answered && c.direction.with_customer())
         .filter(|c| c.started_at_ms >= abandoned_at_ms && task.call != Some(c.id))
         .filter(|c| same_customer(task, c))
         .min_by_key(|c| c.started_at_ms)
@@ -99,8 +101,7 @@ impl OpenCustomers {
     /// Whether `call` is answered, either way, and with a contact or from a number of one
     /// of the callbacks.
     pub fn may_reach(&self, call: &CallFacts) -> bool {
-        let answered = call.disposition == "answered"
-            && (call.direction == "inbound" || call.direction == "outbound");
+        let answered = call.disposition == Disposition::Answered && call.direction.with_customer();
         let known = |number: &Option<String>| {
             number
                 .as_ref()
@@ -126,8 +127,8 @@ pub fn missed_abandons(calls: &[CallRow], handled: impl Fn(&str) -> bool) -> Vec
             };
             let abandoned_at = call.ended_at_ms.unwrap_or(call.started_at_ms);
             !calls.iter().any(|later| {
-                later.disposition == "answered"
-                    && (later.direction == "inbound" || later.direction == "outbound")
+                later.disposition == Disposition::Answered
+                    && later.direction.with_customer()
                     && later.started_at_ms >= abandoned_at
                     && Customer::of_call(later).as_ref() == Some(&customer)
             })
@@ -154,46 +155,18 @@ pub(crate) mod tests {
     }
 
     /// A call-log row for tests: from `+989121234567`, not linked to a contact.
-    pub(crate) fn call(id: i64, direction: &str, disposition: &str, at: i64) -> CallRow {
+    pub(crate) fn call(
+        id: i64,
+        direction: Direction,
+        disposition: Disposition,
+        at: i64,
+    ) -> CallRow {
         CallRow {
-            id: CallId(id),
             pbx: "sim".into(),
-            linkedid: format!("1.{id}"),
-            direction: direction.into(),
-            customer_number_raw: Some("09121234567".into()),
-            customer_number_e164: Some("+989121234567".into()),
-            customer_name: None,
-            contact: None,
-            did: None,
             queue: Some("sales".into()),
-            agents_rung: Vec::new(),
-            answered_by_extension: None,
-            answered_by_user: None,
-            agent_extension: None,
-            started_at_ms: at,
-            queued_at_ms: None,
-            answered_at_ms: None,
             ended_at_ms: Some(at + 10_000),
             wait_ms: Some(6_000),
-            ring_ms: None,
-            talk_ms: None,
-            hold_ms: None,
-            disposition: disposition.into(),
-            hangup_by: None,
-            hangup_by_extension: None,
-            hangup_cause: None,
-            transfers: serde_json::Value::Null,
-            agent_segments: Vec::new(),
-            recording_file: None,
-            click_id: None,
-            end_known: true,
-            failure_reason: None,
-            wrapup_outcome: None,
-            wrapup_resolved: None,
-            wrapup_note: None,
-            wrapup_ms: None,
-            wrapup_at_ms: None,
-            metrics: crm_core::CallMetrics::default(),
+            ..CallRow::fixture(id, direction, disposition, at)
         }
     }
 
@@ -219,7 +192,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_abandoned_queue_call_asks_for_a_callback_for_its_customer() {
-        let abandoned = call(1, "inbound", "abandoned", 0);
+        let abandoned = call(1, Direction::Inbound, Disposition::Abandoned, 0);
         assert_eq!(
             needs_callback(&abandoned),
             Some(Customer::Number("+989121234567".into()))
@@ -243,8 +216,14 @@ pub(crate) mod tests {
         let mut no_queue = abandoned.clone();
         no_queue.queue = None;
         assert_eq!(needs_callback(&no_queue), None);
-        assert_eq!(needs_callback(&call(2, "inbound", "answered", 0)), None);
-        assert_eq!(needs_callback(&call(3, "outbound", "abandoned", 0)), None);
+        assert_eq!(
+            needs_callback(&call(2, Direction::Inbound, Disposition::Answered, 0)),
+            None
+        );
+        assert_eq!(
+            needs_callback(&call(3, Direction::Outbound, Disposition::Abandoned, 0)),
+            None
+        );
         let mut hidden = abandoned;
         hidden.customer_number_e164 = None;
         hidden.customer_number_raw = Some(" ".into());
@@ -275,21 +254,21 @@ pub(crate) mod tests {
     fn an_answered_call_either_way_after_the_abandon_reaches_the_customer() {
         let task = callback(1, 10_000, Some(1));
         let abandon_end = 10_000;
-        let before = call(2, "inbound", "answered", 5_000);
-        let unanswered = call(3, "outbound", "no_answer", 20_000);
-        let internal = call(4, "internal", "answered", 20_000);
+        let before = call(2, Direction::Inbound, Disposition::Answered, 5_000);
+        let unanswered = call(3, Direction::Outbound, Disposition::NoAnswer, 20_000);
+        let internal = call(4, Direction::Internal, Disposition::Answered, 20_000);
         assert_eq!(
             reached(&task, abandon_end, &facts(&[before, unanswered, internal])),
             None
         );
         // The agent called back and the customer picked up.
-        let outbound = call(5, "outbound", "answered", 30_000);
+        let outbound = call(5, Direction::Outbound, Disposition::Answered, 30_000);
         assert_eq!(
             reached(&task, abandon_end, &facts(&[outbound])),
             Some(CallId(5))
         );
         // Or the customer called again and was answered.
-        let inbound = call(6, "inbound", "answered", 40_000);
+        let inbound = call(6, Direction::Inbound, Disposition::Answered, 40_000);
         assert_eq!(
             reached(&task, abandon_end, &[inbound.facts()]),
             Some(CallId(6))
@@ -309,46 +288,52 @@ pub(crate) mod tests {
         hers.customer_number_raw = None;
         let unknown = callback(2, 0, None);
         let customers = OpenCustomers::of(&[hers, unknown]);
-        let mut with_her = call(3, "outbound", "answered", 1);
+        let mut with_her = call(3, Direction::Outbound, Disposition::Answered, 1);
         with_her.contact = Some(ContactId(3));
         with_her.customer_number_e164 = Some("+989350000000".into());
         with_her.customer_number_raw = Some("09350000000".into());
         assert!(customers.may_reach(&with_her.facts()));
-        assert!(customers.may_reach(&call(4, "inbound", "answered", 1).facts()));
-        let mut raw_only = call(5, "inbound", "answered", 1);
+        assert!(
+            customers.may_reach(&call(4, Direction::Inbound, Disposition::Answered, 1).facts())
+        );
+        let mut raw_only = call(5, Direction::Inbound, Disposition::Answered, 1);
         raw_only.customer_number_e164 = None;
         assert!(customers.may_reach(&raw_only.facts()), "by the raw number");
-        let mut other = call(6, "inbound", "answered", 1);
+        let mut other = call(6, Direction::Inbound, Disposition::Answered, 1);
         other.customer_number_e164 = Some("+989350000001".into());
         other.customer_number_raw = Some("09350000001".into());
         assert!(!customers.may_reach(&other.facts()));
-        assert!(!customers.may_reach(&call(7, "inbound", "abandoned", 1).facts()));
-        assert!(!customers.may_reach(&call(8, "internal", "answered", 1).facts()));
+        assert!(
+            !customers.may_reach(&call(7, Direction::Inbound, Disposition::Abandoned, 1).facts())
+        );
+        assert!(
+            !customers.may_reach(&call(8, Direction::Internal, Disposition::Answered, 1).facts())
+        );
     }
 
     #[test]
     fn the_customer_matches_by_contact_or_number() {
         let mut task = callback(1, 0, None);
         task.contact = Some(ContactId(3));
-        let mut by_contact = call(2, "outbound", "answered", 1);
+        let mut by_contact = call(2, Direction::Outbound, Disposition::Answered, 1);
         by_contact.customer_number_e164 = Some("+989350000000".into());
         by_contact.contact = Some(ContactId(3));
         assert!(same_customer(&task, &by_contact.facts()));
         // A caller who became a contact after the abandon: the number still matches.
         let unknown = callback(2, 0, None);
-        let mut now_known = call(3, "inbound", "answered", 1);
+        let mut now_known = call(3, Direction::Inbound, Disposition::Answered, 1);
         now_known.contact = Some(ContactId(9));
         assert!(same_customer(&unknown, &now_known.facts()));
         let mut raw = callback(3, 0, None);
         raw.customer_number_e164 = None;
         raw.customer_number_raw = Some("sip:7001@example.org".into());
-        let mut raw_call = call(4, "inbound", "answered", 1);
+        let mut raw_call = call(4, Direction::Inbound, Disposition::Answered, 1);
         raw_call.customer_number_e164 = None;
         raw_call.customer_number_raw = Some("sip:7001@example.org".into());
         assert!(same_customer(&raw, &raw_call.facts()));
         assert!(!same_customer(
             &raw,
-            &call(5, "inbound", "answered", 1).facts()
+            &call(5, Direction::Inbound, Disposition::Answered, 1).facts()
         ));
     }
 
@@ -357,10 +342,10 @@ pub(crate) mod tests {
         let mut task = callback(1, 0, None);
         task.contact = Some(ContactId(3));
         // From her number, but shared and not picked yet: nobody reached her.
-        let undecided = call(2, "inbound", "answered", 1);
+        let undecided = call(2, Direction::Inbound, Disposition::Answered, 1);
         assert!(!same_customer(&task, &undecided.facts()));
         // From her number, picked as the other contact with it.
-        let mut other = call(3, "inbound", "answered", 1);
+        let mut other = call(3, Direction::Inbound, Disposition::Answered, 1);
         other.contact = Some(ContactId(4));
         assert!(!same_customer(&task, &other.facts()));
     }
@@ -370,7 +355,7 @@ pub(crate) mod tests {
         let mut task = callback(1, 0, None);
         task.customer_number_e164 = None;
         task.customer_number_raw = Some("anonymous".into());
-        let mut withheld = call(2, "inbound", "answered", 1);
+        let mut withheld = call(2, Direction::Inbound, Disposition::Answered, 1);
         withheld.customer_number_e164 = None;
         withheld.customer_number_raw = Some("anonymous".into());
         assert!(!same_customer(&task, &withheld.facts()));
@@ -378,7 +363,7 @@ pub(crate) mod tests {
         assert!(!same_customer(&task, &withheld.facts()));
         assert_eq!(
             needs_callback(&{
-                let mut abandoned = call(3, "inbound", "abandoned", 1);
+                let mut abandoned = call(3, Direction::Inbound, Disposition::Abandoned, 1);
                 abandoned.customer_number_e164 = None;
                 abandoned.customer_number_raw = Some("Anonymous".into());
                 abandoned
@@ -389,12 +374,12 @@ pub(crate) mod tests {
 
     #[test]
     fn missed_abandons_are_those_not_handled_nor_reached_afterwards() {
-        let first = call(1, "inbound", "abandoned", 1_000);
-        let answered_later = call(2, "outbound", "answered", 100_000);
-        let mut other = call(3, "inbound", "abandoned", 200_000);
+        let first = call(1, Direction::Inbound, Disposition::Abandoned, 1_000);
+        let answered_later = call(2, Direction::Outbound, Disposition::Answered, 100_000);
+        let mut other = call(3, Direction::Inbound, Disposition::Abandoned, 200_000);
         other.customer_number_e164 = Some("+989350000000".into());
         let handled_call = {
-            let mut c = call(4, "inbound", "abandoned", 300_000);
+            let mut c = call(4, Direction::Inbound, Disposition::Abandoned, 300_000);
             c.customer_number_e164 = Some("+989351111111".into());
             c
         };

@@ -94,8 +94,8 @@ impl AlertEngine {
 
     async fn try_contact_picked(&self, id: CallId) -> StoreResult<()> {
         let call = self.store.get_call(id).await?.facts();
-        let answered = call.disposition == "answered"
-            && matches!(call.direction.as_str(), "inbound" | "outbound");
+        let answered =
+            call.disposition == crm_core::Disposition::Answered && call.direction.with_customer();
         if !answered {
             return Ok(());
         }

@@ -41,22 +41,22 @@ pub fn verdicts(today: BTreeMap<String, Summary>, rules: &AlertRules) -> BTreeMa
 mod tests {
     use super::*;
     use crate::alerts::callbacks::tests::call;
-    use crm_core::CallFacts;
     use crm_core::metrics::{MetricsSettings, by_queue};
+    use crm_core::{CallFacts, Direction, Disposition};
 
     fn day(answered_fast: usize, answered_slow: usize, abandoned: usize) -> Vec<CallFacts> {
         let mut calls = Vec::new();
         let mut id = 0;
-        let mut push = |disposition: &str, wait: i64| {
+        let mut push = |disposition: Disposition, wait: i64| {
             id += 1;
-            let mut c = call(id, "inbound", disposition, id * 1000);
+            let mut c = call(id, Direction::Inbound, disposition, id * 1000);
             c.queue = Some("support".into());
             c.wait_ms = Some(wait);
             calls.push(c.facts());
         };
-        (0..answered_fast).for_each(|_| push("answered", 5_000));
-        (0..answered_slow).for_each(|_| push("answered", 60_000));
-        (0..abandoned).for_each(|_| push("abandoned", 30_000));
+        (0..answered_fast).for_each(|_| push(Disposition::Answered, 5_000));
+        (0..answered_slow).for_each(|_| push(Disposition::Answered, 60_000));
+        (0..abandoned).for_each(|_| push(Disposition::Abandoned, 30_000));
         calls
     }
 
@@ -75,7 +75,10 @@ mod tests {
         assert_eq!(few.get("support"), Some(&Verdict::TooFewCalls));
         // Outbound calls are no queue's.
         let outbound = verdicts(
-            by_queue(&[call(1, "outbound", "answered", 0).facts()], &metrics),
+            by_queue(
+                &[call(1, Direction::Outbound, Disposition::Answered, 0).facts()],
+                &metrics,
+            ),
             &rules,
         );
         assert!(outbound.values().all(|v| *v == Verdict::TooFewCalls));

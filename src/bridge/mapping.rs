@@ -1,7 +1,10 @@
 //! Translations between the crates: the binary is the only place that knows both sides.
 
-use crm_core::{AgentAttemptInput, CallRecordInput, CallSegment, PhoneNormalizer};
-use cti::tracker::{AgentSettings, CallRecord, NumberNormalizer, TrackerSettings};
+use crm_core::{
+    AgentAttemptInput, CallRecordInput, CallSegment, Direction, Disposition, HangupBy, LegResult,
+    PhoneNormalizer,
+};
+use cti::tracker::{self, AgentSettings, CallRecord, NumberNormalizer, TrackerSettings};
 
 use crate::settings::{PbxSettings, PhoneSettings};
 
@@ -58,7 +61,7 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
     CallRecordInput {
         pbx: record.pbx.clone(),
         linkedid: record.linkedid.clone(),
-        direction: serde_plain(&record.direction),
+        direction: direction(record.direction),
         customer_number_raw: record.customer_number_raw.clone(),
         customer_number_e164: record.customer_number_e164.clone(),
         customer_name: record.customer_name.clone(),
@@ -69,7 +72,7 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
             .iter()
             .map(|attempt| AgentAttemptInput {
                 extension: attempt.extension.clone(),
-                result: serde_plain(&attempt.result),
+                result: leg_result(attempt.result),
                 ring_ms: ms(attempt.ring_ms),
                 rang_at_ms: attempt.rang_at_ms,
             })
@@ -84,8 +87,8 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
         ring_ms: ms(record.ring_ms),
         talk_ms: ms(record.talk_ms),
         hold_ms: ms(Some(record.hold_ms)),
-        disposition: serde_plain(&record.disposition),
-        hangup_by: record.hangup_by.as_ref().map(serde_plain),
+        disposition: disposition(record.disposition),
+        hangup_by: record.hangup_by.map(hangup_by),
         hangup_by_extension: record.hangup_by_extension.clone(),
         hangup_cause: record.hangup_cause.map(i64::from),
         transfers: serde_json::to_value(&record.transfers).unwrap_or_default(),
@@ -105,11 +108,42 @@ pub fn call_record_input(record: &CallRecord) -> CallRecordInput {
     }
 }
 
-/// The snake_case name serde gives a unit enum variant (`inbound`, `ring_no_answer`).
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
+/// The call log's word for the tracker's direction.
+fn direction(direction: tracker::Direction) -> Direction {
+    match direction {
+        tracker::Direction::Inbound => Direction::Inbound,
+        tracker::Direction::Outbound => Direction::Outbound,
+        tracker::Direction::Internal => Direction::Internal,
+    }
+}
+
+/// The call log's word for the tracker's disposition.
+fn disposition(disposition: tracker::Disposition) -> Disposition {
+    match disposition {
+        tracker::Disposition::Answered => Disposition::Answered,
+        tracker::Disposition::Abandoned => Disposition::Abandoned,
+        tracker::Disposition::NoAnswer => Disposition::NoAnswer,
+        tracker::Disposition::Busy => Disposition::Busy,
+        tracker::Disposition::Failed => Disposition::Failed,
+    }
+}
+
+/// The call log's word for the side that hung up.
+fn hangup_by(side: tracker::HangupBy) -> HangupBy {
+    match side {
+        tracker::HangupBy::Customer => HangupBy::Customer,
+        tracker::HangupBy::Agent => HangupBy::Agent,
+        tracker::HangupBy::System => HangupBy::System,
+    }
+}
+
+/// The call log's word for how ringing an agent ended.
+fn leg_result(result: tracker::AttemptResult) -> LegResult {
+    match result {
+        tracker::AttemptResult::Answered => LegResult::Answered,
+        tracker::AttemptResult::RingNoAnswer => LegResult::RingNoAnswer,
+        tracker::AttemptResult::Cancelled => LegResult::Cancelled,
+        tracker::AttemptResult::Busy => LegResult::Busy,
+        tracker::AttemptResult::Failed => LegResult::Failed,
     }
 }

@@ -225,7 +225,7 @@ async fn record_call(store: &dyn Store, linkedid: &str, file: &str) {
         .record_call(&CallRecordInput {
             pbx: "asterisk".into(),
             linkedid: linkedid.into(),
-            direction: "inbound".into(),
+            direction: crm_core::Direction::Inbound,
             customer_number_raw: Some("09121234567".into()),
             customer_number_e164: Some("+989121234567".into()),
             customer_name: None,
@@ -233,7 +233,7 @@ async fn record_call(store: &dyn Store, linkedid: &str, file: &str) {
             queue: None,
             agents_rung: vec![AgentAttemptInput {
                 extension: Some("1001".into()),
-                result: "answered".into(),
+                result: crm_core::LegResult::Answered,
                 ring_ms: Some(3000),
                 rang_at_ms: started_at_ms,
             }],
@@ -247,8 +247,8 @@ async fn record_call(store: &dyn Store, linkedid: &str, file: &str) {
             ring_ms: Some(3000),
             talk_ms: Some(10_000),
             hold_ms: Some(0),
-            disposition: "answered".into(),
-            hangup_by: Some("customer".into()),
+            disposition: crm_core::Disposition::Answered,
+            hangup_by: Some(crm_core::HangupBy::Customer),
             hangup_by_extension: None,
             hangup_cause: Some(16),
             transfers: serde_json::json!([]),

@@ -117,7 +117,7 @@ impl TestApp {
             .record_call(&CallRecordInput {
                 pbx: "asterisk".into(),
                 linkedid: linkedid.into(),
-                direction: "inbound".into(),
+                direction: crm_core::Direction::Inbound,
                 customer_number_raw: Some(number.into()),
                 customer_number_e164: None,
                 customer_name: Some(caller.into()),
@@ -125,7 +125,7 @@ impl TestApp {
                 queue: Some("support".into()),
                 agents_rung: vec![AgentAttemptInput {
                     extension: Some(extension.into()),
-                    result: "answered".into(),
+                    result: crm_core::LegResult::Answered,
                     ring_ms: Some(3000),
                     rang_at_ms: started_at_ms + 2000,
                 }],
@@ -139,8 +139,8 @@ impl TestApp {
                 ring_ms: Some(3000),
                 talk_ms: Some(60_000),
                 hold_ms: Some(0),
-                disposition: "answered".into(),
-                hangup_by: Some("customer".into()),
+                disposition: crm_core::Disposition::Answered,
+                hangup_by: Some(crm_core::HangupBy::Customer),
                 hangup_by_extension: None,
                 hangup_cause: Some(16),
                 transfers: serde_json::json!([]),

@@ -30,11 +30,10 @@ async fn seed(
             pbx: "asterisk".into(),
             linkedid: linkedid.into(),
             direction: if queue.is_some() {
-                "inbound"
+                crm_core::Direction::Inbound
             } else {
-                "outbound"
-            }
-            .into(),
+                crm_core::Direction::Outbound
+            },
             customer_number_raw: Some(number.into()),
             customer_number_e164: None,
             customer_name: Some("<b>caller</b>".into()),
@@ -43,7 +42,7 @@ async fn seed(
             agents_rung: agent
                 .map(|a| AgentAttemptInput {
                     extension: Some(a.into()),
-                    result: "answered".into(),
+                    result: crm_core::LegResult::Answered,
                     ring_ms: Some(2000),
                     rang_at_ms: started_at_ms + 1000,
                 })
@@ -59,8 +58,12 @@ async fn seed(
             ring_ms: answered.then_some(2000),
             talk_ms: answered.then_some(60_000),
             hold_ms: answered.then_some(0),
-            disposition: if answered { "answered" } else { "abandoned" }.into(),
-            hangup_by: Some("customer".into()),
+            disposition: if answered {
+                crm_core::Disposition::Answered
+            } else {
+                crm_core::Disposition::Abandoned
+            },
+            hangup_by: Some(crm_core::HangupBy::Customer),
             hangup_by_extension: None,
             hangup_cause: Some(16),
             transfers: serde_json::json!([]),

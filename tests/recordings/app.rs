@@ -302,7 +302,7 @@ impl RecApp {
             .record_call(&CallRecordInput {
                 pbx: "asterisk".into(),
                 linkedid: linkedid.into(),
-                direction: direction.into(),
+                direction: direction.parse().expect("a call direction"),
                 customer_number_raw: Some("09121234567".into()),
                 customer_number_e164: Some("+989121234567".into()),
                 customer_name: Some("Ali Rezaei".into()),
@@ -310,7 +310,7 @@ impl RecApp {
                 queue: None,
                 agents_rung: vec![AgentAttemptInput {
                     extension: Some(extension.into()),
-                    result: "answered".into(),
+                    result: crm_core::LegResult::Answered,
                     ring_ms: Some(3000),
                     rang_at_ms: started_at_ms,
                 }],
@@ -324,8 +324,8 @@ impl RecApp {
                 ring_ms: Some(3000),
                 talk_ms: Some(10_000),
                 hold_ms: Some(0),
-                disposition: "answered".into(),
-                hangup_by: Some("customer".into()),
+                disposition: crm_core::Disposition::Answered,
+                hangup_by: Some(crm_core::HangupBy::Customer),
                 hangup_by_extension: None,
                 hangup_cause: Some(16),
                 transfers: serde_json::json!([]),

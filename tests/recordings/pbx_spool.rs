@@ -150,7 +150,7 @@ async fn an_abandoned_call_becomes_one_empty_recording_once_it_ended() {
     let capture = Path::new(CAPTURES).join("02-inbound-abandoned.ami");
     let (_pbx, mut app) = pbx_and_server(&capture, &spool).await;
     let call = logged(&app, "1795343000.2", Duration::from_secs(30)).await;
-    assert_eq!(call.disposition, "abandoned");
+    assert_eq!(call.disposition.as_str(), "abandoned");
     let recording = app.recordings_of(call.id, 1).await.remove(0);
     assert!(recording.is_empty());
     assert_eq!(

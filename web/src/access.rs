@@ -109,50 +109,16 @@ pub fn hears_recordings_of(viewer: Viewer<'_>, call: &CallRow) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crm_core::{CallId, TaskId, TaskKind, TaskStatus};
+    use crm_core::{Direction, Disposition, TaskId, TaskKind, TaskStatus};
 
     use super::*;
 
     fn call(id: i64, agent: &str) -> CallRow {
         CallRow {
-            id: CallId(id),
             pbx: "sim".into(),
-            linkedid: format!("1.{id}"),
-            direction: "inbound".into(),
-            customer_number_raw: Some("09121234567".into()),
-            customer_number_e164: Some("+989121234567".into()),
-            customer_name: None,
-            contact: None,
-            did: None,
-            queue: None,
-            agents_rung: Vec::new(),
             answered_by_extension: Some(agent.into()),
-            answered_by_user: None,
             agent_extension: Some(agent.into()),
-            started_at_ms: id,
-            queued_at_ms: None,
-            answered_at_ms: None,
-            ended_at_ms: None,
-            wait_ms: None,
-            ring_ms: None,
-            talk_ms: None,
-            hold_ms: None,
-            disposition: "answered".into(),
-            hangup_by: None,
-            hangup_by_extension: None,
-            hangup_cause: None,
-            transfers: serde_json::Value::Null,
-            agent_segments: Vec::new(),
-            failure_reason: None,
-            recording_file: None,
-            click_id: None,
-            end_known: true,
-            wrapup_outcome: None,
-            wrapup_resolved: None,
-            wrapup_note: None,
-            wrapup_ms: None,
-            wrapup_at_ms: None,
-            metrics: crm_core::CallMetrics::default(),
+            ..CallRow::fixture(id, Direction::Inbound, Disposition::Answered, id)
         }
     }
 

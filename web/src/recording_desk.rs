@@ -113,7 +113,7 @@ impl RecordingDesk {
         // Outbound calls are recorded on the agent's channel: `-tx` is the customer.
         let customer_leg = CustomerLeg::for_recorded_channel(
             call.as_ref()
-                .is_none_or(|call| call.direction != "outbound"),
+                .is_none_or(|call| call.direction != crm_core::Direction::Outbound),
         );
         let desk = self.clone();
         let (rx, tx) = (files.rx, files.tx);

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::ids::{CallId, ContactId, UserId};
+use super::vocabulary::{Direction, Disposition, FcrStatus, HangupBy, LegResult};
 use crate::StoreError;
 
-/// The longest PBX name, Linkedid, direction or disposition accepted.
+/// The longest PBX name or Linkedid accepted.
 const MAX_KEY_LEN: usize = 128;
 
 /// One agent rung for a call.
@@ -15,8 +16,8 @@ const MAX_KEY_LEN: usize = 128;
 pub struct AgentAttemptInput {
     /// The agent's extension, when known.
     pub extension: Option<String>,
-    /// `answered`, `ring_no_answer`, `cancelled`…
-    pub result: String,
+    /// How it ended.
+    pub result: LegResult,
     /// How long it rang.
     pub ring_ms: Option<i64>,
     /// When it started ringing, ms since the epoch.
@@ -45,8 +46,8 @@ pub struct CallRecordInput {
     pub pbx: String,
     /// The call's Linkedid.
     pub linkedid: String,
-    /// `inbound`, `outbound` or `internal`.
-    pub direction: String,
+    /// Who called whom.
+    pub direction: Direction,
     /// The customer's number as the PBX gave it.
     pub customer_number_raw: Option<String>,
     /// The same in E.164 (the store normalises `customer_number_raw` when absent).
@@ -79,10 +80,10 @@ pub struct CallRecordInput {
     pub talk_ms: Option<i64>,
     /// Hold time.
     pub hold_ms: Option<i64>,
-    /// `answered`, `abandoned`, `no_answer`, `busy`, `failed`.
-    pub disposition: String,
-    /// `customer`, `agent`, `system`.
-    pub hangup_by: Option<String>,
+    /// How it ended for the customer.
+    pub disposition: Disposition,
+    /// Which side hung up.
+    pub hangup_by: Option<HangupBy>,
     /// The agent who hung up.
     pub hangup_by_extension: Option<String>,
     /// Q.850 cause.
@@ -117,14 +118,9 @@ impl CallRecordInput {
         }
     }
 
-    /// Refuses what no PBX sends: an empty or oversized key, direction or disposition.
+    /// Refuses what no PBX sends: an empty or oversized key.
     pub(crate) fn validate(&self) -> Result<(), StoreError> {
-        for (what, value) in [
-            ("PBX", &self.pbx),
-            ("Linkedid", &self.linkedid),
-            ("direction", &self.direction),
-            ("disposition", &self.disposition),
-        ] {
+        for (what, value) in [("PBX", &self.pbx), ("Linkedid", &self.linkedid)] {
             if value.trim().is_empty() || value.len() > MAX_KEY_LEN {
                 return Err(StoreError::Invalid(format!(
                     "a call needs a {what} of 1-{MAX_KEY_LEN} characters"
@@ -151,7 +147,7 @@ impl CallRecordInput {
                 .agents_rung
                 .iter()
                 .map(|attempt| {
-                    let segment = (attempt.result == "answered")
+                    let segment = (attempt.result == LegResult::Answered)
                         .then(|| {
                             unused
                                 .iter()
@@ -161,7 +157,7 @@ impl CallRecordInput {
                         .map(|i| unused.remove(i));
                     CallLeg {
                         extension: attempt.extension.clone(),
-                        result: attempt.result.clone(),
+                        result: attempt.result,
                         ring_ms: attempt.ring_ms,
                         talk_ms: segment.and_then(|s| s.talk_ms),
                         rang_at_ms: attempt.rang_at_ms,
@@ -176,13 +172,13 @@ impl CallRecordInput {
             .map(|attempt| {
                 let talked = single_agent
                     && !talk_given
-                    && attempt.result == "answered"
+                    && attempt.result == LegResult::Answered
                     && attempt.extension.is_some()
                     && attempt.extension == self.answered_by_extension;
                 talk_given |= talked;
                 CallLeg {
                     extension: attempt.extension.clone(),
-                    result: attempt.result.clone(),
+                    result: attempt.result,
                     ring_ms: attempt.ring_ms,
                     talk_ms: if talked { self.talk_ms } else { None },
                     rang_at_ms: attempt.rang_at_ms,
@@ -197,8 +193,8 @@ impl CallRecordInput {
 pub struct CallLeg {
     /// The agent's extension, when known.
     pub extension: Option<String>,
-    /// `answered`, `ring_no_answer`, `cancelled`, `busy`, `failed`.
-    pub result: String,
+    /// How it ended.
+    pub result: LegResult,
     /// How long it rang.
     pub ring_ms: Option<i64>,
     /// How long this agent talked, when known (the answering agent of a call without
@@ -269,8 +265,8 @@ pub struct CallRow {
     pub pbx: String,
     /// The call's Linkedid.
     pub linkedid: String,
-    /// `inbound`, `outbound` or `internal`.
-    pub direction: String,
+    /// Who called whom.
+    pub direction: Direction,
     /// The customer's number as the PBX gave it.
     pub customer_number_raw: Option<String>,
     /// The same in E.164.
@@ -308,9 +304,9 @@ pub struct CallRow {
     /// Hold.
     pub hold_ms: Option<i64>,
     /// Outcome.
-    pub disposition: String,
+    pub disposition: Disposition,
     /// Who hung up.
-    pub hangup_by: Option<String>,
+    pub hangup_by: Option<HangupBy>,
     /// The agent who hung up.
     pub hangup_by_extension: Option<String>,
     /// Q.850 cause.
@@ -386,9 +382,8 @@ pub struct CallMetrics {
     /// Answered inbound calls: a first contact of the customer (`None`: not answered
     /// inbound).
     pub first_contact: Option<bool>,
-    /// Answered inbound calls: `resolved_first_contact`, `repeat_contact`, `unresolved`,
-    /// `pending` (inside the window) or `follow_up`.
-    pub fcr_status: Option<String>,
+    /// Answered inbound calls: where they stand for first-call resolution.
+    pub fcr_status: Option<FcrStatus>,
     /// When they were computed, ms since the epoch (`None`: not yet).
     pub computed_at_ms: Option<i64>,
 }

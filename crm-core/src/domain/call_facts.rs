@@ -6,6 +6,7 @@
 use crate::domain::call::{CallMetrics, CallRow};
 use crate::domain::customer::Customer;
 use crate::domain::ids::{CallId, ContactId};
+use crate::domain::vocabulary::{Direction, Disposition};
 
 /// What the figures read of a call: [`CallRow::facts`], or read alone with
 /// [`CallStore::call_facts`](crate::CallStore::call_facts).
@@ -13,10 +14,10 @@ use crate::domain::ids::{CallId, ContactId};
 pub struct CallFacts {
     /// Row id.
     pub id: CallId,
-    /// `inbound`, `outbound` or `internal`.
-    pub direction: String,
+    /// Who called whom.
+    pub direction: Direction,
     /// Outcome.
-    pub disposition: String,
+    pub disposition: Disposition,
     /// The queue.
     pub queue: Option<String>,
     /// The contact the call is linked to.
@@ -71,8 +72,8 @@ impl CallRow {
     pub fn facts(&self) -> CallFacts {
         CallFacts {
             id: self.id,
-            direction: self.direction.clone(),
-            disposition: self.disposition.clone(),
+            direction: self.direction,
+            disposition: self.disposition,
             queue: self.queue.clone(),
             contact: self.contact,
             customer_number_raw: self.customer_number_raw.clone(),

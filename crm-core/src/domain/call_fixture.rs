@@ -3,18 +3,23 @@
 
 use crate::domain::call::{CallMetrics, CallRow};
 use crate::domain::ids::CallId;
+use crate::domain::vocabulary::{Direction, Disposition};
 
 impl CallRow {
-    /// A finished call of `direction` (`inbound`, `outbound`, `internal`) with
-    /// `disposition`, started at `started_at_ms`, from the customer `09121234567`: PBX
+    /// A finished call of `direction` with `disposition`, started at `started_at_ms`, from the customer `09121234567`: PBX
     /// `asterisk`, Linkedid `1.<id>`, every other field empty. Set the rest with struct
     /// update syntax or by assigning fields.
-    pub fn fixture(id: i64, direction: &str, disposition: &str, started_at_ms: i64) -> CallRow {
+    pub fn fixture(
+        id: i64,
+        direction: Direction,
+        disposition: Disposition,
+        started_at_ms: i64,
+    ) -> CallRow {
         CallRow {
             id: CallId(id),
             pbx: "asterisk".into(),
             linkedid: format!("1.{id}"),
-            direction: direction.into(),
+            direction,
             customer_number_raw: Some("09121234567".into()),
             customer_number_e164: Some("+989121234567".into()),
             customer_name: None,
@@ -33,7 +38,7 @@ impl CallRow {
             ring_ms: None,
             talk_ms: None,
             hold_ms: None,
-            disposition: disposition.into(),
+            disposition,
             hangup_by: None,
             hangup_by_extension: None,
             hangup_cause: None,

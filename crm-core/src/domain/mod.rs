@@ -11,6 +11,7 @@
 //! - [`recording`]: recordings' metadata.
 //! - [`work`]: notes, tasks and the audit log.
 //! - [`open_call`]: calls in progress as the PBX tracker saves them.
+//! - [`vocabulary`]: the words a call is described in (direction, disposition…).
 //! - [`alert`]: alerts ("management by exception") and callbacks.
 
 pub mod alert;
@@ -25,4 +26,5 @@ pub mod ids;
 pub mod open_call;
 pub mod recording;
 pub mod user;
+pub mod vocabulary;
 pub mod work;

@@ -211,13 +211,21 @@ pub fn summarize_cases(cases: &[Case], scope: &Scope, settings: &MetricsSettings
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::vocabulary::{Direction, Disposition};
     use crate::metrics::classify_fcr;
     use crate::metrics::fcr::tests::row;
 
     const DAY: i64 = 86_400_000;
 
     fn answered(id: i64, at: i64, number: &str, agent: &str) -> CallRow {
-        let mut call = row(id, "inbound", Some("support"), "answered", Some(1000), at);
+        let mut call = row(
+            id,
+            Direction::Inbound,
+            Some("support"),
+            Disposition::Answered,
+            Some(1000),
+            at,
+        );
         call.customer_number_e164 = Some(number.into());
         call.answered_by_extension = Some(agent.into());
         call
@@ -244,9 +252,9 @@ mod tests {
             answered(4, 30 * DAY, "+989121234567", "1001"), // a new case
             row(
                 5,
-                "inbound",
+                Direction::Inbound,
                 Some("support"),
-                "abandoned",
+                Disposition::Abandoned,
                 Some(9000),
                 31 * DAY,
             ),

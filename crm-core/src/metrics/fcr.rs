@@ -14,36 +14,9 @@ use super::MetricsSettings;
 use crate::domain::call_facts::CallFacts;
 use crate::domain::customer::Customer;
 use crate::domain::ids::CallId;
+use crate::domain::vocabulary::{Direction, Disposition};
 
-/// Where an answered inbound call stands for FCR.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FcrStatus {
-    /// First contact, and the customer did not need to call again.
-    ResolvedFirstContact,
-    /// First contact, but the customer called again within the window.
-    RepeatContact,
-    /// First contact that the agent's wrap-up marked unresolved.
-    Unresolved,
-    /// First contact still inside its window with no repeat yet.
-    Pending,
-    /// Not a first contact: the customer had called within the window before.
-    FollowUp,
-}
-
-impl FcrStatus {
-    /// The stored name: `resolved_first_contact`, `repeat_contact`, `unresolved`,
-    /// `pending` or `follow_up`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FcrStatus::ResolvedFirstContact => "resolved_first_contact",
-            FcrStatus::RepeatContact => "repeat_contact",
-            FcrStatus::Unresolved => "unresolved",
-            FcrStatus::Pending => "pending",
-            FcrStatus::FollowUp => "follow_up",
-        }
-    }
-}
+pub use crate::domain::vocabulary::FcrStatus;
 
 /// The FCR figures of a set of calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -68,7 +41,7 @@ pub fn classify_fcr(
     settings: &MetricsSettings,
 ) -> HashMap<CallId, FcrStatus> {
     let mut by_customer: HashMap<Customer, Vec<&CallFacts>> = HashMap::new();
-    for call in history.iter().filter(|c| c.direction == "inbound") {
+    for call in history.iter().filter(|c| c.direction == Direction::Inbound) {
         if let Some(key) = call.customer() {
             by_customer.entry(key).or_default().push(call);
         }
@@ -78,13 +51,13 @@ pub fn classify_fcr(
     for calls in by_customer.values_mut() {
         calls.sort_by_key(|c| (c.started_at_ms, c.id));
         for (i, call) in calls.iter().enumerate() {
-            if call.disposition != "answered" {
+            if call.disposition != Disposition::Answered {
                 continue;
             }
             let at = call.started_at_ms;
             let answered_before = calls[..i]
                 .iter()
-                .any(|p| p.disposition == "answered" && at - p.started_at_ms < window);
+                .any(|p| p.disposition == Disposition::Answered && at - p.started_at_ms < window);
             let status = if answered_before {
                 FcrStatus::FollowUp
             } else if call.wrapup_resolved == Some(false) {
@@ -135,57 +108,23 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::call::CallRow;
     use crate::domain::ids::ContactId;
+    use crate::domain::vocabulary::{Direction, Disposition};
 
     const DAY: i64 = 86_400_000;
 
     /// A call-log row for tests.
     pub(crate) fn row(
         id: i64,
-        direction: &str,
+        direction: Direction,
         queue: Option<&str>,
-        disposition: &str,
+        disposition: Disposition,
         wait_ms: Option<i64>,
         at: i64,
     ) -> CallRow {
         CallRow {
-            id: CallId(id),
-            pbx: "asterisk".into(),
-            linkedid: format!("1.{id}"),
-            direction: direction.into(),
-            customer_number_raw: Some("09121234567".into()),
-            customer_number_e164: Some("+989121234567".into()),
-            customer_name: None,
-            contact: None,
-            did: None,
             queue: queue.map(str::to_owned),
-            agents_rung: Vec::new(),
-            answered_by_extension: None,
-            answered_by_user: None,
-            agent_extension: None,
-            started_at_ms: at,
-            queued_at_ms: None,
-            answered_at_ms: None,
-            ended_at_ms: None,
             wait_ms,
-            ring_ms: None,
-            talk_ms: None,
-            hold_ms: None,
-            disposition: disposition.into(),
-            hangup_by: None,
-            hangup_by_extension: None,
-            hangup_cause: None,
-            transfers: serde_json::Value::Null,
-            agent_segments: Vec::new(),
-            recording_file: None,
-            click_id: None,
-            end_known: true,
-            failure_reason: None,
-            wrapup_outcome: None,
-            wrapup_resolved: None,
-            wrapup_note: None,
-            wrapup_ms: None,
-            wrapup_at_ms: None,
-            metrics: crate::domain::call::CallMetrics::default(),
+            ..CallRow::fixture(id, direction, disposition, at)
         }
     }
 
@@ -195,7 +134,14 @@ pub(crate) mod tests {
     }
 
     fn answered(id: i64, at: i64, number: &str) -> CallRow {
-        let mut call = row(id, "inbound", Some("support"), "answered", Some(1000), at);
+        let mut call = row(
+            id,
+            Direction::Inbound,
+            Some("support"),
+            Disposition::Answered,
+            Some(1000),
+            at,
+        );
         call.customer_number_e164 = Some(number.into());
         call
     }

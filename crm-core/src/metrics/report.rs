@@ -17,6 +17,7 @@ use super::{
 };
 use crate::domain::call::CallRow;
 use crate::domain::ids::CallId;
+use crate::domain::vocabulary::Direction;
 use crate::{CallFilter, Store, StoreError};
 
 /// The longest period one report covers, in days.
@@ -265,7 +266,7 @@ pub fn compute(
     let mut waits = [0u64; 6];
     for call in calls
         .iter()
-        .filter(|c| c.direction == "inbound" && c.queue.is_some())
+        .filter(|c| c.direction == Direction::Inbound && c.queue.is_some())
     {
         if let Some(wait) = call.wait_ms {
             waits[wait_bin(wait)] += 1;
@@ -337,12 +338,13 @@ pub fn compute(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::vocabulary::{Direction, Disposition};
 
     /// An inbound call to the `support` queue for tests.
-    pub(crate) fn row(id: i64, disposition: &str, at: i64) -> CallRow {
+    pub(crate) fn row(id: i64, disposition: Disposition, at: i64) -> CallRow {
         CallRow {
             queue: Some("support".into()),
-            ..CallRow::fixture(id, "inbound", disposition, at)
+            ..CallRow::fixture(id, Direction::Inbound, disposition, at)
         }
     }
 
@@ -358,14 +360,14 @@ pub(crate) mod tests {
         )
         .unwrap();
         let start = period.scope.from_ms;
-        let mut taken = row(1, "answered", start + 9 * 3_600_000);
+        let mut taken = row(1, Disposition::Answered, start + 9 * 3_600_000);
         taken.answered_by_extension = Some("1001".into());
         taken.wait_ms = Some(4_000);
         taken.talk_ms = Some(60_000);
-        let mut lost = row(2, "abandoned", start + 9 * 3_600_000 + 60_000);
+        let mut lost = row(2, Disposition::Abandoned, start + 9 * 3_600_000 + 60_000);
         lost.customer_number_e164 = Some("+989350000000".into());
         lost.wait_ms = Some(45_000);
-        let before = row(3, "answered", start - 1);
+        let before = row(3, Disposition::Answered, start - 1);
         let names = HashMap::from([("1001".to_owned(), "Sara".to_owned())]);
         let report = compute(
             &[taken, lost, before],

@@ -73,6 +73,7 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::vocabulary::{Direction, Disposition};
     use crate::metrics::fcr::tests::row;
 
     #[test]
@@ -86,9 +87,9 @@ mod tests {
         assert_eq!(scope.to_ms - scope.from_ms, 86_400_000);
         let mut call = row(
             1,
-            "inbound",
+            Direction::Inbound,
             Some("sales"),
-            "answered",
+            Disposition::Answered,
             Some(1),
             scope.from_ms,
         );

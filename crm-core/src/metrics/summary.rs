@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::MetricsSettings;
 use crate::domain::call::CallRow;
 use crate::domain::call_facts::CallFacts;
+use crate::domain::vocabulary::{Direction, Disposition};
 
 /// Figures for one set of calls.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -93,13 +94,13 @@ impl Offered {
     /// What the figures read of `call`; `None` when it was not offered to a queue (not an
     /// inbound call that joined one).
     pub fn of(call: &CallFacts) -> Option<Self> {
-        if call.direction != "inbound" || call.queue.is_none() {
+        if call.direction != Direction::Inbound || call.queue.is_none() {
             return None;
         }
-        let outcome = match call.disposition.as_str() {
-            "answered" => Outcome::Answered,
-            "abandoned" => Outcome::Abandoned,
-            _ => Outcome::Other,
+        let outcome = match call.disposition {
+            Disposition::Answered => Outcome::Answered,
+            Disposition::Abandoned => Outcome::Abandoned,
+            Disposition::NoAnswer | Disposition::Busy | Disposition::Failed => Outcome::Other,
         };
         Some(Offered {
             outcome,
@@ -388,16 +389,45 @@ fn percentile(sorted: &[i64], p: usize) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::vocabulary::{Direction, Disposition};
     use crate::metrics::fcr::tests::row;
 
     #[test]
     fn service_level_leaves_short_abandons_out_of_the_denominator() {
         let mut calls = vec![
-            row(1, "inbound", Some("support"), "answered", Some(5_000), 0),
-            row(2, "inbound", Some("support"), "answered", Some(25_000), 0),
-            row(3, "inbound", Some("support"), "abandoned", Some(3_000), 0),
-            row(4, "inbound", Some("support"), "abandoned", Some(16_000), 0),
-            row(5, "outbound", None, "answered", None, 0),
+            row(
+                1,
+                Direction::Inbound,
+                Some("support"),
+                Disposition::Answered,
+                Some(5_000),
+                0,
+            ),
+            row(
+                2,
+                Direction::Inbound,
+                Some("support"),
+                Disposition::Answered,
+                Some(25_000),
+                0,
+            ),
+            row(
+                3,
+                Direction::Inbound,
+                Some("support"),
+                Disposition::Abandoned,
+                Some(3_000),
+                0,
+            ),
+            row(
+                4,
+                Direction::Inbound,
+                Some("support"),
+                Disposition::Abandoned,
+                Some(16_000),
+                0,
+            ),
+            row(5, Direction::Outbound, None, Disposition::Answered, None, 0),
         ];
         calls[0].talk_ms = Some(60_000);
         calls[1].talk_ms = Some(120_000);
@@ -429,7 +459,14 @@ mod tests {
     fn buckets_follow_local_time() {
         // 2026-11-22 21:00 UTC is 00:30 on the 23rd in Tehran (+03:30).
         let at = 1_795_381_200_000;
-        let call = row(1, "inbound", Some("sales"), "answered", Some(1), at);
+        let call = row(
+            1,
+            Direction::Inbound,
+            Some("sales"),
+            Disposition::Answered,
+            Some(1),
+            at,
+        );
         let tehran = MetricsSettings {
             utc_offset_minutes: 210,
             ..MetricsSettings::default()
@@ -464,7 +501,14 @@ mod tests {
     #[test]
     fn a_transferred_call_counts_for_each_agent_with_their_talk() {
         use crate::domain::call::CallSegment;
-        let mut call = row(1, "inbound", Some("support"), "answered", Some(2_013), 0);
+        let mut call = row(
+            1,
+            Direction::Inbound,
+            Some("support"),
+            Disposition::Answered,
+            Some(2_013),
+            0,
+        );
         call.answered_by_extension = Some("1001".into());
         call.talk_ms = Some(19_452);
         call.hold_ms = Some(6_000);

@@ -2,6 +2,8 @@
 //! columns from a SQLite or a PostgreSQL row, and the functions here build the domain types
 //! from the column lists in [`sql`](super::sql).
 
+use std::str::FromStr;
+
 use crate::domain::alert::{Alert, AlertKind, AlertState};
 use crate::domain::auth::{TokenInfo, TokenScope};
 use crate::domain::call::{AgentWrapUp, CallLeg, CallMetrics, CallRow, CallSegment, WrapUp};
@@ -12,6 +14,7 @@ use crate::domain::ids::{
 };
 use crate::domain::recording::Recording;
 use crate::domain::user::{Extension, Locale, Role, User, Username};
+use crate::domain::vocabulary::UnknownWord;
 use crate::domain::work::{AuditEntry, Note, Task, TaskKind, TaskStatus};
 use crate::phone::PhoneE164;
 use crate::{StoreError, StoreResult};
@@ -65,6 +68,25 @@ fn corrupt(err: StoreError) -> StoreError {
         StoreError::Invalid(msg) => StoreError::Database(sqlx::Error::Decode(msg.into())),
         other => other,
     }
+}
+
+/// A stored word of a call's vocabulary ([`Direction`](crate::Direction), …).
+fn word<T: FromStr<Err = UnknownWord>>(row: &impl Columns, column: &str) -> StoreResult<T> {
+    row.text(column)?.parse().map_err(decode)
+}
+
+/// A nullable stored word.
+fn opt_word<T: FromStr<Err = UnknownWord>>(
+    row: &impl Columns,
+    column: &str,
+) -> StoreResult<Option<T>> {
+    row.opt_text(column)?
+        .map(|text| text.parse().map_err(decode))
+        .transpose()
+}
+
+fn decode(err: UnknownWord) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(err.into()))
 }
 
 /// A user from the columns of `sql::users::user_columns!`.
@@ -145,7 +167,7 @@ pub(crate) fn contact(row: &impl Columns, phones: Vec<ContactPhone>) -> StoreRes
 pub(crate) fn leg(row: &impl Columns) -> StoreResult<CallLeg> {
     Ok(CallLeg {
         extension: row.opt_text("extension")?,
-        result: row.text("result")?,
+        result: word(row, "result")?,
         ring_ms: row.opt_int("ring_ms")?,
         talk_ms: row.opt_int("talk_ms")?,
         rang_at_ms: row.int("rang_at_ms")?,
@@ -185,7 +207,7 @@ pub(crate) fn call(
         id: CallId(row.int("id")?),
         pbx: row.text("pbx")?,
         linkedid: row.text("linkedid")?,
-        direction: row.text("direction")?,
+        direction: word(row, "direction")?,
         customer_number_raw: row.opt_text("customer_number_raw")?,
         customer_number_e164: row.opt_text("customer_number_e164")?,
         customer_name: row.opt_text("customer_name")?,
@@ -204,8 +226,8 @@ pub(crate) fn call(
         ring_ms: row.opt_int("ring_ms")?,
         talk_ms: row.opt_int("talk_ms")?,
         hold_ms: row.opt_int("hold_ms")?,
-        disposition: row.text("disposition")?,
-        hangup_by: row.opt_text("hangup_by")?,
+        disposition: word(row, "disposition")?,
+        hangup_by: opt_word(row, "hangup_by")?,
         hangup_by_extension: row.opt_text("hangup_by_extension")?,
         hangup_cause: row.opt_int("hangup_cause")?,
         transfers: json_value(&row.text("transfers")?),
@@ -228,7 +250,7 @@ fn call_metrics(row: &impl Columns) -> StoreResult<CallMetrics> {
     Ok(CallMetrics {
         service_level_met: row.opt_flag("service_level_met")?,
         first_contact: row.opt_flag("first_contact")?,
-        fcr_status: row.opt_text("fcr_status")?,
+        fcr_status: opt_word(row, "fcr_status")?,
         computed_at_ms: row.opt_int("metrics_at_ms")?,
     })
 }
@@ -237,8 +259,8 @@ fn call_metrics(row: &impl Columns) -> StoreResult<CallMetrics> {
 pub(crate) fn call_facts(row: &impl Columns) -> StoreResult<CallFacts> {
     Ok(CallFacts {
         id: CallId(row.int("id")?),
-        direction: row.text("direction")?,
-        disposition: row.text("disposition")?,
+        direction: word(row, "direction")?,
+        disposition: word(row, "disposition")?,
         queue: row.opt_text("queue")?,
         contact: row.opt_int("contact_id")?.map(ContactId),
         customer_number_raw: row.opt_text("customer_number_raw")?,

@@ -169,13 +169,13 @@ async fn each_agent_keeps_their_own_wrapup(store: Arc<dyn Store>) {
 
 async fn a_failure_reason_is_stored_with_the_call(store: Arc<dyn Store>) {
     let mut failed = call("ctc-0123456789abcdef", "09121234567");
-    failed.direction = "outbound".into();
-    failed.disposition = "busy".into();
+    failed.direction = crm_core::Direction::Outbound;
+    failed.disposition = crm_core::Disposition::Busy;
     failed.failure_reason = Some("agent_busy".into());
     let id = store.record_call(&failed).await.expect("recorded");
     let row = store.get_call(id).await.expect("call");
     assert_eq!(row.failure_reason.as_deref(), Some("agent_busy"));
-    assert_eq!(row.disposition, "busy");
+    assert_eq!(row.disposition, crm_core::Disposition::Busy);
     let plain = store
         .record_call(&call("1795343300.0", "09121234567"))
         .await

@@ -42,7 +42,7 @@ async fn the_same_record_twice_is_one_unchanged_row(store: Arc<dyn Store>) {
     assert_eq!(row.wait_ms, Some(20_009));
     assert_eq!(row.transfers, serde_json::json!([]));
     assert_eq!(row.agents_rung.len(), 2);
-    assert_eq!(row.agents_rung[0].result, "ring_no_answer");
+    assert_eq!(row.agents_rung[0].result, crm_core::LegResult::RingNoAnswer);
     assert_eq!(row.agents_rung[0].talk_ms, None);
     assert_eq!(row.agents_rung[1].ring_ms, Some(5007));
     assert_eq!(
@@ -91,7 +91,7 @@ async fn a_more_complete_version_updates_a_less_complete_one_never_does(store: A
     let mut exact = estimated.clone();
     exact.end_known = true;
     exact.talk_ms = Some(4100);
-    exact.hangup_by = Some("customer".into());
+    exact.hangup_by = Some(crm_core::HangupBy::Customer);
     store.record_call(&exact).await.expect("more complete");
     let complete = store.get_call(id).await.expect("row");
     assert_eq!(complete.talk_ms, Some(4100));
@@ -169,7 +169,7 @@ async fn wrapup_is_never_overwritten_by_the_pbx(store: Arc<dyn Store>) {
     let figures = crm_core::CallMetrics {
         service_level_met: Some(true),
         first_contact: Some(true),
-        fcr_status: Some("unresolved".into()),
+        fcr_status: Some(crm_core::FcrStatus::Unresolved),
         computed_at_ms: Some(1_795_000_000_000),
     };
     store.set_call_metrics(id, &figures).await.expect("figures");
@@ -384,7 +384,7 @@ async fn a_periods_facts_are_its_rows_facts_oldest_first(store: Arc<dyn Store>) 
     let figures = crm_core::CallMetrics {
         service_level_met: Some(false),
         first_contact: Some(true),
-        fcr_status: Some("unresolved".into()),
+        fcr_status: Some(crm_core::FcrStatus::Unresolved),
         computed_at_ms: Some(9),
     };
     store
@@ -424,9 +424,15 @@ async fn bad_call_records_are_refused(store: Arc<dyn Store>) {
     let cases: [fn(&mut crm_core::CallRecordInput); 4] = [
         |c: &mut crm_core::CallRecordInput| c.linkedid.clear(),
         |c: &mut crm_core::CallRecordInput| c.pbx = " ".into(),
-        |c: &mut crm_core::CallRecordInput| c.direction.clear(),
-        |c: &mut crm_core::CallRecordInput| c.disposition = "x".repeat(200),
+        |c: &mut crm_core::CallRecordInput| c.linkedid = "x".repeat(200),
+        |c: &mut crm_core::CallRecordInput| c.pbx = "x".repeat(200),
     ];
+    // A direction or disposition that is no call's word cannot even be read in.
+    for (field, word) in [("direction", ""), ("disposition", "xxx")] {
+        let mut json = serde_json::to_value(call("6.1", "09121234567")).expect("json");
+        json[field] = word.into();
+        assert!(serde_json::from_value::<crm_core::CallRecordInput>(json).is_err());
+    }
     for broken in cases {
         let mut record = call("6.1", "09121234567");
         broken(&mut record);
@@ -456,7 +462,7 @@ async fn a_transferred_call_keeps_each_agents_segment(store: Arc<dyn Store>) {
     record.agent_extension = Some("1001".into());
     record.agents_rung[0].extension = Some("1001".into());
     record.talk_ms = Some(19_452);
-    record.hangup_by = Some("agent".into());
+    record.hangup_by = Some(crm_core::HangupBy::Agent);
     record.hangup_by_extension = Some("1003".into());
     record.transfers = serde_json::json!([{"kind": "attended", "to_extension": "1003"}]);
     record.agent_segments = vec![

@@ -56,7 +56,7 @@ pub fn call(linkedid: &str, number: &str) -> CallRecordInput {
     CallRecordInput {
         pbx: "asterisk".into(),
         linkedid: linkedid.into(),
-        direction: "inbound".into(),
+        direction: crm_core::Direction::Inbound,
         customer_number_raw: Some(number.into()),
         customer_number_e164: None,
         customer_name: Some("Ali Rezaei".into()),
@@ -65,13 +65,13 @@ pub fn call(linkedid: &str, number: &str) -> CallRecordInput {
         agents_rung: vec![
             AgentAttemptInput {
                 extension: Some("1002".into()),
-                result: "ring_no_answer".into(),
+                result: crm_core::LegResult::RingNoAnswer,
                 ring_ms: Some(15_000),
                 rang_at_ms: 1_795_342_964_720,
             },
             AgentAttemptInput {
                 extension: Some("1001".into()),
-                result: "answered".into(),
+                result: crm_core::LegResult::Answered,
                 ring_ms: Some(5007),
                 rang_at_ms: 1_795_342_979_720,
             },
@@ -86,8 +86,8 @@ pub fn call(linkedid: &str, number: &str) -> CallRecordInput {
         ring_ms: Some(5007),
         talk_ms: Some(8284),
         hold_ms: Some(0),
-        disposition: "answered".into(),
-        hangup_by: Some("customer".into()),
+        disposition: crm_core::Disposition::Answered,
+        hangup_by: Some(crm_core::HangupBy::Customer),
         hangup_by_extension: None,
         hangup_cause: Some(16),
         transfers: serde_json::json!([]),

@@ -284,7 +284,7 @@ async fn after_lagging_the_engine_catches_up_on_abandons_from_the_call_log() {
         .await
         .unwrap();
     let mut reached = call("5.3", "09350001111", "answered", 2_000);
-    reached.direction = "outbound".into();
+    reached.direction = crm_core::Direction::Outbound;
     reached.queue = None;
     reached.started_at_ms = now_ms();
     reached.ended_at_ms = Some(now_ms() + 1_000);

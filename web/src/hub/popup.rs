@@ -88,10 +88,10 @@ pub struct PopupPhone {
 pub struct LastCall {
     /// Start, ms since the epoch.
     pub started_at_ms: i64,
-    /// `inbound`, `outbound`, `internal`.
-    pub direction: String,
-    /// `answered`, `abandoned`, `no_answer`, `busy`, `failed`.
-    pub disposition: String,
+    /// Who called whom.
+    pub direction: crm_core::Direction,
+    /// How it ended.
+    pub disposition: crm_core::Disposition,
     /// Talk time.
     pub talk_ms: Option<i64>,
     /// The agent who handled it.
@@ -141,8 +141,8 @@ impl PopupContact {
                 .take(5)
                 .map(|c| LastCall {
                     started_at_ms: c.started_at_ms,
-                    direction: c.direction.clone(),
-                    disposition: c.disposition.clone(),
+                    direction: c.direction,
+                    disposition: c.disposition,
                     talk_ms: c.talk_ms,
                     agent_extension: c.agent_extension.clone(),
                     wrapup_outcome: c.wrapup_outcome.clone(),

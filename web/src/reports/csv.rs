@@ -218,8 +218,8 @@ mod tests {
     use crm_core::metrics::MetricsSettings;
 
     use super::*;
-    use crm_core::CallRow;
     use crm_core::metrics::report::{ReportQuery, compute, resolve};
+    use crm_core::{CallRow, Direction, Disposition};
 
     #[test]
     fn formulas_become_text() {
@@ -248,7 +248,7 @@ mod tests {
             &settings,
         )
         .unwrap();
-        let mut call = CallRow::fixture(1, "inbound", "abandoned", 1000);
+        let mut call = CallRow::fixture(1, Direction::Inbound, Disposition::Abandoned, 1000);
         call.queue = Some("=cmd|' /C calc'!A0, \"x\"".into());
         call.wait_ms = Some(12_000);
         let report = compute(&[call], period, &HashMap::new(), 0, &settings);

@@ -189,7 +189,7 @@ async fn audit(
 /// Tells whoever listens (the alert engine) that an answered call was linked to its
 /// contact, so that the contact's callback closes now.
 fn notify(state: &AppState, call: &CallRow) {
-    if call.disposition == "answered" {
+    if call.disposition == crm_core::Disposition::Answered {
         state.contact_picks.picked(call.id);
     }
 }

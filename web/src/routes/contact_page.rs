@@ -69,7 +69,7 @@ struct TimelineLine {
     id: crm_core::CallId,
     recordings: Vec<PlayerView>,
     started_at_ms: i64,
-    direction: String,
+    direction: crm_core::Direction,
     number: String,
     /// From a number shared by this many contacts, linked to none yet.
     one_of: Option<usize>,
@@ -78,7 +78,7 @@ struct TimelineLine {
     queue: String,
     wait_ms: Option<i64>,
     talk_ms: Option<i64>,
-    disposition: String,
+    disposition: crm_core::Disposition,
     /// Why a click-to-call could not be placed.
     failure_reason: Option<String>,
     outcome: Option<String>,

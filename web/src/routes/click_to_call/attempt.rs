@@ -7,7 +7,7 @@
 //! `agent_no_answer`: the agent's own phone; `pbx_refused`, `pbx_unreachable`: the PBX), so
 //! that the agent's busy phone does not read as a busy customer.
 
-use crm_core::{CallRecordInput, Store};
+use crm_core::{CallRecordInput, Direction, Disposition, Store};
 
 use crate::hub::messages::FailReason;
 
@@ -37,9 +37,9 @@ impl FailedAttempt {
     /// The call-log row of this attempt, failed for `reason` at `ended_at_ms`.
     fn row(&self, reason: FailReason, ended_at_ms: i64) -> CallRecordInput {
         let (disposition, cause) = match reason {
-            FailReason::Busy => ("busy", Some(CAUSE_BUSY)),
-            FailReason::AgentNoAnswer => ("no_answer", Some(CAUSE_NO_ANSWER)),
-            FailReason::PbxUnreachable | FailReason::Failed => ("failed", None),
+            FailReason::Busy => (Disposition::Busy, Some(CAUSE_BUSY)),
+            FailReason::AgentNoAnswer => (Disposition::NoAnswer, Some(CAUSE_NO_ANSWER)),
+            FailReason::PbxUnreachable | FailReason::Failed => (Disposition::Failed, None),
         };
         let failure_reason = match reason {
             FailReason::Busy => "agent_busy",
@@ -50,7 +50,7 @@ impl FailedAttempt {
         CallRecordInput {
             pbx: self.pbx.clone(),
             linkedid: self.click_id.clone(),
-            direction: "outbound".into(),
+            direction: Direction::Outbound,
             customer_number_raw: Some(self.number_raw.clone()),
             customer_number_e164: self.number_e164.clone(),
             customer_name: None,
@@ -68,7 +68,7 @@ impl FailedAttempt {
             ring_ms: None,
             talk_ms: None,
             hold_ms: None,
-            disposition: disposition.into(),
+            disposition,
             hangup_by: None,
             hangup_by_extension: None,
             hangup_cause: cause,
@@ -105,18 +105,18 @@ mod tests {
         };
         let busy = attempt.row(FailReason::Busy, 900);
         assert_eq!(
-            (busy.disposition.as_str(), busy.hangup_cause),
-            ("busy", Some(17))
+            (busy.disposition, busy.hangup_cause),
+            (Disposition::Busy, Some(17))
         );
         assert_eq!(busy.ended_at_ms, Some(1_000), "never before it started");
-        assert_eq!(busy.direction, "outbound");
+        assert_eq!(busy.direction, Direction::Outbound);
         assert_eq!(busy.click_id.as_deref(), Some("ctc-1"));
         assert_eq!(busy.failure_reason.as_deref(), Some("agent_busy"));
         let missed = attempt.row(FailReason::AgentNoAnswer, 2_000);
-        assert_eq!(missed.disposition, "no_answer");
+        assert_eq!(missed.disposition, Disposition::NoAnswer);
         assert_eq!(missed.failure_reason.as_deref(), Some("agent_no_answer"));
         let unreachable = attempt.row(FailReason::PbxUnreachable, 2_000);
-        assert_eq!(unreachable.disposition, "failed");
+        assert_eq!(unreachable.disposition, Disposition::Failed);
         assert_eq!(
             unreachable.failure_reason.as_deref(),
             Some("pbx_unreachable")

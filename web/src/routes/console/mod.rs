@@ -115,14 +115,14 @@ const SCRIPT_MESSAGES: [&str; 51] = [
 struct CallLine {
     linkedid: String,
     started_at_ms: i64,
-    direction: String,
+    direction: crm_core::Direction,
     number: String,
     caller_name: String,
     contact: Option<(ContactId, String)>,
     queue: String,
     wait_ms: Option<i64>,
     talk_ms: Option<i64>,
-    disposition: String,
+    disposition: crm_core::Disposition,
     outcome: Option<String>,
 }
 
