@@ -45,98 +45,17 @@ impl Application {
         pbx: Option<PbxLink>,
         lifecycle: Lifecycle,
     ) -> anyhow::Result<Self> {
-        let mut state = web::AppState::new(store);
-        state.live = pbx.as_ref().map(|pbx| Arc::clone(&pbx.live));
-        state.queues = pbx.as_ref().map(|pbx| Arc::clone(&pbx.queues));
-        state.metrics = settings.metrics.to_core();
-        state.sessions = settings.session.to_web()?;
-        state.access = settings.access.to_web();
-        state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
-            settings.dialer.to_web()?,
-            settings.pbx.name.clone(),
-        ));
-        // Click-to-call followers end when the AMI client stops: they belong to its stage.
-        state.tasks = lifecycle.pbx().tasks().clone();
-        let desk = Arc::new(crate::recording_jobs::desk(
-            &settings.recordings,
-            &settings.pbx.name,
-        ));
-        crate::recording_jobs::start(
-            &settings.recordings,
-            &state.store,
-            &desk,
-            pbx.as_ref().map(|pbx| Arc::clone(&pbx.live)),
-            lifecycle.recordings(),
-        )?;
-        crate::metrics_job::start(
-            Arc::clone(&state.store),
-            state.metrics,
-            crate::metrics_job::Triggers {
-                written: pbx.as_ref().map(|pbx| pbx.call_log.written()),
-                edited: Some(state.calls_edited.subscribe()),
-            },
-            lifecycle.jobs(),
-        );
-        // Sockets whose access ended (here or in another process) are closed.
-        lifecycle.jobs().spawn(web::hub::revocations::watch(
-            Arc::clone(&state.store),
-            state.hub.clone(),
-            web::hub::revocations::RevocationSettings::default(),
-            lifecycle.jobs().drain_token(),
-        ));
-        state.recordings = Some(desk);
+        let mut state = app_state(settings, store, pbx.as_ref(), &lifecycle)?;
+        start_jobs(settings, &mut state, pbx.as_ref(), &lifecycle)?;
         // One extension → user map for popups and alerts, filled now, so that popups reach
         // their agents even when the database is down later.
         let agent_users = Arc::new(AgentUsers::new(Arc::clone(&state.store)));
         agent_users.preload().await;
         if let Some(pbx) = &pbx {
             state.pbx = Some(pbx.client.clone());
-            // Popups and live call events for the hub's sockets.
-            if let Some(events) = pbx.take_popup_events() {
-                crate::bridge::popups::start(
-                    Arc::clone(&agent_users),
-                    state.hub.clone(),
-                    events,
-                    pbx.pauses.subscribe(),
-                    settings.console.wrapup_internal,
-                    state.access,
-                    lifecycle.jobs(),
-                );
-            }
-            lifecycle.jobs().spawn(web::wallboard::feed::follow_wrapups(
-                state.clone(),
-                pbx.events.subscribe(),
-                lifecycle.jobs().drain_token(),
-            ));
-            lifecycle.jobs().spawn(web::wallboard::feed::run(
-                state.clone(),
-                web::wallboard::feed::Feed {
-                    board: Arc::clone(&pbx.queues),
-                    board_changed: Arc::clone(&pbx.board_changed),
-                    calls_written: pbx.call_log.written(),
-                    rolling_hours: settings.wallboard.rolling_hours,
-                    stop: lifecycle.jobs().drain_token(),
-                },
-            ));
+            start_call_feeds(settings, &state, pbx, &agent_users, &lifecycle);
         }
-        // Callbacks for abandoned calls and the other alerts, pushed to supervisors; without
-        // a PBX only the lead and service-level rules have anything to look at.
-        AlertEngine::new(
-            Arc::clone(&state.store),
-            state.hub.clone(),
-            agent_users,
-            pbx.as_ref()
-                .map_or_else(Arc::default, |pbx| Arc::clone(&pbx.queues)),
-            settings
-                .alerts
-                .to_rules(settings.metrics.service_level_target)?,
-            state.metrics,
-        )
-        .with_contact_picks(state.contact_picks.subscribe(PICKS_WAITING))
-        .start(
-            pbx.as_ref().map(|pbx| pbx.call_log.written()),
-            lifecycle.alerts(),
-        );
+        start_alerts(settings, &state, pbx.as_ref(), agent_users, &lifecycle)?;
         // Everyone listens now: the link may tell them where the calls taken back are.
         if let Some(pbx) = &pbx {
             pbx.begin();
@@ -191,6 +110,131 @@ impl Application {
             _ => Ok(report),
         }
     }
+}
+
+/// The web service's state over `store`: the settings it reads, the live view of `pbx`
+/// when there is one, and the click-to-call dialer.
+fn app_state(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    pbx: Option<&PbxLink>,
+    lifecycle: &Lifecycle,
+) -> anyhow::Result<web::AppState> {
+    let mut state = web::AppState::new(store);
+    state.live = pbx.map(|pbx| Arc::clone(&pbx.live));
+    state.queues = pbx.map(|pbx| Arc::clone(&pbx.queues));
+    state.metrics = settings.metrics.to_core();
+    state.sessions = settings.session.to_web()?;
+    state.access = settings.access.to_web();
+    state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
+        settings.dialer.to_web()?,
+        settings.pbx.name.clone(),
+    ));
+    // Click-to-call followers end when the AMI client stops: they belong to its stage.
+    state.tasks = lifecycle.pbx().tasks().clone();
+    Ok(state)
+}
+
+/// Starts the recordings' jobs (their desk goes into `state`), the metrics job and the
+/// closing of sockets whose access ended.
+fn start_jobs(
+    settings: &Settings,
+    state: &mut web::AppState,
+    pbx: Option<&PbxLink>,
+    lifecycle: &Lifecycle,
+) -> anyhow::Result<()> {
+    let desk = Arc::new(crate::recording_jobs::desk(
+        &settings.recordings,
+        &settings.pbx.name,
+    ));
+    crate::recording_jobs::start(
+        &settings.recordings,
+        &state.store,
+        &desk,
+        pbx.map(|pbx| Arc::clone(&pbx.live)),
+        lifecycle.recordings(),
+    )?;
+    crate::metrics_job::start(
+        Arc::clone(&state.store),
+        state.metrics,
+        crate::metrics_job::Triggers {
+            written: pbx.map(|pbx| pbx.call_log.written()),
+            edited: Some(state.calls_edited.subscribe()),
+        },
+        lifecycle.jobs(),
+    );
+    // Sockets whose access ended (here or in another process) are closed.
+    lifecycle.jobs().spawn(web::hub::revocations::watch(
+        Arc::clone(&state.store),
+        state.hub.clone(),
+        web::hub::revocations::RevocationSettings::default(),
+        lifecycle.jobs().drain_token(),
+    ));
+    state.recordings = Some(desk);
+    Ok(())
+}
+
+/// Starts what follows `pbx`'s calls for the hub's sockets: the popups and live call
+/// events, and the wallboard's feed and its wrap-up follower.
+fn start_call_feeds(
+    settings: &Settings,
+    state: &web::AppState,
+    pbx: &PbxLink,
+    agent_users: &Arc<AgentUsers>,
+    lifecycle: &Lifecycle,
+) {
+    // Popups and live call events for the hub's sockets.
+    if let Some(events) = pbx.take_popup_events() {
+        crate::bridge::popups::start(
+            Arc::clone(agent_users),
+            state.hub.clone(),
+            events,
+            pbx.pauses.subscribe(),
+            settings.console.wrapup_internal,
+            state.access,
+            lifecycle.jobs(),
+        );
+    }
+    lifecycle.jobs().spawn(web::wallboard::feed::follow_wrapups(
+        state.clone(),
+        pbx.events.subscribe(),
+        lifecycle.jobs().drain_token(),
+    ));
+    lifecycle.jobs().spawn(web::wallboard::feed::run(
+        state.clone(),
+        web::wallboard::feed::Feed {
+            board: Arc::clone(&pbx.queues),
+            board_changed: Arc::clone(&pbx.board_changed),
+            calls_written: pbx.call_log.written(),
+            rolling_hours: settings.wallboard.rolling_hours,
+            stop: lifecycle.jobs().drain_token(),
+        },
+    ));
+}
+
+/// Starts the alert engine: callbacks for abandoned calls and the other alerts, pushed to
+/// supervisors; without a PBX only the lead and service-level rules have anything to look
+/// at.
+fn start_alerts(
+    settings: &Settings,
+    state: &web::AppState,
+    pbx: Option<&PbxLink>,
+    agent_users: Arc<AgentUsers>,
+    lifecycle: &Lifecycle,
+) -> anyhow::Result<()> {
+    AlertEngine::new(
+        Arc::clone(&state.store),
+        state.hub.clone(),
+        agent_users,
+        pbx.map_or_else(Arc::default, |pbx| Arc::clone(&pbx.queues)),
+        settings
+            .alerts
+            .to_rules(settings.metrics.service_level_target)?,
+        state.metrics,
+    )
+    .with_contact_picks(state.contact_picks.subscribe(PICKS_WAITING))
+    .start(pbx.map(|pbx| pbx.call_log.written()), lifecycle.alerts());
+    Ok(())
 }
 
 /// Binds the HTTP listener (port 0 picks a free port).

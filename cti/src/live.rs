@@ -61,6 +61,109 @@ pub struct LiveCall {
     pub recording_uniqueid: Option<String>,
 }
 
+impl LiveCall {
+    /// A call first seen at `started_at_ms`, of which nothing else is known yet.
+    fn new(linkedid: String, started_at_ms: i64) -> Self {
+        LiveCall {
+            linkedid,
+            direction: None,
+            state: LiveState::Started,
+            customer_number_raw: None,
+            customer_number_e164: None,
+            customer_name: None,
+            queue: None,
+            ringing: Vec::new(),
+            agent_extension: None,
+            click_id: None,
+            started_at_ms,
+            queued_at_ms: None,
+            answered_at_ms: None,
+            recording_uniqueid: None,
+        }
+    }
+
+    /// Moves the call on by one tracker event (not `Ended`: an ended call is dropped)
+    /// that happened at `at_ms`.
+    fn follow(&mut self, kind: &CallEventKind, at_ms: i64) {
+        match kind {
+            CallEventKind::Started {
+                direction,
+                customer_number_raw,
+                customer_number_e164,
+                customer_name,
+                agent_extension,
+                ..
+            } => {
+                self.direction = Some(*direction);
+                self.customer_number_raw.clone_from(customer_number_raw);
+                self.customer_number_e164.clone_from(customer_number_e164);
+                self.customer_name.clone_from(customer_name);
+                if agent_extension.is_some() {
+                    self.agent_extension.clone_from(agent_extension);
+                }
+            }
+            CallEventKind::Queued { queue, .. } => {
+                self.queue = Some(queue.clone());
+                self.queued_at_ms = Some(at_ms);
+                self.state = LiveState::Queued;
+            }
+            CallEventKind::AgentRinging { extension, .. } => self.ring(extension),
+            CallEventKind::AgentRingStopped { extension, .. } => {
+                self.stop_ringing(extension.as_deref());
+            }
+            CallEventKind::Answered { extension, .. } => {
+                self.ringing.clear();
+                self.state = LiveState::Talking;
+                self.answered_at_ms.get_or_insert(at_ms);
+                if extension.is_some() {
+                    self.agent_extension.clone_from(extension);
+                }
+            }
+            CallEventKind::AgentJoined { extension, .. } => {
+                self.ringing.retain(|e| e != extension);
+                self.agent_extension = Some(extension.clone());
+            }
+            CallEventKind::AgentLeft { .. } => {}
+            CallEventKind::Held => self.state = LiveState::Held,
+            CallEventKind::Unheld { .. } => self.state = LiveState::Talking,
+            CallEventKind::Transferred(transfer) => {
+                if transfer.succeeded && transfer.to_extension.is_some() {
+                    self.agent_extension.clone_from(&transfer.to_extension);
+                }
+            }
+            CallEventKind::RecordingStarted(recording) => {
+                self.recording_uniqueid = Some(recording.channel_uniqueid.clone());
+            }
+            CallEventKind::Ended(_) => {}
+        }
+    }
+
+    /// An agent's phone rings for the call (it stays in conversation if it is in one).
+    fn ring(&mut self, extension: &str) {
+        if !self.ringing.iter().any(|e| e == extension) {
+            self.ringing.push(extension.to_owned());
+        }
+        if self.state != LiveState::Talking && self.state != LiveState::Held {
+            self.state = LiveState::Ringing;
+        }
+    }
+
+    /// An agent's phone (or, `None`, none in particular) stopped ringing; with no phone
+    /// ringing any more the call is back in its queue, or just started.
+    fn stop_ringing(&mut self, extension: Option<&str>) {
+        if let Some(extension) = extension {
+            self.ringing.retain(|e| e != extension);
+        }
+        if self.ringing.is_empty() && self.state == LiveState::Ringing {
+            self.state = if self.queue.is_some() {
+                LiveState::Queued
+            } else {
+                LiveState::Started
+            };
+        }
+    }
+}
+
 /// The calls in progress, keyed by Linkedid.
 #[derive(Clone, Debug, Default)]
 pub struct LiveCalls {
@@ -82,92 +185,11 @@ impl LiveCalls {
         let call = self
             .calls
             .entry(event.linkedid.clone())
-            .or_insert_with(|| LiveCall {
-                linkedid: event.linkedid.clone(),
-                direction: None,
-                state: LiveState::Started,
-                customer_number_raw: None,
-                customer_number_e164: None,
-                customer_name: None,
-                queue: None,
-                ringing: Vec::new(),
-                agent_extension: None,
-                click_id: None,
-                started_at_ms: event.at_ms,
-                queued_at_ms: None,
-                answered_at_ms: None,
-                recording_uniqueid: None,
-            });
+            .or_insert_with(|| LiveCall::new(event.linkedid.clone(), event.at_ms));
         if call.click_id.is_none() {
             call.click_id.clone_from(&event.click_id);
         }
-        match &event.kind {
-            CallEventKind::Started {
-                direction,
-                customer_number_raw,
-                customer_number_e164,
-                customer_name,
-                agent_extension,
-                ..
-            } => {
-                call.direction = Some(*direction);
-                call.customer_number_raw.clone_from(customer_number_raw);
-                call.customer_number_e164.clone_from(customer_number_e164);
-                call.customer_name.clone_from(customer_name);
-                if agent_extension.is_some() {
-                    call.agent_extension.clone_from(agent_extension);
-                }
-            }
-            CallEventKind::Queued { queue, .. } => {
-                call.queue = Some(queue.clone());
-                call.queued_at_ms = Some(event.at_ms);
-                call.state = LiveState::Queued;
-            }
-            CallEventKind::AgentRinging { extension, .. } => {
-                if !call.ringing.contains(extension) {
-                    call.ringing.push(extension.clone());
-                }
-                if call.state != LiveState::Talking && call.state != LiveState::Held {
-                    call.state = LiveState::Ringing;
-                }
-            }
-            CallEventKind::AgentRingStopped { extension, .. } => {
-                if let Some(extension) = extension {
-                    call.ringing.retain(|e| e != extension);
-                }
-                if call.ringing.is_empty() && call.state == LiveState::Ringing {
-                    call.state = if call.queue.is_some() {
-                        LiveState::Queued
-                    } else {
-                        LiveState::Started
-                    };
-                }
-            }
-            CallEventKind::Answered { extension, .. } => {
-                call.ringing.clear();
-                call.state = LiveState::Talking;
-                call.answered_at_ms.get_or_insert(event.at_ms);
-                if extension.is_some() {
-                    call.agent_extension.clone_from(extension);
-                }
-            }
-            CallEventKind::AgentJoined { extension, .. } => {
-                call.ringing.retain(|e| e != extension);
-                call.agent_extension = Some(extension.clone());
-            }
-            CallEventKind::AgentLeft { .. } => {}
-            CallEventKind::Held => call.state = LiveState::Held,
-            CallEventKind::Unheld { .. } => call.state = LiveState::Talking,
-            CallEventKind::Transferred(transfer) => {
-                if transfer.succeeded && transfer.to_extension.is_some() {
-                    call.agent_extension.clone_from(&transfer.to_extension);
-                }
-            }
-            CallEventKind::RecordingStarted(recording) => {
-                call.recording_uniqueid = Some(recording.channel_uniqueid.clone());
-            }
-            CallEventKind::Ended(_) => {}
-        }
+        call.follow(&event.kind, event.at_ms);
     }
 
     /// The calls in progress, oldest first.

@@ -51,7 +51,36 @@ pub(crate) fn layout(bytes: &[u8], limits: &WavLimits) -> Result<RiffLayout, Rec
         return Err(RecordingError::NotWav);
     }
     let riff_size_field = read_u32(bytes, 4);
+    let (data_header, fmt) = find_data_chunk(bytes)?;
+    fmt.check_pcm()?;
 
+    let data_offset = data_header + 8;
+    let riff_size_matches = u64::from(riff_size_field) == size - 8;
+    let (data_len, data_size_trusted) = audio_extent(
+        bytes,
+        data_offset,
+        riff_size_field,
+        riff_size_matches,
+        fmt.block_align,
+    )?;
+    let end = if data_size_trusted {
+        bytes.len()
+    } else {
+        data_offset + data_len
+    };
+    Ok(RiffLayout {
+        data_size_field_offset: data_header + 4,
+        data_offset,
+        data_len,
+        data_size_trusted,
+        end,
+        riff_size_matches,
+    })
+}
+
+/// Walks the chunks after the RIFF header up to the `data` chunk: the offset of its header
+/// and the `fmt ` chunk read before it.
+fn find_data_chunk(bytes: &[u8]) -> Result<(usize, Fmt), RecordingError> {
     let mut pos = 12usize;
     let mut fmt: Option<Fmt> = None;
     let data_header = loop {
@@ -86,22 +115,29 @@ pub(crate) fn layout(bytes: &[u8], limits: &WavLimits) -> Result<RiffLayout, Rec
     let fmt = fmt.ok_or(RecordingError::InvalidHeader {
         reason: "data chunk before the fmt chunk",
     })?;
-    fmt.check_pcm()?;
+    Ok((data_header, fmt))
+}
 
-    let data_offset = data_header + 8;
-    let data_size_field = read_u32(bytes, data_header + 4);
+/// How many audio bytes from `data_offset` can be trusted, and whether that is the
+/// header's own `data` size; an error when the declared size runs past the file.
+fn audio_extent(
+    bytes: &[u8],
+    data_offset: usize,
+    riff_size_field: u32,
+    riff_size_matches: bool,
+    block_align: u16,
+) -> Result<(usize, bool), RecordingError> {
+    let data_size_field = read_u32(bytes, data_offset - 4);
     let available = bytes.len() - data_offset;
     let declared = data_size_field as usize;
-
-    let riff_size_matches = u64::from(riff_size_field) == size - 8;
     let unknown_size = data_size_field == u32::MAX || (data_size_field == 0 && available > 0);
-    let (data_len, data_size_trusted) = if unknown_size {
-        (usable_audio_len(available, fmt.block_align), false)
+    if unknown_size {
+        Ok((usable_audio_len(available, block_align), false))
     } else if declared > available {
         let available = available as u64;
         let declared = u64::from(data_size_field);
         let finalised_size = (data_offset - 8) as u64 + declared + (declared & 1);
-        return Err(if u64::from(riff_size_field) == finalised_size {
+        Err(if u64::from(riff_size_field) == finalised_size {
             RecordingError::TruncatedAudio {
                 declared: data_size_field,
                 available,
@@ -111,29 +147,16 @@ pub(crate) fn layout(bytes: &[u8], limits: &WavLimits) -> Result<RiffLayout, Rec
                 declared: data_size_field,
                 available,
             }
-        });
+        })
     } else if riff_size_matches
         || trailing_chunks_end_at_eof(bytes, data_offset + declared + (declared & 1))
     {
-        (declared, true)
+        Ok((declared, true))
     } else {
         // A RIFF size that disagrees with the file and bytes after the declared audio that
         // are not chunks: the size fields are stale and the audio runs to the end.
-        (usable_audio_len(available, fmt.block_align), false)
-    };
-    let end = if data_size_trusted {
-        bytes.len()
-    } else {
-        data_offset + data_len
-    };
-    Ok(RiffLayout {
-        data_size_field_offset: data_header + 4,
-        data_offset,
-        data_len,
-        data_size_trusted,
-        end,
-        riff_size_matches,
-    })
+        Ok((usable_audio_len(available, block_align), false))
+    }
 }
 
 /// Audio bytes usable out of `available`: whole sample frames, and an even count so the

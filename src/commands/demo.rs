@@ -45,51 +45,13 @@ pub async fn run(
     let store = super::open_store(&settings).await?;
     let logins = seed_users(store.as_ref()).await?;
     let created = seed_contacts(store.as_ref()).await?;
-
     // The simulated PBX, on a free loopback port, reached through the real AMI client.
-    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot start the simulated PBX")?;
-    let sim_address = sim_listener.local_addr()?;
-    let sim_secret = generate_password();
-    let extensions: Vec<&str> = DEMO_USERS.iter().filter_map(|u| u.extension).collect();
-    let sim_settings = SimSettings {
-        secret: SecretString::from(sim_secret.clone()),
-        agents: SimAgent::for_extensions(&extensions),
-        calls_per_minute: DEMO_CALLS_PER_MINUTE,
-        // Short enough that all three agents are often free at once: an abandoned call in
-        // the ring-all queue needs them, and the demo's callbacks and alerts come from it.
-        max_extra_talk: DEMO_MAX_EXTRA_TALK,
-        seed: rand::random(),
-        ..SimSettings::lab()
-    };
-    let simulator = Simulator::new(sim_settings).context("cannot start the simulated PBX")?;
-    // The simulated PBX and its scripted moments stop after Tamas has logged off from it.
-    let sim_tasks = TaskTracker::new();
-    let sim_stop = CancellationToken::new();
-    sim_tasks.spawn(until(
-        sim_stop.clone(),
-        flaky_phone(
-            simulator.handle(),
-            extensions.last().map(|e| (*e).to_owned()),
-        ),
-    ));
-    sim_tasks.spawn(until(
-        sim_stop.clone(),
-        abandon_now_and_then(simulator.handle()),
-    ));
-    let sim_shutdown = sim_stop.clone().cancelled_owned();
-    sim_tasks.spawn(async move {
-        if let Err(err) = simulator.serve(sim_listener, sim_shutdown).await {
-            tracing::error!(error = %err, "the simulated PBX stopped");
-        }
-    });
-    sim_tasks.close();
+    let sim = SimulatedPbx::start().await?;
     settings.pbx = PbxSettings {
-        host: sim_address.ip().to_string(),
-        port: sim_address.port(),
+        host: sim.address.ip().to_string(),
+        port: sim.address.port(),
         username: "cti".into(),
-        secret: SecretString::from(sim_secret),
+        secret: SecretString::from(sim.secret.clone()),
         ..PbxSettings::default()
     };
     let listener = bind(listen).await?;
@@ -98,6 +60,94 @@ pub async fn run(
 
     let app = Application::build(&settings, store, listener, Some(pbx), lifecycle).await?;
     let url = format!("http://{}", app.local_addr()?);
+    print_welcome(&url, data, created, sim.address, &logins);
+    let report = app.run_until_stopped(shutdown_signal()).await?;
+    sim.stop().await;
+    Ok(report.exit_code())
+}
+
+/// The simulated PBX, serving AMI on a loopback port, and its scripted moments.
+struct SimulatedPbx {
+    /// Where its AMI listens.
+    address: SocketAddr,
+    /// Its AMI secret.
+    secret: String,
+    /// The server and the scripted moments.
+    tasks: TaskTracker,
+    /// Stops them.
+    shutdown: CancellationToken,
+}
+
+impl SimulatedPbx {
+    /// Starts the simulated PBX on a free loopback port, generating calls for the demo
+    /// agents, with a flaky phone and a caller abandoning now and then.
+    async fn start() -> anyhow::Result<Self> {
+        let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot start the simulated PBX")?;
+        let sim_address = sim_listener.local_addr()?;
+        let sim_secret = generate_password();
+        let extensions: Vec<&str> = DEMO_USERS.iter().filter_map(|u| u.extension).collect();
+        let sim_settings = SimSettings {
+            secret: SecretString::from(sim_secret.clone()),
+            agents: SimAgent::for_extensions(&extensions),
+            calls_per_minute: DEMO_CALLS_PER_MINUTE,
+            // Short enough that all three agents are often free at once: an abandoned call in
+            // the ring-all queue needs them, and the demo's callbacks and alerts come from it.
+            max_extra_talk: DEMO_MAX_EXTRA_TALK,
+            seed: rand::random(),
+            ..SimSettings::lab()
+        };
+        let simulator = Simulator::new(sim_settings).context("cannot start the simulated PBX")?;
+        // The simulated PBX and its scripted moments stop after Tamas has logged off from it.
+        let sim_tasks = TaskTracker::new();
+        let sim_stop = CancellationToken::new();
+        sim_tasks.spawn(until(
+            sim_stop.clone(),
+            flaky_phone(
+                simulator.handle(),
+                extensions.last().map(|e| (*e).to_owned()),
+            ),
+        ));
+        sim_tasks.spawn(until(
+            sim_stop.clone(),
+            abandon_now_and_then(simulator.handle()),
+        ));
+        let sim_shutdown = sim_stop.clone().cancelled_owned();
+        sim_tasks.spawn(async move {
+            if let Err(err) = simulator.serve(sim_listener, sim_shutdown).await {
+                tracing::error!(error = %err, "the simulated PBX stopped");
+            }
+        });
+        sim_tasks.close();
+        Ok(SimulatedPbx {
+            address: sim_address,
+            secret: sim_secret,
+            tasks: sim_tasks,
+            shutdown: sim_stop,
+        })
+    }
+
+    /// Stops the simulated PBX, waiting at most [`SIM_STOP_TIMEOUT`] for it.
+    async fn stop(self) {
+        self.shutdown.cancel();
+        if tokio::time::timeout(SIM_STOP_TIMEOUT, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the simulated PBX did not stop in time");
+        }
+    }
+}
+
+/// Says where the demo is, where its data is kept and how to sign in.
+fn print_welcome(
+    url: &str,
+    data: &Path,
+    created: usize,
+    sim_address: SocketAddr,
+    logins: &[Login],
+) {
     println!("Tamas demo: {url}");
     println!("Data folder: {}", data.display());
     if created > 0 {
@@ -105,22 +155,13 @@ pub async fn run(
     }
     println!("Simulated PBX: AMI on {sim_address}, about {DEMO_CALLS_PER_MINUTE} calls a minute");
     println!("Sign in as (passwords are new at every start):");
-    for (username, role, extension, password) in &logins {
+    for (username, role, extension, password) in logins {
         let extension = extension
             .map(|e| format!(", extension {e}"))
             .unwrap_or_default();
         println!("  {username:<10} {password}   ({role}{extension})");
     }
     println!("Ready. Press Ctrl-C to stop.");
-    let report = app.run_until_stopped(shutdown_signal()).await?;
-    sim_stop.cancel();
-    if tokio::time::timeout(SIM_STOP_TIMEOUT, sim_tasks.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!("the simulated PBX did not stop in time");
-    }
-    Ok(report.exit_code())
 }
 
 /// Runs `task` until `stop` is cancelled.

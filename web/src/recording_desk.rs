@@ -10,10 +10,10 @@
 
 use std::sync::Arc;
 
-use crm_core::{EMPTY_STATUS, NewRecording, Recording, Store};
+use crm_core::{CallId, CallRow, EMPTY_STATUS, NewRecording, Recording, Store};
 use recordings::{
-    CustomerLeg, IngestInput, IngestOutcome, IngestSettings, NamedBytes, RecordingError,
-    RecordingStore,
+    CustomerLeg, IngestInput, IngestOutcome, IngestSettings, IngestedRecording, NamedBytes,
+    RecordingError, RecordingStore,
 };
 
 /// Where recordings are kept and how they are read.
@@ -89,22 +89,9 @@ impl RecordingDesk {
         if let Some(linkedid) = &linkedid {
             self.check_same_call(store, &uniqueid, linkedid).await?;
         }
-        // The call: by the Linkedid given, else the one whose MixMonitor file this is.
-        let mut call = match &linkedid {
-            Some(linkedid) => store
-                .call_by_linkedid(&self.pbx, linkedid)
-                .await
-                .map_err(storage)?,
-            None => None,
-        };
-        if call.is_none()
-            && let Some(id) = store
-                .call_of_recording(&self.pbx, &uniqueid)
-                .await
-                .map_err(storage)?
-        {
-            call = Some(store.get_call(id).await.map_err(storage)?);
-        }
+        let call = self
+            .find_call(store, &uniqueid, linkedid.as_deref())
+            .await?;
         let linkedid = call
             .as_ref()
             .map(|call| call.linkedid.clone())
@@ -115,8 +102,56 @@ impl RecordingDesk {
             call.as_ref()
                 .is_none_or(|call| call.direction != crm_core::Direction::Outbound),
         );
+        let (ingested, mixed_len) = self
+            .ingest((mixed_name, mixed_bytes), files.rx, files.tx, customer_leg)
+            .await?;
+        self.drop_merged_mixed(&ingested).await;
+        let new = self.new_recording(
+            &ingested,
+            mixed_len,
+            call.map(|call| call.id),
+            linkedid,
+            uniqueid,
+        );
+        store.add_recording(&new).await.map_err(storage)
+    }
+
+    /// The call a recording belongs to: the call of `linkedid` when given, else the one
+    /// whose MixMonitor file is the recorded channel `uniqueid`'s.
+    async fn find_call(
+        &self,
+        store: &Arc<dyn Store>,
+        uniqueid: &str,
+        linkedid: Option<&str>,
+    ) -> Result<Option<CallRow>, IngestError> {
+        let mut call = match linkedid {
+            Some(linkedid) => store
+                .call_by_linkedid(&self.pbx, linkedid)
+                .await
+                .map_err(storage)?,
+            None => None,
+        };
+        if call.is_none()
+            && let Some(id) = store
+                .call_of_recording(&self.pbx, uniqueid)
+                .await
+                .map_err(storage)?
+        {
+            call = Some(store.get_call(id).await.map_err(storage)?);
+        }
+        Ok(call)
+    }
+
+    /// Runs the `recordings` crate's ingest off the async runtime: the recording as stored
+    /// and the size of the mixed file, or why it was not taken.
+    async fn ingest(
+        &self,
+        (mixed_name, mixed_bytes): (String, Vec<u8>),
+        rx: Option<(String, Vec<u8>)>,
+        tx: Option<(String, Vec<u8>)>,
+        customer_leg: CustomerLeg,
+    ) -> Result<(Box<IngestedRecording>, usize), IngestError> {
         let desk = self.clone();
-        let (rx, tx) = (files.rx, files.tx);
         let outcome = tokio::task::spawn_blocking(move || {
             let input = IngestInput {
                 mixed: NamedBytes {
@@ -145,13 +180,12 @@ impl RecordingDesk {
             }
             Err(err) => return Err(storage(err)),
         };
-        let (file, info, status) = match (&ingested.stereo, ingested.stereo_info, &ingested.mixed) {
-            (Some(stereo), Some(info), _) => (Some(stereo), info, "merged"),
-            (_, _, Some(mixed)) => (Some(mixed), ingested.info, "stored"),
-            _ => (None, ingested.info, EMPTY_STATUS),
-        };
-        // With a stereo merge, the mixed file adds nothing (it is the sum of the legs):
-        // it is not kept, unless the same content was stored before for something else.
+        Ok((ingested, mixed_len))
+    }
+
+    /// With a stereo merge, the mixed file adds nothing (it is the sum of the legs): it is
+    /// not kept, unless the same content was stored before for something else.
+    async fn drop_merged_mixed(&self, ingested: &IngestedRecording) {
         if let (Some(_), Some(mixed)) = (&ingested.stereo, &ingested.mixed)
             && !mixed.already_present
         {
@@ -163,8 +197,26 @@ impl RecordingDesk {
                 Err(err) => tracing::warn!(error = %err, "cannot drop the mixed file"),
             }
         }
-        let new = NewRecording {
-            call: call.map(|call| call.id),
+    }
+
+    /// The recording to register for `ingested` (of the call `call`, `linkedid` and the
+    /// recorded channel `uniqueid`): the stereo merge when there is one, else the mixed
+    /// file, else an empty recording of `mixed_len` bytes.
+    fn new_recording(
+        &self,
+        ingested: &IngestedRecording,
+        mixed_len: usize,
+        call: Option<CallId>,
+        linkedid: String,
+        uniqueid: String,
+    ) -> NewRecording {
+        let (file, info, status) = match (&ingested.stereo, ingested.stereo_info, &ingested.mixed) {
+            (Some(stereo), Some(info), _) => (Some(stereo), info, "merged"),
+            (_, _, Some(mixed)) => (Some(mixed), ingested.info, "stored"),
+            _ => (None, ingested.info, EMPTY_STATUS),
+        };
+        NewRecording {
+            call,
             pbx: self.pbx.clone(),
             linkedid: Some(linkedid),
             uniqueid: Some(uniqueid),
@@ -179,8 +231,7 @@ impl RecordingDesk {
             channels: Some(i64::from(info.channels)),
             status: status.to_owned(),
             peaks: ingested.peaks.clone(),
-        };
-        store.add_recording(&new).await.map_err(storage)
+        }
     }
 }
 

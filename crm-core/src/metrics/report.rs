@@ -239,82 +239,11 @@ pub fn compute(
         &period.scope,
         settings,
     );
-
-    let by_hour = group(&calls, Bucket::HourOfDay, settings);
-    let hours = (0..24)
-        .map(|h| {
-            let key = format!("{h:02}");
-            let summary = by_hour
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| summarize(&[], settings));
-            (key, summary)
-        })
-        .collect();
-    let by_day = group(&calls, Bucket::Day, settings);
-    let days = (period.from_day..=period.to_day)
-        .map(|day| {
-            let key = iso_date(day);
-            let summary = by_day
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| summarize(&[], settings));
-            (day, key, summary)
-        })
-        .collect();
-
-    let mut waits = [0u64; 6];
-    for call in calls
-        .iter()
-        .filter(|c| c.direction == Direction::Inbound && c.queue.is_some())
-    {
-        if let Some(wait) = call.wait_ms {
-            waits[wait_bin(wait)] += 1;
-        }
-    }
-
-    let queues = group(&calls, Bucket::Queue, settings)
-        .into_iter()
-        .filter(|(_, summary)| summary.offered > 0)
-        .map(|(queue, summary)| QueueLine {
-            fcr: fcr_of(
-                &statuses,
-                calls.iter().filter(|c| c.queue.as_deref() == Some(&queue)),
-                settings,
-            ),
-            queue,
-            summary,
-        })
-        .collect();
-
-    let by_agent = group(&calls, Bucket::Agent, settings);
-    let extensions: BTreeSet<String> = by_agent
-        .iter()
-        .filter(|(_, s)| s.answered > 0)
-        .map(|(ext, _)| ext.clone())
-        .chain(cases.closed_per_agent.keys().cloned())
-        .filter(|ext| ext != "-")
-        .collect();
-    let agents = extensions
-        .into_iter()
-        .map(|extension| AgentLine {
-            name: agent_names.get(&extension).cloned(),
-            summary: by_agent
-                .get(&extension)
-                .cloned()
-                .unwrap_or_else(|| summarize(&[], settings)),
-            fcr: fcr_of(
-                &statuses,
-                calls
-                    .iter()
-                    .filter(|c| agent_parts(c).iter().any(|(agent, _)| *agent == extension)),
-                settings,
-            ),
-            requests_closed: cases.closed_per_agent.get(&extension).copied().unwrap_or(0),
-            extension,
-        })
-        .collect();
-
+    let hours = hour_lines(&calls, settings);
+    let days = day_lines(&calls, &period, settings);
+    let waits = wait_distribution(&calls);
+    let queues = queue_lines(&calls, &statuses, settings);
+    let agents = agent_lines(&calls, &statuses, &cases, agent_names, settings);
     let queue_names: BTreeSet<String> = history.iter().filter_map(|c| c.queue.clone()).collect();
     let by = period.by.map(|bucket| group(&calls, bucket, settings));
     Report {
@@ -335,170 +264,112 @@ pub fn compute(
     }
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::domain::vocabulary::{Direction, Disposition};
-
-    /// An inbound call to the `support` queue for tests.
-    pub(crate) fn row(id: i64, disposition: Disposition, at: i64) -> CallRow {
-        CallRow {
-            queue: Some("support".into()),
-            ..CallRow::fixture(id, Direction::Inbound, disposition, at)
-        }
-    }
-
-    #[test]
-    fn figures_per_hour_day_queue_and_agent() {
-        let settings = tehran();
-        let today = 20_779; // 2026-11-22
-        let period = resolve(
-            &ReportQuery::default(),
-            today,
-            Calendar::Gregorian,
-            &settings,
-        )
-        .unwrap();
-        let start = period.scope.from_ms;
-        let mut taken = row(1, Disposition::Answered, start + 9 * 3_600_000);
-        taken.answered_by_extension = Some("1001".into());
-        taken.wait_ms = Some(4_000);
-        taken.talk_ms = Some(60_000);
-        let mut lost = row(2, Disposition::Abandoned, start + 9 * 3_600_000 + 60_000);
-        lost.customer_number_e164 = Some("+989350000000".into());
-        lost.wait_ms = Some(45_000);
-        let before = row(3, Disposition::Answered, start - 1);
-        let names = HashMap::from([("1001".to_owned(), "Sara".to_owned())]);
-        let report = compute(
-            &[taken, lost, before],
-            period,
-            &names,
-            start + 86_400_000,
-            &settings,
-        );
-        assert_eq!((report.total.offered, report.total.answered), (2, 1));
-        assert_eq!(report.hours.len(), 24);
-        assert_eq!(report.hours[9].1.offered, 2);
-        assert_eq!(report.days.len(), 7);
-        assert_eq!(report.days[0].1, "2026-11-16");
-        assert_eq!(report.days[0].2.offered, 2);
-        assert_eq!(report.waits, [1, 0, 0, 1, 0, 0]);
-        assert_eq!(report.queues.len(), 1);
-        assert_eq!(report.agents.len(), 1);
-        assert_eq!(report.agents[0].name.as_deref(), Some("Sara"));
-        assert_eq!(report.agents[0].summary.answered, 1);
-        assert_eq!(report.cases.opened, 0, "the customer called the day before");
-        assert_eq!(report.queue_names, vec!["support".to_owned()]);
-    }
-
-    pub(crate) fn tehran() -> MetricsSettings {
-        MetricsSettings {
-            utc_offset_minutes: 210,
-            ..MetricsSettings::default()
-        }
-    }
-
-    #[test]
-    fn periods_default_to_the_last_seven_days_and_bad_dates_are_named() {
-        let today = 20_779; // 2026-11-22
-        let period = resolve(
-            &ReportQuery::default(),
-            today,
-            Calendar::Gregorian,
-            &tehran(),
-        )
-        .unwrap();
-        assert_eq!((period.from_day, period.to_day), (today - 6, today));
-        let jalali = ReportQuery {
-            from: Some("1405-09-01".into()),
-            to: Some("۱۴۰۵-۰۹-۰۲".into()),
-            queue: Some(" support ".into()),
-            agent: Some(String::new()),
-        };
-        let period = resolve(&jalali, today, Calendar::Gregorian, &tehran()).unwrap();
-        assert_eq!((period.from_day, period.to_day), (today, today + 1));
-        assert_eq!(period.scope.queue.as_deref(), Some("support"));
-        assert_eq!(period.scope.agent, None);
-        let bad = ReportQuery {
-            from: Some("<b>yesterday".into()),
-            ..ReportQuery::default()
-        };
-        assert_eq!(
-            resolve(&bad, today, Calendar::Gregorian, &tehran()),
-            Err(QueryError::BadDate("<b>yesterday".into()))
-        );
-        let reversed = ReportQuery {
-            from: Some("2026-11-22".into()),
-            to: Some("2026-11-21".into()),
-            ..ReportQuery::default()
-        };
-        assert_eq!(
-            resolve(&reversed, today, Calendar::Gregorian, &tehran()),
-            Err(QueryError::Reversed)
-        );
-        let long = ReportQuery {
-            from: Some("2020-01-01".into()),
-            ..ReportQuery::default()
-        };
-        assert_eq!(
-            resolve(&long, today, Calendar::Gregorian, &tehran()),
-            Err(QueryError::TooLong)
-        );
-        let far = ReportQuery {
-            from: Some("999999999-01-01".into()),
-            ..ReportQuery::default()
-        };
-        assert!(matches!(
-            resolve(&far, today, Calendar::Gregorian, &tehran()),
-            Err(QueryError::BadDate(_))
-        ));
-        assert_eq!(iso_date(today), "2026-11-22");
-    }
-
-    #[test]
-    fn named_periods_follow_the_calendar() {
-        let today = 20_779; // 2026-11-22, a Sunday; 1405-09-01
-        let named = |from: &str, to: &str, calendar| {
-            let query = ReportQuery {
-                from: Some(from.into()),
-                to: Some(to.into()),
-                ..ReportQuery::default()
-            };
-            let period = resolve(&query, today, calendar, &tehran()).unwrap();
-            (iso_date(period.from_day), iso_date(period.to_day))
-        };
-        let greg = Calendar::Gregorian;
-        assert_eq!(
-            named("last-month", "last-month", greg),
-            ("2026-10-01".into(), "2026-10-31".into())
-        );
-        assert_eq!(
-            named("this-week", "today", greg),
-            ("2026-11-16".into(), "2026-11-22".into())
-        );
-        // Jalali: Aban 1405 (30 days), the week from Saturday.
-        let jalali = Calendar::Jalali;
-        assert_eq!(
-            named("last-month", "last-month", jalali),
-            ("2026-10-23".into(), "2026-11-21".into())
-        );
-        assert_eq!(
-            named("this-week", "this-week", jalali),
-            ("2026-11-21".into(), "2026-11-27".into())
-        );
-        assert_eq!(
-            named("yesterday", "yesterday", jalali),
-            ("2026-11-21".into(), "2026-11-21".into())
-        );
-    }
-
-    #[test]
-    fn waits_fall_in_their_bins() {
-        assert_eq!(wait_bin(0), 0);
-        assert_eq!(wait_bin(9_999), 0);
-        assert_eq!(wait_bin(10_000), 1);
-        assert_eq!(wait_bin(59_000), 3);
-        assert_eq!(wait_bin(119_999), 4);
-        assert_eq!(wait_bin(3_600_000), 5);
-    }
+/// The figures per local hour of day, all 24 ([`Report::hours`]).
+fn hour_lines(calls: &[CallRow], settings: &MetricsSettings) -> Vec<(String, Summary)> {
+    let by_hour = group(calls, Bucket::HourOfDay, settings);
+    (0..24)
+        .map(|h| {
+            let key = format!("{h:02}");
+            let summary = by_hour
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| summarize(&[], settings));
+            (key, summary)
+        })
+        .collect()
 }
+
+/// The figures of every day of the period ([`Report::days`]).
+fn day_lines(
+    calls: &[CallRow],
+    period: &Period,
+    settings: &MetricsSettings,
+) -> Vec<(DayNumber, String, Summary)> {
+    let by_day = group(calls, Bucket::Day, settings);
+    (period.from_day..=period.to_day)
+        .map(|day| {
+            let key = iso_date(day);
+            let summary = by_day
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| summarize(&[], settings));
+            (day, key, summary)
+        })
+        .collect()
+}
+
+/// Offered calls per [`WAIT_BINS`] bin ([`Report::waits`]).
+fn wait_distribution(calls: &[CallRow]) -> [u64; 6] {
+    let mut waits = [0u64; 6];
+    for call in calls
+        .iter()
+        .filter(|c| c.direction == Direction::Inbound && c.queue.is_some())
+    {
+        if let Some(wait) = call.wait_ms {
+            waits[wait_bin(wait)] += 1;
+        }
+    }
+    waits
+}
+
+/// The per-queue table: queues with calls offered ([`Report::queues`]).
+fn queue_lines(
+    calls: &[CallRow],
+    statuses: &HashMap<CallId, FcrStatus>,
+    settings: &MetricsSettings,
+) -> Vec<QueueLine> {
+    group(calls, Bucket::Queue, settings)
+        .into_iter()
+        .filter(|(_, summary)| summary.offered > 0)
+        .map(|(queue, summary)| QueueLine {
+            fcr: fcr_of(
+                statuses,
+                calls.iter().filter(|c| c.queue.as_deref() == Some(&queue)),
+                settings,
+            ),
+            queue,
+            summary,
+        })
+        .collect()
+}
+
+/// The per-agent table: agents who handled a call or closed a request
+/// ([`Report::agents`]).
+fn agent_lines(
+    calls: &[CallRow],
+    statuses: &HashMap<CallId, FcrStatus>,
+    cases: &CaseSummary,
+    agent_names: &HashMap<String, String>,
+    settings: &MetricsSettings,
+) -> Vec<AgentLine> {
+    let by_agent = group(calls, Bucket::Agent, settings);
+    let extensions: BTreeSet<String> = by_agent
+        .iter()
+        .filter(|(_, s)| s.answered > 0)
+        .map(|(ext, _)| ext.clone())
+        .chain(cases.closed_per_agent.keys().cloned())
+        .filter(|ext| ext != "-")
+        .collect();
+    extensions
+        .into_iter()
+        .map(|extension| AgentLine {
+            name: agent_names.get(&extension).cloned(),
+            summary: by_agent
+                .get(&extension)
+                .cloned()
+                .unwrap_or_else(|| summarize(&[], settings)),
+            fcr: fcr_of(
+                statuses,
+                calls
+                    .iter()
+                    .filter(|c| agent_parts(c).iter().any(|(agent, _)| *agent == extension)),
+                settings,
+            ),
+            requests_closed: cases.closed_per_agent.get(&extension).copied().unwrap_or(0),
+            extension,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

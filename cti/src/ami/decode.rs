@@ -160,37 +160,9 @@ pub(crate) fn scan_frame(
     let max_message = limits.max_message.min(u32::MAX as usize);
     loop {
         let start = scan.pos;
-        // One pass per line: up to the colon, then on to the line end.
-        let (colon, nl) = match find_colon_or_newline(&buf[start..]) {
-            Some(i) if buf[start + i] == b':' => {
-                let after = start + i + 1;
-                (
-                    Some(start + i),
-                    find_newline(&buf[after..]).map(|n| after + n - start),
-                )
-            }
-            found => (None, found),
-        };
+        let (colon, nl) = find_line_end(buf, start);
         let Some(nl) = nl else {
-            let mut len = buf.len() - start;
-            // A line end may have arrived in part: its `\r` is not part of the line, so a
-            // line of exactly `max_line` bytes is accepted however the bytes are chunked.
-            if buf.last() == Some(&b'\r') {
-                len -= 1;
-            }
-            if len > limits.max_line {
-                return Err(CodecError::LineTooLong {
-                    limit: limits.max_line,
-                    len,
-                });
-            }
-            if buf.len() > max_message {
-                return Err(CodecError::MessageTooLong {
-                    limit: max_message,
-                    len: buf.len(),
-                });
-            }
-            return Ok(None);
+            return check_partial_line(buf, start, limits, max_message);
         };
         let next = start + nl + 1;
         let mut end = start + nl;
@@ -198,18 +170,7 @@ pub(crate) fn scan_frame(
             end -= 1;
         }
         let line = &buf[start..end];
-        if line.len() > limits.max_line {
-            return Err(CodecError::LineTooLong {
-                limit: limits.max_line,
-                len: line.len(),
-            });
-        }
-        if next > max_message {
-            return Err(CodecError::MessageTooLong {
-                limit: max_message,
-                len: next,
-            });
-        }
+        check_line(line.len(), next, limits, max_message)?;
         scan.pos = next;
         if line.is_empty() {
             scan.pending = if scan.spans.is_empty() {
@@ -220,19 +181,7 @@ pub(crate) fn scan_frame(
             return Ok(Some(next));
         }
         match colon.filter(|&c| c < end) {
-            Some(key_end) => {
-                let mut value_start = key_end + 1;
-                if buf.get(value_start) == Some(&b' ') && value_start < end {
-                    value_start += 1;
-                }
-                // Offsets fit in u32: the message is at most `max_message` <= u32::MAX bytes.
-                scan.spans.push(Span {
-                    key_start: start as u32,
-                    key_end: key_end as u32,
-                    value_start: value_start as u32,
-                    value_end: end as u32,
-                });
-            }
+            Some(key_end) => scan.spans.push(field_span(buf, start, key_end, end)),
             None if scan.spans.is_empty() && line.starts_with(Banner::PREFIX) => {
                 scan.pending = Pending::Banner(end);
                 return Ok(Some(next));
@@ -244,6 +193,93 @@ pub(crate) fn scan_frame(
                 });
             }
         }
+    }
+}
+
+/// The first colon of the line starting at `start` (absolute offset), if it comes before
+/// the line end, and the line end's `\n` (offset from `start`): one pass per line, up to
+/// the colon, then on to the line end.
+#[inline]
+fn find_line_end(buf: &[u8], start: usize) -> (Option<usize>, Option<usize>) {
+    match find_colon_or_newline(&buf[start..]) {
+        Some(i) if buf[start + i] == b':' => {
+            let after = start + i + 1;
+            (
+                Some(start + i),
+                find_newline(&buf[after..]).map(|n| after + n - start),
+            )
+        }
+        found => (None, found),
+    }
+}
+
+/// The line starting at `start` has no end yet: an error when it or the message is already
+/// too long, else `Ok(None)` (more bytes needed).
+#[inline]
+fn check_partial_line(
+    buf: &[u8],
+    start: usize,
+    limits: &Limits,
+    max_message: usize,
+) -> Result<Option<usize>, CodecError> {
+    let mut len = buf.len() - start;
+    // A line end may have arrived in part: its `\r` is not part of the line, so a
+    // line of exactly `max_line` bytes is accepted however the bytes are chunked.
+    if buf.last() == Some(&b'\r') {
+        len -= 1;
+    }
+    if len > limits.max_line {
+        return Err(CodecError::LineTooLong {
+            limit: limits.max_line,
+            len,
+        });
+    }
+    if buf.len() > max_message {
+        return Err(CodecError::MessageTooLong {
+            limit: max_message,
+            len: buf.len(),
+        });
+    }
+    Ok(None)
+}
+
+/// Checks a complete line of `line_len` bytes whose message reaches `next` bytes.
+#[inline]
+fn check_line(
+    line_len: usize,
+    next: usize,
+    limits: &Limits,
+    max_message: usize,
+) -> Result<(), CodecError> {
+    if line_len > limits.max_line {
+        return Err(CodecError::LineTooLong {
+            limit: limits.max_line,
+            len: line_len,
+        });
+    }
+    if next > max_message {
+        return Err(CodecError::MessageTooLong {
+            limit: max_message,
+            len: next,
+        });
+    }
+    Ok(())
+}
+
+/// The span of the `Key: Value` line `buf[start..end]` whose colon is at `key_end` (one
+/// space after the colon is not part of the value).
+#[inline]
+fn field_span(buf: &[u8], start: usize, key_end: usize, end: usize) -> Span {
+    let mut value_start = key_end + 1;
+    if buf.get(value_start) == Some(&b' ') && value_start < end {
+        value_start += 1;
+    }
+    // Offsets fit in u32: the message is at most `max_message` <= u32::MAX bytes.
+    Span {
+        key_start: start as u32,
+        key_end: key_end as u32,
+        value_start: value_start as u32,
+        value_end: end as u32,
     }
 }
 

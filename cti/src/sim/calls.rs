@@ -13,13 +13,16 @@ use tokio::time::sleep_until;
 
 use super::SimError;
 use super::callers::{caller_name, dialled, present};
-use super::clock::timestamp;
 use super::engine::{Engine, Inner};
-use super::event::SimEvent;
 use super::mix;
-use super::render::{Binding, Schedule, render};
-use super::scenarios::Scenario;
+use super::render::{Binding, Schedule, Stretch, render};
+use super::scenarios::{Entry, Scenario};
 use super::settings::{LAB_AGENTS, SimAgent};
+use super::template::Template;
+
+mod originate;
+
+pub(crate) use originate::OriginateRequest;
 
 /// How many random agents are tried before looking through all of them.
 const PROBES: usize = 32;
@@ -110,45 +113,6 @@ impl SimCall {
     }
 }
 
-/// What an `Originate` asked for.
-#[derive(Clone, Debug)]
-pub(crate) struct OriginateRequest {
-    pub(crate) channel: String,
-    pub(crate) context: String,
-    pub(crate) exten: String,
-    pub(crate) caller_name: Option<String>,
-    /// The number of the Originate's `CallerID`.
-    pub(crate) caller_number: Option<String>,
-    /// How long the first channel may ring (`Timeout`, ms).
-    pub(crate) timeout_ms: u64,
-    pub(crate) click_id: String,
-    pub(crate) action_id: Option<String>,
-}
-
-/// Why a click-to-call's `Originate` fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum OriginateFailure {
-    /// The agent's phone is busy.
-    Busy,
-    /// The agent's phone rings until the timeout.
-    NoAnswer,
-    /// No channel could be requested (an unknown agent).
-    Unavailable,
-}
-
-impl OriginateFailure {
-    /// The `OriginateResponse` `Reason`, as Asterisk's `pbx_dial_reason` (main/pbx.c) maps
-    /// the dial's cause to an `AST_CONTROL_*` value: user busy (17) → 5 (`BUSY`), no answer
-    /// at the ring timeout (19) → 3 (`RINGING`), a channel that could not be requested → 0.
-    fn reason(self) -> &'static str {
-        match self {
-            OriginateFailure::Busy => "5",
-            OriginateFailure::NoAnswer => "3",
-            OriginateFailure::Unavailable => "0",
-        }
-    }
-}
-
 /// Values of a call that do not come from [`CallSpec`].
 #[derive(Clone, Debug, Default)]
 struct Extras {
@@ -163,61 +127,14 @@ impl Engine {
         self.place_with(spec, Extras::default())
     }
 
+    /// Starts a call now with `extras` (an `Originate`'s values, or none).
     fn place_with(self: &Arc<Self>, spec: CallSpec, extras: Extras) -> Result<SimCall, SimError> {
         let entry = Arc::clone(
             self.catalog
                 .get(spec.scenario)
                 .ok_or(SimError::UnknownScenario(spec.scenario))?,
         );
-        let (meta, template) = (&entry.spec, &entry.template);
-        let (binding, agents, stretch) = {
-            let mut inner = self.lock();
-            let chosen = choose_agents(
-                &mut inner,
-                &self.settings.agents,
-                &template.agents,
-                meta.primary,
-                spec.agent.as_deref(),
-                meta.queue.is_some(),
-            )
-            .map_err(|e| e.for_scenario(spec.scenario))?;
-            let mut b = Binding {
-                agents: LAB_AGENTS.map(|(e, n)| (e.to_owned(), n.to_owned())),
-                linear_queue: queue_pair(&self.settings.queues.linear),
-                ringall_queue: queue_pair(&self.settings.queues.ringall),
-                click_id: extras.click_id,
-                origin_name: extras.origin_name,
-                action_id: extras.action_id,
-                ..Binding::default()
-            };
-            for (lab, agent) in &chosen {
-                b.agents[*lab] = (agent.extension.clone(), agent.name.clone());
-                inner.busy.insert(agent.extension.clone());
-            }
-            let boot = self.clock.boot_seconds();
-            for _ in 0..template.uniqueids {
-                b.uniqueids.push(format!("{boot}.{}", inner.next_uniqueid));
-                inner.next_uniqueid += 1;
-            }
-            for c in &template.channels {
-                let device = c.agent.map_or(&*c.device, |a| b.agents[a].0.as_str());
-                b.channels.push(format!(
-                    "{}{device}{}-{:08x}",
-                    c.tech, c.tail, inner.next_channel
-                ));
-                inner.next_channel += 1;
-            }
-            for _ in 0..template.bridges {
-                b.bridges.push(self.bridge_id(&mut inner.rng));
-            }
-            self.choose_customer(&mut inner, &spec, &mut b);
-            let stretch = mix::stretch(&self.settings, &entry, &spec, &mut inner.rng);
-            let mut chosen = chosen;
-            chosen.sort_by_key(|(lab, _)| Some(*lab) != meta.primary);
-            let agents: Vec<String> = chosen.into_iter().map(|(_, a)| a.extension).collect();
-            (b, agents, stretch)
-        };
-
+        let (binding, agents, stretch) = self.bind(&entry, &spec, extras)?;
         let (done_tx, done) = oneshot::channel();
         let call = SimCall {
             linkedid: binding.linkedid().to_owned(),
@@ -227,8 +144,85 @@ impl Engine {
             done,
         };
         tracing::debug!(linkedid = %call.linkedid, scenario = ?spec.scenario, ?agents, "simulated call");
+        self.play(entry, binding, agents, stretch, done_tx);
+        Ok(call)
+    }
+
+    /// Chooses the call's agents (busy from now on) and customer, names its channels,
+    /// Uniqueids and bridges, and draws how much longer than captured it lasts. Returns the
+    /// binding, the agents (the one answering or dialling first) and the stretch.
+    fn bind(
+        &self,
+        entry: &Entry,
+        spec: &CallSpec,
+        extras: Extras,
+    ) -> Result<(Binding, Vec<String>, Stretch), SimError> {
+        let (meta, template) = (&entry.spec, &entry.template);
+        let mut inner = self.lock();
+        let chosen = choose_agents(
+            &mut inner,
+            &self.settings.agents,
+            &template.agents,
+            meta.primary,
+            spec.agent.as_deref(),
+            meta.queue.is_some(),
+        )
+        .map_err(|e| e.for_scenario(spec.scenario))?;
+        let mut b = Binding {
+            agents: LAB_AGENTS.map(|(e, n)| (e.to_owned(), n.to_owned())),
+            linear_queue: queue_pair(&self.settings.queues.linear),
+            ringall_queue: queue_pair(&self.settings.queues.ringall),
+            click_id: extras.click_id,
+            origin_name: extras.origin_name,
+            action_id: extras.action_id,
+            ..Binding::default()
+        };
+        for (lab, agent) in &chosen {
+            b.agents[*lab] = (agent.extension.clone(), agent.name.clone());
+            inner.busy.insert(agent.extension.clone());
+        }
+        self.name_parts(&mut inner, template, &mut b);
+        self.choose_customer(&mut inner, spec, &mut b);
+        let stretch = mix::stretch(&self.settings, entry, spec, &mut inner.rng);
+        let mut chosen = chosen;
+        chosen.sort_by_key(|(lab, _)| Some(*lab) != meta.primary);
+        let agents: Vec<String> = chosen.into_iter().map(|(_, a)| a.extension).collect();
+        Ok((b, agents, stretch))
+    }
+
+    /// New Uniqueids, channel names (on the bound agents' devices) and bridge ids for the
+    /// template's.
+    fn name_parts(&self, inner: &mut Inner, template: &Template, b: &mut Binding) {
+        let boot = self.clock.boot_seconds();
+        for _ in 0..template.uniqueids {
+            b.uniqueids.push(format!("{boot}.{}", inner.next_uniqueid));
+            inner.next_uniqueid += 1;
+        }
+        for c in &template.channels {
+            let device = c.agent.map_or(&*c.device, |a| b.agents[a].0.as_str());
+            b.channels.push(format!(
+                "{}{device}{}-{:08x}",
+                c.tech, c.tail, inner.next_channel
+            ));
+            inner.next_channel += 1;
+        }
+        for _ in 0..template.bridges {
+            b.bridges.push(self.bridge_id(&mut inner.rng));
+        }
+    }
+
+    /// Spawns the task that sends the call's events at their times; then the call's agents
+    /// are free again and `done` is told.
+    fn play(
+        self: &Arc<Self>,
+        entry: Arc<Entry>,
+        binding: Binding,
+        agents: Vec<String>,
+        stretch: Stretch,
+        done: oneshot::Sender<()>,
+    ) {
         let engine = Arc::clone(self);
-        let template = Arc::clone(template);
+        let template = Arc::clone(&entry.template);
         // The first event a millisecond from now (not before the PBX has booted), the others
         // at their captured offsets.
         let start = (self.clock.now() + 1_000).max(self.clock.booted_at());
@@ -249,9 +243,8 @@ impl Engine {
                 inner.busy.remove(agent);
             }
             drop(inner);
-            let _ = done_tx.send(());
+            let _ = done.send(());
         });
-        Ok(call)
     }
 
     fn choose_customer(&self, inner: &mut Inner, spec: &CallSpec, b: &mut Binding) {
@@ -266,154 +259,6 @@ impl Engine {
             .customer_name
             .clone()
             .unwrap_or_else(|| caller_name(&customer, &b.customer_number));
-    }
-
-    /// Carries out an `Originate` (already answered "queued"): the agent's phone rings and
-    /// answers, then the customer; or an `OriginateResponse` failure when the channel is not
-    /// a free agent's phone.
-    pub(crate) fn originate(self: &Arc<Self>, request: OriginateRequest) {
-        let extension = request.channel.strip_prefix("PJSIP/").unwrap_or("");
-        let spec = CallSpec {
-            scenario: Scenario::ClickToCall,
-            customer_number: Some(request.exten.clone()),
-            customer_name: None,
-            agent: Some(extension.to_owned()),
-            extra_talk: None,
-            extra_wait: None,
-        };
-        let extras = Extras {
-            click_id: request.click_id.clone(),
-            origin_name: request
-                .caller_name
-                .clone()
-                .unwrap_or_else(|| request.exten.clone()),
-            action_id: request.action_id.clone(),
-        };
-        let unanswering = {
-            let mut inner = self.lock();
-            let ringable = inner.unanswering.contains(extension) && !inner.busy.contains(extension);
-            if ringable {
-                inner.busy.insert(extension.to_owned());
-            }
-            ringable
-        };
-        let failure = if unanswering {
-            OriginateFailure::NoAnswer
-        } else {
-            match self.place_with(spec, extras) {
-                Ok(_) => return,
-                Err(SimError::AgentBusy(_)) => OriginateFailure::Busy,
-                Err(_) => OriginateFailure::Unavailable,
-            }
-        };
-        let engine = Arc::clone(self);
-        tokio::spawn(async move { engine.originate_failed(request, failure).await });
-    }
-
-    /// An `Originate` whose first channel (the agent's phone) is not picked up, as
-    /// Asterisk reports it: the phone's channel is created; busy, it hangs up at once
-    /// (cause 17); unanswered, it rings until the Originate's `Timeout` and is hung up
-    /// (cause 19). Then the `OriginateResponse` says `Failure` with the last control frame
-    /// as `Reason` (5 busy, 3 ringing; 0 when the channel could not be requested at all),
-    /// `Uniqueid: <unknown>` (no `ChannelId` was asked for; Asterisk 14 and later, older ones
-    /// wrote `<null>`) and the requested channel's name (the channel is gone), and the
-    /// Originate's caller ID.
-    async fn originate_failed(
-        self: Arc<Self>,
-        request: OriginateRequest,
-        failure: OriginateFailure,
-    ) {
-        let start = self.clock.now();
-        let extension = request
-            .channel
-            .strip_prefix("PJSIP/")
-            .unwrap_or("")
-            .to_owned();
-        let mut end = start;
-        if failure != OriginateFailure::Unavailable {
-            let (channel, uniqueid, name) = {
-                let mut inner = self.lock();
-                let channel = format!("{}-{:08x}", request.channel, inner.next_channel);
-                inner.next_channel += 1;
-                let uniqueid = format!("{}.{}", self.clock.boot_seconds(), inner.next_uniqueid);
-                inner.next_uniqueid += 1;
-                let name = self
-                    .settings
-                    .agents
-                    .iter()
-                    .find(|a| a.extension == *extension)
-                    .map_or_else(|| "<unknown>".to_owned(), |a| a.name.clone());
-                (channel, uniqueid, name)
-            };
-            let click = format!("TAMAS_CLICK_ID={}", request.click_id);
-            let channel_event = |event: &str, at: i64, state: (&str, &str)| {
-                SimEvent::new("Event", event)
-                    .with("Privilege", "call,all")
-                    .with("Timestamp", timestamp(at))
-                    .with("Channel", channel.as_str())
-                    .with("ChannelState", state.0)
-                    .with("ChannelStateDesc", state.1)
-                    .with("CallerIDNum", extension.as_str())
-                    .with("CallerIDName", name.as_str())
-                    .with("ConnectedLineNum", "<unknown>")
-                    .with("ConnectedLineName", "<unknown>")
-                    .with("Language", "en")
-                    .with("AccountCode", "")
-                    .with("Context", request.context.as_str())
-                    .with("Exten", "s")
-                    .with("Priority", "1")
-                    .with("Uniqueid", uniqueid.as_str())
-                    .with("Linkedid", uniqueid.as_str())
-                    .with("ChanVariable", "DID=")
-                    .with("ChanVariable", click.as_str())
-            };
-            self.emit(channel_event("Newchannel", start, ("0", "Down")), start);
-            let (state, cause) = if failure == OriginateFailure::NoAnswer {
-                let ringing = start + 20_000;
-                self.emit(
-                    channel_event("Newstate", ringing, ("5", "Ringing")),
-                    ringing,
-                );
-                end = ringing
-                    + i64::try_from(request.timeout_ms.saturating_mul(1000))
-                        .unwrap_or(i64::MAX / 2);
-                (("5", "Ringing"), ("19", "No answer"))
-            } else {
-                end = start + 20_000;
-                (("0", "Down"), ("17", "User busy"))
-            };
-            tokio::select! {
-                () = sleep_until(self.clock.instant_of(end)) => {}
-                () = self.shutdown.cancelled() => return,
-            }
-            let hangup = channel_event("Hangup", end, state)
-                .with("Cause", cause.0)
-                .with("Cause-txt", cause.1);
-            self.emit(hangup, end);
-            if failure == OriginateFailure::NoAnswer {
-                self.lock().busy.remove(&extension);
-            }
-        }
-        let at = end + 30_000;
-        tokio::select! {
-            () = sleep_until(self.clock.instant_of(at)) => {}
-            () = self.shutdown.cancelled() => return,
-        }
-        let caller_number = request.caller_number.as_deref().unwrap_or("<unknown>");
-        let caller_name = request.caller_name.as_deref().unwrap_or("<unknown>");
-        let event = SimEvent::new("Event", "OriginateResponse")
-            .with("Privilege", "call,all")
-            .with("Timestamp", timestamp(at))
-            .with_action_id(request.action_id.as_deref())
-            .with("Response", "Failure")
-            .with("Channel", request.channel.as_str())
-            .with("Context", request.context.as_str())
-            .with("Exten", request.exten.as_str())
-            .with("Reason", failure.reason())
-            .with("Uniqueid", "<unknown>")
-            .with("CallerIDNum", caller_number)
-            .with("CallerIDName", caller_name);
-        self.emit(event, at);
     }
 
     /// Generates calls with exponential gaps (Poisson arrivals) until shutdown.

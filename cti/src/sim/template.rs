@@ -115,11 +115,56 @@ impl Template {
             .ok_or_else(|| invalid("no events".into()))?;
         let t0 =
             event_time(first).ok_or_else(|| invalid("the first event has no Timestamp".into()))?;
+        let found = CaptureValues::find(&messages);
+        let slots = found.slots(known).map_err(invalid)?;
+        let marks = Marks::find(&messages, talk_end);
+        let mut events = Vec::with_capacity(messages.len());
+        let mut offset = 0;
+        for m in &messages {
+            if let Some(t) = event_time(m) {
+                offset = t - t0;
+            }
+            let headers = template_headers(m, t0, &slots.tokens);
+            events.push(TemplateEvent { offset, headers });
+        }
+        Ok(Template {
+            events,
+            uniqueids: found.uniqueids.len(),
+            channels: slots.channels,
+            bridges: found.bridges.len(),
+            agents: slots.agents,
+            talk_end: marks.talk_end,
+            ring_start: marks.ring_start,
+        })
+    }
+}
 
+/// The call-specific values of a capture: Uniqueids and channels by their counters, and
+/// bridge ids in order of appearance.
+struct CaptureValues {
+    uniqueids: BTreeMap<u64, String>,
+    /// Channel names without their `;1`/`;2` suffix.
+    channels: BTreeMap<u64, String>,
+    bridges: Vec<String>,
+}
+
+/// What a capture's values become in its template.
+struct Slots {
+    /// Each slot with the text it replaces, longest text first.
+    tokens: Vec<(String, Slot)>,
+    /// The channels' names split into parts, by counter.
+    channels: Vec<ChannelName>,
+    /// The lab agents taking part, ascending.
+    agents: Vec<usize>,
+}
+
+impl CaptureValues {
+    /// Finds the values in the headers of `messages`.
+    fn find(messages: &[Message]) -> Self {
         let mut uniqueids = BTreeMap::new();
         let mut channels = BTreeMap::new();
         let mut bridges = Vec::new();
-        for m in &messages {
+        for m in messages {
             for h in m.headers() {
                 let key = h.key_str().unwrap_or_default().to_ascii_lowercase();
                 let value = h.value_lossy();
@@ -138,15 +183,24 @@ impl Template {
                 }
             }
         }
+        CaptureValues {
+            uniqueids,
+            channels,
+            bridges,
+        }
+    }
 
+    /// The slots: these values, the lab agents on the channels, the values a scenario
+    /// knows and the lab's queues; an error names a channel that cannot be split.
+    fn slots(&self, known: KnownValues) -> Result<Slots, String> {
         let mut tokens: Vec<(String, Slot)> = Vec::new();
-        for (i, u) in uniqueids.values().enumerate() {
+        for (i, u) in self.uniqueids.values().enumerate() {
             tokens.push((u.clone(), Slot::Uniqueid(i)));
         }
         let mut names = Vec::new();
         let mut agents = Vec::new();
-        for (i, base) in channels.values().enumerate() {
-            let name = channel_name(base).ok_or_else(|| invalid(format!("channel {base}")))?;
+        for (i, base) in self.channels.values().enumerate() {
+            let name = channel_name(base).ok_or_else(|| format!("channel {base}"))?;
             if let Some(a) = name.agent
                 && !agents.contains(&a)
             {
@@ -156,7 +210,7 @@ impl Template {
             tokens.push((base.clone(), Slot::Channel(i)));
         }
         agents.sort_unstable();
-        for (i, b) in bridges.iter().enumerate() {
+        for (i, b) in self.bridges.iter().enumerate() {
             tokens.push((b.clone(), Slot::Bridge(i)));
         }
         for &a in &agents {
@@ -179,55 +233,70 @@ impl Template {
             tokens.push((text.to_owned(), slot));
         }
         tokens.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
+        Ok(Slots {
+            tokens,
+            channels: names,
+            agents,
+        })
+    }
+}
 
-        let second0 = t0.div_euclid(1_000_000);
-        let mut events = Vec::with_capacity(messages.len());
-        let mut offset = 0;
-        let mut talk_end_at = None;
+/// Where a template's talk ends and a queue call's ringing starts (indexes of events).
+struct Marks {
+    talk_end: Option<usize>,
+    ring_start: Option<usize>,
+}
+
+impl Marks {
+    /// Finds the marks in `messages`: the first `talk_end` event, and the first channel
+    /// created after the caller joined a queue.
+    fn find(messages: &[Message], talk_end: Option<TalkEnd>) -> Self {
+        let mut marks = Marks {
+            talk_end: None,
+            ring_start: None,
+        };
         let mut joined = false;
-        let mut ring_start = None;
         for (i, m) in messages.iter().enumerate() {
             joined |= m.is_event("QueueCallerJoin");
-            if joined && ring_start.is_none() && m.is_event("Newchannel") {
-                ring_start = Some(i);
+            if joined && marks.ring_start.is_none() && m.is_event("Newchannel") {
+                marks.ring_start = Some(i);
             }
             if let Some(end) = talk_end
-                && talk_end_at.is_none()
+                && marks.talk_end.is_none()
                 && m.is_event(end.event)
                 && m.get("Channel").is_some_and(|c| c.starts_with(end.channel))
             {
-                talk_end_at = Some(i);
+                marks.talk_end = Some(i);
             }
-            if let Some(t) = event_time(m) {
-                offset = t - t0;
-            }
-            let mut headers = Vec::with_capacity(m.len());
-            for h in m.headers() {
-                let key = h.key_str().unwrap_or_default();
-                let value = h.value_lossy();
-                let template_value = if key.eq_ignore_ascii_case("Timestamp") {
-                    TemplateValue::Time(parse_micros(&value).map_or(0, |t| t - t0))
-                } else if is_cdr_time(key)
-                    && let Some(secs) = parse_cdr_time(&value)
-                {
-                    TemplateValue::CdrTime(secs - second0)
-                } else {
-                    TemplateValue::Text(segments(&value, &tokens))
-                };
-                headers.push((segments(key, &tokens), template_value));
-            }
-            events.push(TemplateEvent { offset, headers });
         }
-        Ok(Template {
-            events,
-            uniqueids: uniqueids.len(),
-            channels: names,
-            bridges: bridges.len(),
-            agents,
-            talk_end: talk_end_at,
-            ring_start,
-        })
+        marks
     }
+}
+
+/// The headers of `m` with their slots; times become offsets from `t0` (µs), CDR times
+/// whole seconds from `t0`'s second.
+fn template_headers(
+    m: &Message,
+    t0: i64,
+    tokens: &[(String, Slot)],
+) -> Vec<(Vec<Segment>, TemplateValue)> {
+    let second0 = t0.div_euclid(1_000_000);
+    let mut headers = Vec::with_capacity(m.len());
+    for h in m.headers() {
+        let key = h.key_str().unwrap_or_default();
+        let value = h.value_lossy();
+        let template_value = if key.eq_ignore_ascii_case("Timestamp") {
+            TemplateValue::Time(parse_micros(&value).map_or(0, |t| t - t0))
+        } else if is_cdr_time(key)
+            && let Some(secs) = parse_cdr_time(&value)
+        {
+            TemplateValue::CdrTime(secs - second0)
+        } else {
+            TemplateValue::Text(segments(&value, tokens))
+        };
+        headers.push((segments(key, tokens), template_value));
+    }
+    headers
 }
 
 fn is_cdr_time(key: &str) -> bool {

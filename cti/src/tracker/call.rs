@@ -222,25 +222,8 @@ impl Call {
         let direction = self.direction.unwrap_or(Direction::Internal);
         let talk_end = self.customer_hangup_us.unwrap_or(end_us);
         let talk_ms = self.answered_us.map(|a| ms_between(a, talk_end));
-        let wait_ms = self.queue_joined_us.map(|j| {
-            let until = self
-                .agent_connected_us
-                .or(self.abandoned_us)
-                .or(self.queue_left_us)
-                .unwrap_or(end_us);
-            ms_between(j, until)
-        });
-        let disposition = if self.answered_us.is_some() {
-            Disposition::Answered
-        } else if self.abandoned_us.is_some() || (self.in_queue && end_known) {
-            Disposition::Abandoned
-        } else {
-            match self.last_dial_status.as_deref() {
-                Some("BUSY") => Disposition::Busy,
-                Some("CHANUNAVAIL" | "CONGESTION" | "INVALIDARGS") => Disposition::Failed,
-                _ => Disposition::NoAnswer,
-            }
-        };
+        let wait_ms = self.wait_ms(end_us);
+        let disposition = self.disposition(end_known);
         let (hangup_by, hangup_by_agent) = if end_known {
             let (by, agent) = self.hangup_by.unwrap_or((HangupBy::System, None));
             (Some(by), agent)
@@ -252,6 +235,8 @@ impl Call {
             Direction::Outbound | Direction::Internal => self.caller_agent,
         };
         let internal = direction == Direction::Internal;
+        let agents_rung = self.agents_rung(dir);
+        let agent_segments = self.agent_segments(dir);
         CallRecord {
             pbx: pbx.to_owned(),
             linkedid,
@@ -261,26 +246,7 @@ impl Call {
             customer_name: self.customer_name,
             did: self.did,
             queue: self.queue,
-            // Rings after the answer are transfers: each agent's part is in the segments.
-            agents_rung: self
-                .attempts
-                .iter()
-                .filter(|a| {
-                    self.answered_us
-                        .is_none_or(|answered| a.rang_us <= answered)
-                })
-                .map(|a| AgentAttempt {
-                    extension: a.agent.map(agent_ext),
-                    name: a
-                        .agent
-                        .and_then(agent_name)
-                        .or_else(|| a.member_name.clone()),
-                    queue: a.queue.clone(),
-                    result: a.result.unwrap_or(AttemptResult::Cancelled),
-                    ring_ms: a.ring_ms,
-                    rang_at_ms: to_ms(a.rang_us),
-                })
-                .collect(),
+            agents_rung,
             answered_by_extension: self.answered_by.map(agent_ext),
             answered_by_name: self.answered_by.and_then(agent_name),
             agent_extension: agent.map(agent_ext),
@@ -300,16 +266,7 @@ impl Call {
             hangup_by_extension: hangup_by_agent.map(agent_ext),
             hangup_cause: self.hangup_cause.filter(|_| end_known),
             recording: self.recording,
-            agent_segments: self
-                .segments
-                .iter()
-                .map(|s| AgentSegment {
-                    extension: agent_ext(s.agent),
-                    name: agent_name(s.agent),
-                    connected_at_ms: to_ms(s.start_us),
-                    talk_ms: s.end_us.map(|e| ms_between(s.start_us, e)),
-                })
-                .collect(),
+            agent_segments,
             transfers: self.transfers,
             started_at_ms: to_ms(self.started_us),
             queue_joined_at_ms: self.queue_joined_us.map(to_ms),
@@ -320,5 +277,69 @@ impl Call {
             start_known: self.start_known,
             end_known,
         }
+    }
+
+    /// Queue join to agent connect, abandon, leaving the queue or else `end_us`; `None`
+    /// when the call joined no queue.
+    fn wait_ms(&self, end_us: i64) -> Option<u64> {
+        self.queue_joined_us.map(|j| {
+            let until = self
+                .agent_connected_us
+                .or(self.abandoned_us)
+                .or(self.queue_left_us)
+                .unwrap_or(end_us);
+            ms_between(j, until)
+        })
+    }
+
+    /// How the call ended: answered, abandoned in a queue, or as its last dial did.
+    fn disposition(&self, end_known: bool) -> Disposition {
+        if self.answered_us.is_some() {
+            Disposition::Answered
+        } else if self.abandoned_us.is_some() || (self.in_queue && end_known) {
+            Disposition::Abandoned
+        } else {
+            match self.last_dial_status.as_deref() {
+                Some("BUSY") => Disposition::Busy,
+                Some("CHANUNAVAIL" | "CONGESTION" | "INVALIDARGS") => Disposition::Failed,
+                _ => Disposition::NoAnswer,
+            }
+        }
+    }
+
+    /// The agents rung for the call, up to its answer: rings after the answer are
+    /// transfers, and each agent's part of those is in the segments.
+    fn agents_rung(&self, dir: &Directory) -> Vec<AgentAttempt> {
+        self.attempts
+            .iter()
+            .filter(|a| {
+                self.answered_us
+                    .is_none_or(|answered| a.rang_us <= answered)
+            })
+            .map(|a| AgentAttempt {
+                extension: a.agent.map(|i| dir.agent(i).extension.clone()),
+                name: a
+                    .agent
+                    .and_then(|i| dir.agent(i).name.clone())
+                    .or_else(|| a.member_name.clone()),
+                queue: a.queue.clone(),
+                result: a.result.unwrap_or(AttemptResult::Cancelled),
+                ring_ms: a.ring_ms,
+                rang_at_ms: to_ms(a.rang_us),
+            })
+            .collect()
+    }
+
+    /// Each agent's connected time in the call.
+    fn agent_segments(&self, dir: &Directory) -> Vec<AgentSegment> {
+        self.segments
+            .iter()
+            .map(|s| AgentSegment {
+                extension: dir.agent(s.agent).extension.clone(),
+                name: dir.agent(s.agent).name.clone(),
+                connected_at_ms: to_ms(s.start_us),
+                talk_ms: s.end_us.map(|e| ms_between(s.start_us, e)),
+            })
+            .collect()
     }
 }

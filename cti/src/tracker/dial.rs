@@ -4,7 +4,7 @@
 
 use super::call::Attempt;
 use super::channels::known;
-use super::settings::Party;
+use super::settings::{Directory, Party};
 use super::time::ms_between;
 use super::{CallEvent, CallEventKind, CallTracker, Direction};
 use crate::ami::Message;
@@ -42,110 +42,116 @@ impl CallTracker {
         let Some((dest_uid, party, linkedid, source)) = self.dial_parties(msg, now, out) else {
             return;
         };
-        let source_peer = source
-            .and_then(|s| self.channels.get(s))
-            .and_then(|c| c.local_peer.clone());
-        let Some(call) = self.calls.get_mut(&linkedid) else {
+        match party {
+            Party::Trunk if source.is_some() => self.dial_customer(msg, &linkedid, now, out),
+            Party::Agent(agent) => {
+                let source_peer = source
+                    .and_then(|s| self.channels.get(s))
+                    .and_then(|c| c.local_peer.clone());
+                self.dial_agent(&linkedid, dest_uid, agent, source_peer, now, out);
+            }
+            Party::Other if source.is_some() => self.dial_other_party(&linkedid, now, out),
+            Party::Trunk | Party::Other | Party::Local(_) => {}
+        }
+    }
+
+    /// An agent's call dials the trunk: an outbound call starts, to the number dialled.
+    fn dial_customer(&mut self, msg: &Message, linkedid: &str, now: i64, out: &mut Vec<CallEvent>) {
+        let Some(call) = self.calls.get_mut(linkedid) else {
             return;
         };
-        match party {
-            Party::Trunk => {
-                if source.is_none()
-                    || call.direction != Some(Direction::Outbound)
-                    || call.started_emitted
-                {
-                    return;
-                }
-                let number = msg
-                    .get("DialString")
-                    .and_then(number_from_dial_string)
-                    .or_else(|| known(msg.get("DestExten")));
-                call.customer_number_raw = number.map(str::to_owned);
-                call.customer_number_e164 =
-                    number.and_then(|n| self.normalizer.as_ref().and_then(|f| f(n)));
-                call.dial_start_us = Some(now);
-                call.started_emitted = true;
-                let kind = CallEventKind::Started {
-                    direction: Direction::Outbound,
-                    customer_number_raw: call.customer_number_raw.clone(),
-                    customer_number_e164: call.customer_number_e164.clone(),
-                    customer_name: None,
-                    did: None,
-                    agent_extension: call
-                        .caller_agent
-                        .map(|i| self.dir.agent(i).extension.clone()),
-                };
-                self.emit(out, &linkedid, now, kind);
-            }
-            Party::Agent(agent) => {
-                // The Originate leg ringing the agent's own phone is not a ring for the call.
-                if call.origin.as_deref() == Some(dest_uid) || call.attempt_for(dest_uid).is_some()
-                {
-                    return;
-                }
-                // A Local `;2` half reaching the phone of a queue member rung through `;1`.
-                let member = source_peer
-                    .and_then(|peer| call.attempts.iter().position(|a| a.member == peer));
-                if let Some(idx) = member {
-                    let attempt = &mut call.attempts[idx];
-                    attempt.device = Some(dest_uid.to_owned());
-                    attempt.agent.get_or_insert(agent);
-                    self.announce(&linkedid, idx, now, out);
-                    return;
-                }
-                let mut started = None;
-                if call.direction.is_none() {
-                    call.direction = Some(Direction::Internal);
-                    call.started_emitted = true;
-                    started = Some(CallEventKind::Started {
-                        direction: Direction::Internal,
-                        customer_number_raw: None,
-                        customer_number_e164: None,
-                        customer_name: None,
-                        did: None,
-                        agent_extension: call
-                            .caller_agent
-                            .map(|i| self.dir.agent(i).extension.clone()),
-                    });
-                }
-                if call.direction == Some(Direction::Internal) {
-                    call.to_agent.get_or_insert(agent);
-                }
-                call.attempts.push(Attempt {
-                    agent: Some(agent),
-                    member_name: None,
-                    queue: None,
-                    member: dest_uid.to_owned(),
-                    device: Some(dest_uid.to_owned()),
-                    rang_us: now,
-                    result: None,
-                    ring_ms: None,
-                    announced: false,
-                });
-                let idx = call.attempts.len() - 1;
-                if let Some(kind) = started {
-                    self.emit(out, &linkedid, now, kind);
-                }
-                self.announce(&linkedid, idx, now, out);
-            }
-            Party::Other => {
-                if source.is_some() && call.direction.is_none() {
-                    call.direction = Some(Direction::Internal);
-                    call.started_emitted = true;
-                    let kind = CallEventKind::Started {
-                        direction: Direction::Internal,
-                        customer_number_raw: None,
-                        customer_number_e164: None,
-                        customer_name: None,
-                        did: None,
-                        agent_extension: call
-                            .caller_agent
-                            .map(|i| self.dir.agent(i).extension.clone()),
-                    };
-                    self.emit(out, &linkedid, now, kind);
-                }
-            }
-            Party::Local(_) => {}
+        if call.direction != Some(Direction::Outbound) || call.started_emitted {
+            return;
+        }
+        let number = msg
+            .get("DialString")
+            .and_then(number_from_dial_string)
+            .or_else(|| known(msg.get("DestExten")));
+        call.customer_number_raw = number.map(str::to_owned);
+        call.customer_number_e164 =
+            number.and_then(|n| self.normalizer.as_ref().and_then(|f| f(n)));
+        call.dial_start_us = Some(now);
+        call.started_emitted = true;
+        let kind = CallEventKind::Started {
+            direction: Direction::Outbound,
+            customer_number_raw: call.customer_number_raw.clone(),
+            customer_number_e164: call.customer_number_e164.clone(),
+            customer_name: None,
+            did: None,
+            agent_extension: call
+                .caller_agent
+                .map(|i| self.dir.agent(i).extension.clone()),
+        };
+        self.emit(out, linkedid, now, kind);
+    }
+
+    /// An agent's phone `dest_uid` is dialled: a queue member's phone reached through a
+    /// Local channel (`source_peer` being the Local pair's other half), or a direct ring
+    /// (a call with no direction yet is an internal one).
+    fn dial_agent(
+        &mut self,
+        linkedid: &str,
+        dest_uid: &str,
+        agent: usize,
+        source_peer: Option<String>,
+        now: i64,
+        out: &mut Vec<CallEvent>,
+    ) {
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        // The Originate leg ringing the agent's own phone is not a ring for the call.
+        if call.origin.as_deref() == Some(dest_uid) || call.attempt_for(dest_uid).is_some() {
+            return;
+        }
+        // A Local `;2` half reaching the phone of a queue member rung through `;1`.
+        let member =
+            source_peer.and_then(|peer| call.attempts.iter().position(|a| a.member == peer));
+        if let Some(idx) = member {
+            let attempt = &mut call.attempts[idx];
+            attempt.device = Some(dest_uid.to_owned());
+            attempt.agent.get_or_insert(agent);
+            self.announce(linkedid, idx, now, out);
+            return;
+        }
+        let mut started = None;
+        if call.direction.is_none() {
+            call.direction = Some(Direction::Internal);
+            call.started_emitted = true;
+            started = Some(internal_started(&self.dir, call.caller_agent));
+        }
+        if call.direction == Some(Direction::Internal) {
+            call.to_agent.get_or_insert(agent);
+        }
+        call.attempts.push(Attempt {
+            agent: Some(agent),
+            member_name: None,
+            queue: None,
+            member: dest_uid.to_owned(),
+            device: Some(dest_uid.to_owned()),
+            rang_us: now,
+            result: None,
+            ring_ms: None,
+            announced: false,
+        });
+        let idx = call.attempts.len() - 1;
+        if let Some(kind) = started {
+            self.emit(out, linkedid, now, kind);
+        }
+        self.announce(linkedid, idx, now, out);
+    }
+
+    /// A call dials something that is neither a trunk nor an agent's phone: a call with no
+    /// direction yet is an internal one.
+    fn dial_other_party(&mut self, linkedid: &str, now: i64, out: &mut Vec<CallEvent>) {
+        let Some(call) = self.calls.get_mut(linkedid) else {
+            return;
+        };
+        if call.direction.is_none() {
+            call.direction = Some(Direction::Internal);
+            call.started_emitted = true;
+            let kind = internal_started(&self.dir, call.caller_agent);
+            self.emit(out, linkedid, now, kind);
         }
     }
 
@@ -214,6 +220,18 @@ impl CallTracker {
             wait_ms: None,
         };
         self.emit(out, &linkedid, now, kind);
+    }
+}
+
+/// The `Started` of an internal call placed by `caller_agent`.
+fn internal_started(dir: &Directory, caller_agent: Option<usize>) -> CallEventKind {
+    CallEventKind::Started {
+        direction: Direction::Internal,
+        customer_number_raw: None,
+        customer_number_e164: None,
+        customer_name: None,
+        did: None,
+        agent_extension: caller_agent.map(|i| dir.agent(i).extension.clone()),
     }
 }
 

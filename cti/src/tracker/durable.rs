@@ -181,8 +181,6 @@ impl CallTracker {
         let Some(call) = self.calls.get(linkedid) else {
             return;
         };
-        let agent_ext = |i: usize| self.dir.agent(i).extension.clone();
-        let agent_name = |i: usize| self.dir.agent(i).name.clone();
         let mut push = |at_us: i64, kind: CallEventKind| {
             out.push(CallEvent {
                 linkedid: linkedid.to_owned(),
@@ -191,6 +189,14 @@ impl CallTracker {
                 kind,
             });
         };
+        self.replay_start(call, &mut push);
+        self.replay_ringing(call, &mut push);
+        self.replay_conversation(call, &mut push);
+    }
+
+    /// Replays how the call began: `Started`, `Queued` and `RecordingStarted`, as far as
+    /// they were announced.
+    fn replay_start(&self, call: &Call, push: &mut impl FnMut(i64, CallEventKind)) {
         if let (true, Some(direction)) = (call.started_emitted, call.direction) {
             let inbound = direction == Direction::Inbound;
             push(
@@ -201,7 +207,10 @@ impl CallTracker {
                     customer_number_e164: call.customer_number_e164.clone(),
                     customer_name: call.customer_name.clone().filter(|_| inbound),
                     did: call.did.clone().filter(|_| inbound),
-                    agent_extension: call.caller_agent.filter(|_| !inbound).map(agent_ext),
+                    agent_extension: call
+                        .caller_agent
+                        .filter(|_| !inbound)
+                        .map(|i| self.dir.agent(i).extension.clone()),
                 },
             );
         }
@@ -222,6 +231,12 @@ impl CallTracker {
                 CallEventKind::RecordingStarted(recording.clone()),
             );
         }
+    }
+
+    /// Replays the agents' phones that ring for the call now.
+    fn replay_ringing(&self, call: &Call, push: &mut impl FnMut(i64, CallEventKind)) {
+        let agent_ext = |i: usize| self.dir.agent(i).extension.clone();
+        let agent_name = |i: usize| self.dir.agent(i).name.clone();
         for attempt in call
             .attempts
             .iter()
@@ -251,6 +266,12 @@ impl CallTracker {
                 },
             );
         }
+    }
+
+    /// Replays the conversation: its answer, the transfers' targets in it now and a hold.
+    fn replay_conversation(&self, call: &Call, push: &mut impl FnMut(i64, CallEventKind)) {
+        let agent_ext = |i: usize| self.dir.agent(i).extension.clone();
+        let agent_name = |i: usize| self.dir.agent(i).name.clone();
         if let Some(answered) = call.answered_us {
             let agent = match call.direction {
                 Some(Direction::Outbound) => call.caller_agent,

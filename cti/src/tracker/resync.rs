@@ -19,7 +19,7 @@
 //! outage start at `now - Duration`, `start_known: false`). `Shutdown` closes what is still
 //! open.
 
-use super::call::Attempt;
+use super::call::{Attempt, Call};
 use super::record::AttemptResult;
 use super::settings::Party;
 use super::time::{ms_between, parse_timestamp};
@@ -234,23 +234,7 @@ impl CallTracker {
         if call.answered_us.is_some() {
             return;
         }
-        let direction = call.direction;
-        let origin = call.origin.clone();
-        let answerer = present.iter().find_map(|uid| {
-            let listed = self.listed.get(uid)?;
-            let party = self.channels.get(uid)?.party;
-            let wanted = match (direction, party) {
-                (_, Party::Local(_)) => false,
-                (Some(Direction::Outbound), Party::Trunk) => true,
-                (Some(Direction::Inbound) | Some(Direction::Internal) | None, Party::Agent(_)) => {
-                    true
-                }
-                _ => false,
-            };
-            (wanted && listed.up && listed.bridged && origin.as_deref() != Some(uid))
-                .then(|| (uid.clone(), party, listed.created_us))
-        });
-        let Some((uid, party, created)) = answerer else {
+        let Some((uid, party, created)) = self.break_answerer(call, present) else {
             return;
         };
         let at = created.max(lost).min(now.max(lost));
@@ -264,43 +248,7 @@ impl CallTracker {
         let Some(call) = self.calls.get_mut(linkedid) else {
             return;
         };
-        call.answered_us = Some(at);
-        match call.direction {
-            Some(Direction::Outbound) => {
-                call.ring_ms = call.dial_start_us.map(|d| ms_between(d, at));
-                if let (Some(caller), Some(origin)) = (call.caller_agent, call.origin.clone()) {
-                    call.open_segment(caller, &origin, at);
-                }
-            }
-            _ => {
-                if call.in_queue || call.queue_joined_us.is_some() {
-                    call.agent_connected_us = Some(at);
-                    call.in_queue = false;
-                }
-                call.answered_by = agent;
-                if call.attempt_for(&uid).is_none() {
-                    call.attempts.push(Attempt {
-                        agent,
-                        member_name: None,
-                        queue: call.queue.clone(),
-                        member: uid.clone(),
-                        device: Some(uid.clone()),
-                        rang_us: created,
-                        result: None,
-                        ring_ms: None,
-                        announced: false,
-                    });
-                }
-                if let Some(attempt) = call.attempt_for(&uid) {
-                    attempt.result = Some(AttemptResult::Answered);
-                    attempt.ring_ms = Some(ms_between(attempt.rang_us, at));
-                    call.ring_ms = attempt.ring_ms;
-                }
-                if let Some(agent) = agent {
-                    call.open_segment(agent, &uid, at);
-                }
-            }
-        }
+        answer_after_break(call, &uid, agent, created, at);
         let extension = match call.direction {
             Some(Direction::Outbound) => call.caller_agent,
             _ => agent,
@@ -332,6 +280,28 @@ impl CallTracker {
         }
     }
 
+    /// The listed channel of `call` that answered it during the break, with its party and
+    /// when it appeared: up and bridged, not the call's origin, and the customer's trunk
+    /// leg for an outbound call, else an agent's phone.
+    fn break_answerer(&self, call: &Call, present: &[String]) -> Option<(String, Party, i64)> {
+        let direction = call.direction;
+        let origin = call.origin.as_deref();
+        present.iter().find_map(|uid| {
+            let listed = self.listed.get(uid)?;
+            let party = self.channels.get(uid)?.party;
+            let wanted = match (direction, party) {
+                (_, Party::Local(_)) => false,
+                (Some(Direction::Outbound), Party::Trunk) => true,
+                (Some(Direction::Inbound) | Some(Direction::Internal) | None, Party::Agent(_)) => {
+                    true
+                }
+                _ => false,
+            };
+            (wanted && listed.up && listed.bridged && origin != Some(uid.as_str()))
+                .then(|| (uid.clone(), party, listed.created_us))
+        })
+    }
+
     /// `Event: Shutdown`: Asterisk is going away; whatever is still open is closed.
     pub(super) fn on_shutdown(&mut self, now: i64, out: &mut Vec<CallEvent>) {
         let open: Vec<String> = self.calls.keys().cloned().collect();
@@ -339,6 +309,49 @@ impl CallTracker {
             self.finish(&linkedid, now, false, out);
         }
         self.channels.clear();
+    }
+}
+
+/// Marks `call` answered at `at` by the listed channel `uid` (created at `created`): the
+/// caller's talk starts for an outbound call; otherwise the call leaves its queue and the
+/// answering phone's attempt (made up when it was not seen ringing) is answered.
+fn answer_after_break(call: &mut Call, uid: &str, agent: Option<usize>, created: i64, at: i64) {
+    call.answered_us = Some(at);
+    match call.direction {
+        Some(Direction::Outbound) => {
+            call.ring_ms = call.dial_start_us.map(|d| ms_between(d, at));
+            if let (Some(caller), Some(origin)) = (call.caller_agent, call.origin.clone()) {
+                call.open_segment(caller, &origin, at);
+            }
+        }
+        _ => {
+            if call.in_queue || call.queue_joined_us.is_some() {
+                call.agent_connected_us = Some(at);
+                call.in_queue = false;
+            }
+            call.answered_by = agent;
+            if call.attempt_for(uid).is_none() {
+                call.attempts.push(Attempt {
+                    agent,
+                    member_name: None,
+                    queue: call.queue.clone(),
+                    member: uid.to_owned(),
+                    device: Some(uid.to_owned()),
+                    rang_us: created,
+                    result: None,
+                    ring_ms: None,
+                    announced: false,
+                });
+            }
+            if let Some(attempt) = call.attempt_for(uid) {
+                attempt.result = Some(AttemptResult::Answered);
+                attempt.ring_ms = Some(ms_between(attempt.rang_us, at));
+                call.ring_ms = attempt.ring_ms;
+            }
+            if let Some(agent) = agent {
+                call.open_segment(agent, uid, at);
+            }
+        }
     }
 }
 

@@ -117,85 +117,105 @@ const FCR_COLUMNS: [&str; 3] = ["fcr_rate", "fcr_settled_first_contacts", "fcr_p
 
 /// The rows of `table`, header first.
 pub fn rows(report: &Report, table: Table) -> Vec<Vec<String>> {
-    let header = |first: &[&str], rest: &[&str]| {
-        first
-            .iter()
-            .chain(rest)
-            .map(|c| (*c).to_owned())
-            .collect::<Vec<_>>()
-    };
-    let mut rows = Vec::new();
     match table {
-        Table::Hours => {
-            rows.push(header(&["hour"], &SUMMARY_COLUMNS));
-            for (hour, summary) in &report.hours {
-                rows.push([vec![hour.clone()], summary_cells(summary)].concat());
-            }
-        }
-        Table::Days => {
-            rows.push(header(
-                &["day"],
-                &[&SUMMARY_COLUMNS[..], &["requests_opened"]].concat(),
-            ));
-            for (_, day, summary) in &report.days {
-                let opened = report.cases.opened_per_day.get(day).copied().unwrap_or(0);
-                rows.push(
-                    [
-                        vec![day.clone()],
-                        summary_cells(summary),
-                        vec![opened.to_string()],
-                    ]
-                    .concat(),
-                );
-            }
-        }
-        Table::Queues => {
-            rows.push(header(
-                &["queue"],
-                &[&SUMMARY_COLUMNS[..], &FCR_COLUMNS].concat(),
-            ));
-            for line in &report.queues {
-                rows.push(
-                    [
-                        vec![line.queue.clone()],
-                        summary_cells(&line.summary),
-                        fcr_cells(&line.fcr),
-                    ]
-                    .concat(),
-                );
-            }
-        }
-        Table::Agents => {
-            rows.push(header(
-                &["extension", "name", "handled", "aht_s"],
-                &[&FCR_COLUMNS[..], &["requests_closed"]].concat(),
-            ));
-            for line in &report.agents {
-                rows.push(
-                    [
-                        vec![
-                            line.extension.clone(),
-                            line.name.clone().unwrap_or_default(),
-                            line.summary.answered.to_string(),
-                            seconds(line.summary.aht_ms),
-                        ],
-                        fcr_cells(&line.fcr),
-                        vec![line.requests_closed.to_string()],
-                    ]
-                    .concat(),
-                );
-            }
-        }
-        Table::Waits => {
-            rows.push(header(&["wait_from_s", "wait_to_s", "calls"], &[]));
-            for ((from, to), calls) in WAIT_BINS.iter().zip(report.waits) {
-                rows.push(vec![
-                    from.to_string(),
-                    to.map_or_else(String::new, |t| t.to_string()),
-                    calls.to_string(),
-                ]);
-            }
-        }
+        Table::Hours => hour_rows(report),
+        Table::Days => day_rows(report),
+        Table::Queues => queue_rows(report),
+        Table::Agents => agent_rows(report),
+        Table::Waits => wait_rows(report),
+    }
+}
+
+/// A header row: the columns of `first`, then those of `rest`.
+fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
+    first
+        .iter()
+        .chain(rest)
+        .map(|c| (*c).to_owned())
+        .collect::<Vec<_>>()
+}
+
+/// [`Table::Hours`]: one row per local hour of day.
+fn hour_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![header(&["hour"], &SUMMARY_COLUMNS)];
+    for (hour, summary) in &report.hours {
+        rows.push([vec![hour.clone()], summary_cells(summary)].concat());
+    }
+    rows
+}
+
+/// [`Table::Days`]: one row per day, with the service requests opened that day.
+fn day_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![header(
+        &["day"],
+        &[&SUMMARY_COLUMNS[..], &["requests_opened"]].concat(),
+    )];
+    for (_, day, summary) in &report.days {
+        let opened = report.cases.opened_per_day.get(day).copied().unwrap_or(0);
+        rows.push(
+            [
+                vec![day.clone()],
+                summary_cells(summary),
+                vec![opened.to_string()],
+            ]
+            .concat(),
+        );
+    }
+    rows
+}
+
+/// [`Table::Queues`]: one row per queue.
+fn queue_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![header(
+        &["queue"],
+        &[&SUMMARY_COLUMNS[..], &FCR_COLUMNS].concat(),
+    )];
+    for line in &report.queues {
+        rows.push(
+            [
+                vec![line.queue.clone()],
+                summary_cells(&line.summary),
+                fcr_cells(&line.fcr),
+            ]
+            .concat(),
+        );
+    }
+    rows
+}
+
+/// [`Table::Agents`]: one row per agent.
+fn agent_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![header(
+        &["extension", "name", "handled", "aht_s"],
+        &[&FCR_COLUMNS[..], &["requests_closed"]].concat(),
+    )];
+    for line in &report.agents {
+        rows.push(
+            [
+                vec![
+                    line.extension.clone(),
+                    line.name.clone().unwrap_or_default(),
+                    line.summary.answered.to_string(),
+                    seconds(line.summary.aht_ms),
+                ],
+                fcr_cells(&line.fcr),
+                vec![line.requests_closed.to_string()],
+            ]
+            .concat(),
+        );
+    }
+    rows
+}
+
+/// [`Table::Waits`]: one row per waiting-time bin ([`WAIT_BINS`]).
+fn wait_rows(report: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![header(&["wait_from_s", "wait_to_s", "calls"], &[])];
+    for ((from, to), calls) in WAIT_BINS.iter().zip(report.waits) {
+        rows.push(vec![
+            from.to_string(),
+            to.map_or_else(String::new, |t| t.to_string()),
+            calls.to_string(),
+        ]);
     }
     rows
 }

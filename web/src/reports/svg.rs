@@ -102,102 +102,60 @@ fn nice_ceiling(value: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// The plot area of a chart and its y scale.
+struct Frame {
+    /// The plot's width.
+    plot_w: f64,
+    /// The plot's height.
+    plot_h: f64,
+    /// The plot's bottom edge (the x axis).
+    bottom: f64,
+    /// The value at the top of the plot.
+    y_max: f64,
+}
+
+impl Frame {
+    /// The frame of `chart`: its fixed top, else a round number above the tallest bar.
+    fn of(chart: &Chart) -> Self {
+        let plot_w = WIDTH - LEFT - RIGHT;
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let bottom = TOP + plot_h;
+        let tallest = chart
+            .bars
+            .iter()
+            .map(|b| b.segments.iter().map(|(v, _)| v.max(0.0)).sum::<f64>())
+            .fold(0.0, f64::max);
+        let y_max = chart
+            .y_max
+            .filter(|m| *m > 0.0)
+            .unwrap_or_else(|| nice_ceiling(tallest));
+        Frame {
+            plot_w,
+            plot_h,
+            bottom,
+            y_max,
+        }
+    }
+
+    /// The height in the drawing of `value` (clamped to the plot).
+    fn y(&self, value: f64) -> f64 {
+        self.bottom - (value.clamp(0.0, self.y_max) / self.y_max) * self.plot_h
+    }
+}
+
 /// Draws `chart`; `tick` writes a y-axis value (the reader's digits, `%` for ratios).
 pub fn bar_chart(chart: &Chart, tick: &dyn Fn(f64) -> String) -> String {
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let bottom = TOP + plot_h;
-    let tallest = chart
-        .bars
-        .iter()
-        .map(|b| b.segments.iter().map(|(v, _)| v.max(0.0)).sum::<f64>())
-        .fold(0.0, f64::max);
-    let y_max = chart
-        .y_max
-        .filter(|m| *m > 0.0)
-        .unwrap_or_else(|| nice_ceiling(tallest));
-    let y = |value: f64| bottom - (value.clamp(0.0, y_max) / y_max) * plot_h;
-
+    let frame = Frame::of(chart);
     let mut svg = String::new();
     let _ = write!(
         svg,
         r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" direction="ltr" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         chart.words(&chart.title)
     );
-    // Grid lines and y ticks: 0, ¼, ½, ¾ and the top.
-    for i in 0..=4 {
-        let value = y_max * f64::from(i) / 4.0;
-        let at = y(value);
-        let _ = write!(
-            svg,
-            r#"<line class="grid" x1="{LEFT}" y1="{at:.1}" x2="{:.1}" y2="{at:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            at + 4.0,
-            escape(&tick(value))
-        );
-    }
-    let _ = write!(
-        svg,
-        r#"<line class="axis" x1="{LEFT}" y1="{bottom:.1}" x2="{:.1}" y2="{bottom:.1}"/>"#,
-        WIDTH - RIGHT
-    );
-
-    let drawn = &chart.bars;
-    if drawn
-        .iter()
-        .all(|b| b.segments.iter().all(|(v, _)| *v <= 0.0))
-    {
-        let _ = write!(
-            svg,
-            r#"<text class="empty" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            LEFT + plot_w / 2.0,
-            TOP + plot_h / 2.0,
-            chart.words(&chart.empty_text)
-        );
-    }
-    let slot = plot_w / drawn.len().max(1) as f64;
-    let bar_w = (slot * 0.7).max(1.0);
-    let label_every = drawn.len().div_ceil(MAX_X_LABELS).max(1);
-    for (i, bar) in drawn.iter().enumerate() {
-        let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
-        let _ = write!(
-            svg,
-            r#"<g class="bar"><title>{}</title>"#,
-            chart.words(&bar.title)
-        );
-        let mut base = 0.0;
-        for (value, class) in &bar.segments {
-            let value = value.max(0.0);
-            if value > 0.0 {
-                let (top, low) = (y(base + value), y(base));
-                let _ = write!(
-                    svg,
-                    r#"<rect class="{}" x="{x:.1}" y="{top:.1}" width="{bar_w:.1}" height="{:.1}"/>"#,
-                    escape(class),
-                    (low - top).max(0.0)
-                );
-            }
-            base += value;
-        }
-        // An invisible full-height rect, so that empty bars still show their title.
-        let _ = write!(
-            svg,
-            r#"<rect class="hover" x="{:.1}" y="{TOP}" width="{slot:.1}" height="{plot_h:.1}"/></g>"#,
-            LEFT + slot * i as f64
-        );
-        if i % label_every == 0 {
-            let _ = write!(
-                svg,
-                r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                x + bar_w / 2.0,
-                bottom + 14.0,
-                escape(&bar.label)
-            );
-        }
-    }
+    write_grid(&mut svg, &frame, tick);
+    write_bars(&mut svg, chart, &frame);
     if let Some(target) = &chart.target {
-        let at = y(target.value);
+        let at = frame.y(target.value);
         let _ = write!(
             svg,
             r#"<line class="target" x1="{LEFT}" y1="{at:.1}" x2="{:.1}" y2="{at:.1}"/><text class="target-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
@@ -210,13 +168,100 @@ pub fn bar_chart(chart: &Chart, tick: &dyn Fn(f64) -> String) -> String {
     let _ = write!(
         svg,
         r#"<text class="axis-label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axis-label" transform="translate(12 {:.1}) rotate(-90)" text-anchor="middle">{}</text></svg>"#,
-        LEFT + plot_w / 2.0,
+        LEFT + frame.plot_w / 2.0,
         HEIGHT - 6.0,
         chart.words(&chart.x_label),
-        TOP + plot_h / 2.0,
+        TOP + frame.plot_h / 2.0,
         chart.words(&chart.y_label)
     );
     svg
+}
+
+/// The grid lines and y ticks (0, ¼, ½, ¾ and the top), then the x axis.
+fn write_grid(svg: &mut String, frame: &Frame, tick: &dyn Fn(f64) -> String) {
+    for i in 0..=4 {
+        let value = frame.y_max * f64::from(i) / 4.0;
+        let at = frame.y(value);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{LEFT}" y1="{at:.1}" x2="{:.1}" y2="{at:.1}"/><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            at + 4.0,
+            escape(&tick(value))
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#,
+        frame.bottom,
+        WIDTH - RIGHT,
+        frame.bottom
+    );
+}
+
+/// The bars, each with its hover title and (every few bars) its label; when no bar has
+/// anything to draw, the chart's empty text first.
+fn write_bars(svg: &mut String, chart: &Chart, frame: &Frame) {
+    let drawn = &chart.bars;
+    if drawn
+        .iter()
+        .all(|b| b.segments.iter().all(|(v, _)| *v <= 0.0))
+    {
+        let _ = write!(
+            svg,
+            r#"<text class="empty" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            LEFT + frame.plot_w / 2.0,
+            TOP + frame.plot_h / 2.0,
+            chart.words(&chart.empty_text)
+        );
+    }
+    let slot = frame.plot_w / drawn.len().max(1) as f64;
+    let bar_w = (slot * 0.7).max(1.0);
+    let label_every = drawn.len().div_ceil(MAX_X_LABELS).max(1);
+    for (i, bar) in drawn.iter().enumerate() {
+        let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+        let _ = write!(
+            svg,
+            r#"<g class="bar"><title>{}</title>"#,
+            chart.words(&bar.title)
+        );
+        write_segments(svg, bar, frame, x, bar_w);
+        // An invisible full-height rect, so that empty bars still show their title.
+        let _ = write!(
+            svg,
+            r#"<rect class="hover" x="{:.1}" y="{TOP}" width="{slot:.1}" height="{:.1}"/></g>"#,
+            LEFT + slot * i as f64,
+            frame.plot_h
+        );
+        if i % label_every == 0 {
+            let _ = write!(
+                svg,
+                r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x + bar_w / 2.0,
+                frame.bottom + 14.0,
+                escape(&bar.label)
+            );
+        }
+    }
+}
+
+/// The segments of `bar`, stacked bottom up, `bar_w` wide from `x`.
+fn write_segments(svg: &mut String, bar: &Bar, frame: &Frame, x: f64, bar_w: f64) {
+    let mut base = 0.0;
+    for (value, class) in &bar.segments {
+        let value = value.max(0.0);
+        if value > 0.0 {
+            let (top, low) = (frame.y(base + value), frame.y(base));
+            let _ = write!(
+                svg,
+                r#"<rect class="{}" x="{x:.1}" y="{top:.1}" width="{bar_w:.1}" height="{:.1}"/>"#,
+                escape(class),
+                (low - top).max(0.0)
+            );
+        }
+        base += value;
+    }
 }
 
 #[cfg(test)]

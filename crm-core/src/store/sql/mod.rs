@@ -9,6 +9,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod call_parts;
+pub(crate) mod call_write;
 pub(crate) mod calls;
 pub(crate) mod contact_input;
 pub(crate) mod contacts;
