@@ -26,7 +26,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use crm_core::metrics::MetricsSettings;
 use crm_core::metrics::periods::{Calendar, iso_date};
-use crm_core::metrics::report::{MAX_DAYS, QueryError, ReportQuery, load, resolve};
+use crm_core::metrics::report::{MAX_DAYS, Period, QueryError, Report, ReportQuery, load, resolve};
 use crm_core::{Locale, Role};
 
 use crate::auth::CurrentUser;
@@ -75,6 +75,23 @@ async fn agent_names(state: &AppState) -> Result<HashMap<String, String>, Error>
         .collect())
 }
 
+/// The report of `period` as of now, agents named by `names`.
+async fn report_now(
+    state: &AppState,
+    period: Period,
+    names: &HashMap<String, String>,
+) -> Result<Report, Error> {
+    let report = load(
+        state.store.as_ref(),
+        period,
+        names,
+        crate::clock::now_ms(),
+        &state.metrics,
+    )
+    .await?;
+    Ok(report)
+}
+
 fn query_error(locale: Locale, err: &QueryError) -> String {
     match err {
         QueryError::BadDate(text) => {
@@ -120,14 +137,7 @@ async fn reports_csv(
         iso_date(period.to_day)
     );
     let names = agent_names(&state).await?;
-    let report = load(
-        state.store.as_ref(),
-        period,
-        &names,
-        crate::clock::now_ms(),
-        settings,
-    )
-    .await?;
+    let report = report_now(&state, period, &names).await?;
     let body = csv::write(&report, table).map_err(|err| Error::Internal(Box::new(err)))?;
     Ok((
         [

@@ -6,11 +6,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use crm_core::metrics::periods::NamedPeriod;
-use crm_core::metrics::report::{ReportQuery, load, resolve};
+use crm_core::metrics::report::{ReportQuery, resolve};
 use crm_core::{Locale, Role};
 
 use super::view::{View, view};
-use super::{agent_names, calendar_of, parse_query, query_error, today};
+use super::{agent_names, calendar_of, parse_query, query_error, report_now, today};
 use crate::auth::PageUser;
 use crate::i18n;
 use crate::pages::{Page, render};
@@ -106,14 +106,7 @@ async fn build_page(
     };
     html.from = html.page.clock.day_input(period.from_day);
     html.to = html.page.clock.day_input(period.to_day);
-    let report = load(
-        state.store.as_ref(),
-        period,
-        &names,
-        crate::clock::now_ms(),
-        settings,
-    )
-    .await?;
+    let report = report_now(state, period, &names).await?;
     html.queues = report.queue_names.clone();
     if !html.queue.is_empty() && !html.queues.contains(&html.queue) {
         html.queues.push(html.queue.clone());
