@@ -2,6 +2,12 @@
 
 use clap::Parser as _;
 
+/// jemalloc, with its background threads returning freed pages to the system: under a
+/// steady load, glibc's malloc kept ever more freed memory in its per-thread arenas (the
+/// soak grew by that more than by live data; README, "Speed").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = tamas::cli::Cli::parse();
     tamas::telemetry::init();
