@@ -72,7 +72,7 @@ impl_auth_store!(PgStore);
 impl_credential_store!(PgStore);
 impl_contact_store!(PgStore);
 impl_phone_helpers!(PgStore, sqlx::Postgres);
-impl_call_store!(PgStore);
+impl_call_store!(PgStore, sqlx::Postgres);
 call_parts::impl_call_parts!(PgStore);
 call_parts::impl_call_part_store!(PgStore);
 impl_recording_store!(PgStore);

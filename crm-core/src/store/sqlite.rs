@@ -89,7 +89,7 @@ impl_auth_store!(SqliteStore);
 impl_credential_store!(SqliteStore);
 impl_contact_store!(SqliteStore);
 impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
-impl_call_store!(SqliteStore);
+impl_call_store!(SqliteStore, sqlx::Sqlite);
 call_parts::impl_call_parts!(SqliteStore);
 call_parts::impl_call_part_store!(SqliteStore);
 impl_recording_store!(SqliteStore);

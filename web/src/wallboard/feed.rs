@@ -290,7 +290,11 @@ impl PeriodCalls {
     /// Keeps the calls started at `from_ms` or later.
     fn since(&mut self, from_ms: i64) {
         self.calls.retain(|_, c| c.started_at_ms >= from_ms);
-        self.calls.shrink_to_fit();
+        // A new day gives the room back; a rolling period, losing a minute's calls at a
+        // time, keeps it.
+        if self.calls.len() < self.calls.capacity() / 4 {
+            self.calls.shrink_to_fit();
+        }
     }
 
     /// The figures per queue, queues in order.

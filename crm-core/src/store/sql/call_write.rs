@@ -3,7 +3,6 @@
 //! when that row was written, its legs, agent segments, the contact's last interaction and
 //! the recordings that arrived before the call.
 
-use crate::store::{PgStore, SqliteStore};
 use crate::{CallRecordInput, PhoneE164, PhoneNormalizer};
 
 /// The upsert of a call. The stored version is replaced only by a more complete one, or an
@@ -51,21 +50,6 @@ pub(crate) const INSERT_CALL_SEGMENT: &str = "INSERT INTO call_segments \
 pub(crate) const LINK_RECORDINGS: &str = "UPDATE recordings SET call_id = $1, linkedid = $3 \
     WHERE call_id IS NULL AND pbx = $2 AND (linkedid = $3 OR uniqueid = $4)";
 
-/// The sqlx database a backend runs on, so that the helpers [`impl_call_write`] generates
-/// can name its connection type.
-pub(crate) trait Backend {
-    /// `sqlx::Sqlite` or `sqlx::Postgres`.
-    type Db: sqlx::Database;
-}
-
-impl Backend for SqliteStore {
-    type Db = sqlx::Sqlite;
-}
-
-impl Backend for PgStore {
-    type Db = sqlx::Postgres;
-}
-
 /// Who the customer of a call being written is, as far as the call log links it.
 pub(crate) struct CallCustomer {
     /// The customer's number in E.164: the PBX's, else the normalised raw number's.
@@ -111,7 +95,7 @@ pub(crate) fn customer_number(
 /// Implements the steps of [`record_call`](crate::CallStore::record_call) for a backend
 /// (expanded by [`impl_call_store`](super::calls::impl_call_store)).
 macro_rules! impl_call_write {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         impl $store {
             /// The customer of `call`: its number, the answering agent's user and the one
             /// contact with that number.
@@ -153,7 +137,7 @@ macro_rules! impl_call_write {
 
             /// Upserts the call's row; whether it was written (a newer version).
             async fn upsert_call(
-                conn: &mut <<$store as crate::store::sql::call_write::Backend>::Db as sqlx::Database>::Connection,
+                conn: &mut <$db as sqlx::Database>::Connection,
                 call: &crate::CallRecordInput,
                 customer: &crate::store::sql::call_write::CallCustomer,
             ) -> crate::StoreResult<bool> {
@@ -199,7 +183,7 @@ macro_rules! impl_call_write {
             /// Replaces the legs and agent segments of the written call `id`, moves its
             /// contact's last interaction on and links the recordings that wait for it.
             async fn write_call_parts(
-                conn: &mut <<$store as crate::store::sql::call_write::Backend>::Db as sqlx::Database>::Connection,
+                conn: &mut <$db as sqlx::Database>::Connection,
                 id: i64,
                 contact: Option<i64>,
                 call: &crate::CallRecordInput,

@@ -95,8 +95,8 @@ pub(crate) fn filter_clause(filter: &CallFilter) -> (String, Vec<Bind>) {
 
 /// Implements [`CallStore`](crate::CallStore) for a backend.
 macro_rules! impl_call_store {
-    ($store:ty) => {
-        crate::store::sql::call_write::impl_call_write!($store);
+    ($store:ty, $db:ty) => {
+        crate::store::sql::call_write::impl_call_write!($store, $db);
 
         impl $store {
             /// Calls selected by `clause` (after `FROM calls`), with their legs.
