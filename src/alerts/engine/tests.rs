@@ -69,14 +69,17 @@ async fn fixture(rules: AlertRules) -> Fixture {
     }
 }
 
+/// A queue call that ended a second ago, after starting a minute ago, or at local midnight
+/// when that was less than a minute ago: the service-level rule reads today's calls.
 fn call(linkedid: &str, number: &str, disposition: &str, wait_ms: i64) -> CallRecordInput {
     let now = now_ms();
+    let started = (now - 60_000).max(MetricsSettings::default().local_midnight(now));
     serde_json::from_value(json!({
         "pbx": "sim", "linkedid": linkedid, "direction": "inbound",
         "customer_number_raw": number, "customer_number_e164": null, "customer_name": null,
         "did": null, "queue": "support", "agents_rung": [], "answered_by_extension": null,
-        "agent_extension": null, "started_at_ms": now - 60_000, "queued_at_ms": now - 60_000,
-        "answered_at_ms": null, "ended_at_ms": now - 1_000, "wait_ms": wait_ms,
+        "agent_extension": null, "started_at_ms": started, "queued_at_ms": started,
+        "answered_at_ms": null, "ended_at_ms": (now - 1_000).max(started), "wait_ms": wait_ms,
         "ring_ms": null, "talk_ms": null, "hold_ms": null, "disposition": disposition,
         "hangup_by": null, "hangup_by_extension": null, "hangup_cause": null,
         "transfers": [], "recording_file": null, "click_id": null, "end_known": true

@@ -131,9 +131,9 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         args.agents, args.calls_per_second, args.duration
     );
     let duration = Duration::from_secs(args.duration);
-    let warm = pid
+    let memory = pid
         .filter(|_| args.soak)
-        .map(|pid| soak::read_after_warmup(pid, duration));
+        .map(soak::MemorySampler::start);
     let driven = calls::drive(
         &sim,
         &extensions,
@@ -143,15 +143,17 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
     )
     .await;
     let calls_ended = Instant::now();
+    let memory = match memory {
+        Some(sampler) => sampler.finish(duration).await,
+        None => None,
+    };
     tokio::time::sleep(SETTLE).await;
     let after = pid.and_then(rss_bytes);
-    let soak = match (warm, pid, after) {
-        (Some(warm), Some(pid), Some(end)) => {
+    let soak = match (memory, pid) {
+        (Some(memory), Some(pid)) => {
             eprintln!("calls over; measuring the idle server…");
-            let warm = warm.await.ok().flatten();
             let idle = soak::idle_cpu(pid, calls_ended).await;
-            warm.zip(idle)
-                .map(|(warm, idle)| soak::Soak::new(duration, warm, end, idle))
+            idle.map(|idle| soak::Soak::new(duration, memory, idle))
         }
         _ => None,
     };

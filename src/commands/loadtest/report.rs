@@ -232,7 +232,7 @@ impl fmt::Display for Report {
         if let Some(soak) = &self.soak {
             writeln!(
                 f,
-                "  soak                     {:.1} MiB after a {} s warm-up, {:.1} MiB at the end ({:+.1} %); idle CPU {:.2} % of a core ({} s from {} s after the last call): {}",
+                "  soak                     {:.1} MiB after a {} s warm-up, {:.1} MiB over the last 10 s of calls ({:+.1} %); idle CPU {:.2} % of a core ({} s from {} s after the last call): {}",
                 mib(soak.rss_after_warmup),
                 soak.warmup_s,
                 mib(soak.rss_at_end),
@@ -242,6 +242,12 @@ impl fmt::Display for Report {
                 IDLE_AFTER.as_secs(),
                 if soak.steady { "steady" } else { "NOT STEADY" }
             )?;
+            let trace: Vec<String> = soak
+                .trace
+                .iter()
+                .map(|(s, rss)| format!("{s} s {:.1}", mib(*rss)))
+                .collect();
+            writeln!(f, "  memory under load (MiB)  {}", trace.join(", "))?;
         }
         if self.server_warnings > 0 {
             writeln!(f, "  server warnings          {}:", self.server_warnings)?;

@@ -1,16 +1,22 @@
 //! `--soak`: whether the server holds steady under a long load and is idle after it.
 //!
-//! Memory is read once the warm-up is over (a fifth of the run, at most [`MAX_WARMUP`]:
-//! the sockets, caches and the hub's backlogs have reached their working size) and again at the
-//! end of the calls; a server that holds steady grows by less than [`MAX_GROWTH_PCT`]
-//! in between. Then the calls stop, and the server's CPU time is read over
-//! [`IDLE_WINDOW`] once [`IDLE_AFTER`] has passed: an idle server uses less than
-//! [`MAX_IDLE_CPU_PCT`] of one core, with every agent's socket still open.
+//! The server's resident memory is sampled every second while the calls run
+//! ([`MemorySampler`]). A reading is the median of the samples of a [`READING_WINDOW`]:
+//! one reading ends with the warm-up (a fifth of the run, at most [`MAX_WARMUP`]: the
+//! sockets, caches and the hub's backlogs have reached their working size), the other with
+//! the last call. Both are taken under the same load, and the median keeps one sample
+//! caught at the top of the allocator's decay cycle (jemalloc returns freed pages after
+//! seconds, not at once) from deciding the verdict. A server that holds steady grows by
+//! less than [`MAX_GROWTH_PCT`] between the two. Then the calls stop, and the server's CPU
+//! time is read over [`IDLE_WINDOW`] once [`IDLE_AFTER`] has passed: an idle server uses
+//! less than [`MAX_IDLE_CPU_PCT`] of one core, with every agent's socket still open.
 
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::server::{cpu_time, rss_bytes};
 
@@ -18,6 +24,12 @@ use super::server::{cpu_time, rss_bytes};
 /// (`[hub] backlog_age`), so a shorter warm-up would count the backlogs filling up as
 /// growth.
 const MAX_WARMUP: Duration = Duration::from_secs(120);
+/// How often memory is sampled while the calls run.
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+/// The samples one memory reading is the median of.
+const READING_WINDOW: Duration = Duration::from_secs(10);
+/// Spacing of the memory trace in the report.
+const TRACE_EVERY: Duration = Duration::from_secs(30);
 /// How long after the last call the idle window starts.
 pub const IDLE_AFTER: Duration = Duration::from_secs(20);
 /// How long the idle CPU time is measured.
@@ -38,6 +50,8 @@ pub struct Soak {
     pub rss_at_end: u64,
     /// Growth from the warm-up to the end, percent (negative: it shrank).
     pub growth_pct: f64,
+    /// Resident memory every [`TRACE_EVERY`] of calls: (seconds, bytes), each a reading.
+    pub trace: Vec<(u64, u64)>,
     /// CPU use over the idle window, percent of one core.
     pub idle_cpu_pct: f64,
     /// Both figures within their bounds.
@@ -49,21 +63,89 @@ pub fn warmup(duration: Duration) -> Duration {
     (duration / 5).min(MAX_WARMUP)
 }
 
-/// Reads the server's memory once the warm-up of a run of `duration` is over.
-pub fn read_after_warmup(pid: u32, duration: Duration) -> JoinHandle<Option<u64>> {
-    let wait = warmup(duration);
-    tokio::spawn(async move {
-        tokio::time::sleep(wait).await;
-        rss_bytes(pid)
-    })
+/// Resident memory of a process, sampled every [`SAMPLE_EVERY`] until stopped.
+pub struct MemorySampler {
+    stop: CancellationToken,
+    task: JoinHandle<Samples>,
+}
+
+/// Memory samples: (time since sampling started, bytes).
+struct Samples(Vec<(Duration, u64)>);
+
+impl MemorySampler {
+    /// Starts sampling process `pid`.
+    pub fn start(pid: u32) -> Self {
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(sample(pid, stop.clone()));
+        MemorySampler { stop, task }
+    }
+
+    /// Stops sampling and returns the memory readings of a run of `duration`: after the
+    /// warm-up, at the end and the trace, or `None` if the process could not be read.
+    pub async fn finish(self, duration: Duration) -> Option<Readings> {
+        self.stop.cancel();
+        let samples = self.task.await.ok()?;
+        let end = samples.0.last()?.0;
+        let warm = samples.reading(warmup(duration))?;
+        let at_end = samples.reading(end)?;
+        let trace = (1..)
+            .map(|n| TRACE_EVERY * n)
+            .take_while(|at| *at <= end)
+            .filter_map(|at| Some((at.as_secs(), samples.reading(at)?)))
+            .collect();
+        Some(Readings {
+            warm,
+            end: at_end,
+            trace,
+        })
+    }
+}
+
+/// Memory readings of a soak.
+pub struct Readings {
+    warm: u64,
+    end: u64,
+    trace: Vec<(u64, u64)>,
+}
+
+async fn sample(pid: u32, stop: CancellationToken) -> Samples {
+    let started = Instant::now();
+    let mut ticks = tokio::time::interval(SAMPLE_EVERY);
+    let mut samples = Vec::new();
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = ticks.tick() => {
+                if let Some(rss) = rss_bytes(pid) {
+                    samples.push((started.elapsed(), rss));
+                }
+            }
+        }
+    }
+    Samples(samples)
+}
+
+impl Samples {
+    /// The median of the samples in the [`READING_WINDOW`] that ends at `at`.
+    fn reading(&self, at: Duration) -> Option<u64> {
+        let from = at.saturating_sub(READING_WINDOW);
+        let mut window: Vec<u64> = self
+            .0
+            .iter()
+            .filter(|(t, _)| *t > from && *t <= at)
+            .map(|(_, rss)| *rss)
+            .collect();
+        window.sort_unstable();
+        window.get(window.len() / 2).copied()
+    }
 }
 
 /// Waits out [`IDLE_AFTER`] (counted from `calls_ended`), then measures the server's CPU
 /// use over [`IDLE_WINDOW`], percent of one core.
-pub async fn idle_cpu(pid: u32, calls_ended: tokio::time::Instant) -> Option<f64> {
+pub async fn idle_cpu(pid: u32, calls_ended: Instant) -> Option<f64> {
     tokio::time::sleep_until(calls_ended + IDLE_AFTER).await;
     let start = cpu_time(pid)?;
-    let started = tokio::time::Instant::now();
+    let started = Instant::now();
     tokio::time::sleep(IDLE_WINDOW).await;
     let used = cpu_time(pid)?.saturating_sub(start);
     Some(100.0 * used.as_secs_f64() / started.elapsed().as_secs_f64())
@@ -71,15 +153,36 @@ pub async fn idle_cpu(pid: u32, calls_ended: tokio::time::Instant) -> Option<f64
 
 impl Soak {
     /// The verdict on what was read.
-    pub fn new(duration: Duration, warm: u64, end: u64, idle_cpu_pct: f64) -> Self {
+    pub fn new(duration: Duration, memory: Readings, idle_cpu_pct: f64) -> Self {
+        let Readings { warm, end, trace } = memory;
         let growth_pct = 100.0 * (end as f64 - warm as f64) / (warm.max(1) as f64);
         Soak {
             warmup_s: warmup(duration).as_secs(),
             rss_after_warmup: warm,
             rss_at_end: end,
             growth_pct,
+            trace,
             idle_cpu_pct,
             steady: growth_pct <= MAX_GROWTH_PCT && idle_cpu_pct < MAX_IDLE_CPU_PCT,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_is_the_median_of_its_window() {
+        let secs = Duration::from_secs;
+        let samples = Samples(
+            (1..=20)
+                .map(|s| (secs(s), if s == 20 { 900 } else { 100 + s }))
+                .collect(),
+        );
+        // 11..=20: nine ordinary samples and one spike; the spike does not decide.
+        assert_eq!(samples.reading(secs(20)), Some(116));
+        assert_eq!(samples.reading(secs(10)), Some(106));
+        assert_eq!(samples.reading(secs(0)), None);
     }
 }
