@@ -226,7 +226,7 @@ pub struct DialRuleSettings {
 
 impl Default for DialerSettings {
     fn default() -> Self {
-        let web = web::routes::click_to_call::DialerSettings::default();
+        let web = app::dialer::DialerSettings::default();
         Self {
             channel: web.channel,
             context: web.context,
@@ -248,7 +248,7 @@ impl Default for DialerSettings {
 impl DialerSettings {
     /// The web side's form of these settings, checked: rule prefixes start with `+` and
     /// are followed by digits, replacements are digits, the channel names `{extension}`.
-    pub fn to_web(&self) -> anyhow::Result<web::routes::click_to_call::DialerSettings> {
+    pub fn to_web(&self) -> anyhow::Result<app::dialer::DialerSettings> {
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         for rule in &self.rules {
             let prefix_ok = rule.prefix.strip_prefix('+').is_some_and(digits);
@@ -265,7 +265,7 @@ impl DialerSettings {
             self.channel
         );
         anyhow::ensure!(!self.context.is_empty(), "[dialer] context is empty");
-        Ok(web::routes::click_to_call::DialerSettings {
+        Ok(app::dialer::DialerSettings {
             channel: self.channel.clone(),
             context: self.context.clone(),
             priority: self.priority,
@@ -273,7 +273,7 @@ impl DialerSettings {
             rules: self
                 .rules
                 .iter()
-                .map(|r| web::routes::click_to_call::DialRule {
+                .map(|r| app::dialer::DialRule {
                     prefix: r.prefix.clone(),
                     replace: r.replace.clone(),
                 })

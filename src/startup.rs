@@ -126,7 +126,7 @@ fn app_state(
     state.metrics = settings.metrics.to_core();
     state.sessions = settings.session.to_web()?;
     state.access = settings.access.to_web();
-    state.dialer = Arc::new(web::routes::click_to_call::Dialer::new(
+    state.dialer = Arc::new(app::dialer::Dialer::new(
         settings.dialer.to_web()?,
         settings.pbx.name.clone(),
     ));
@@ -164,10 +164,10 @@ fn start_jobs(
         lifecycle.jobs(),
     );
     // Sockets whose access ended (here or in another process) are closed.
-    lifecycle.jobs().spawn(web::hub::revocations::watch(
+    lifecycle.jobs().spawn(app::hub::revocations::watch(
         Arc::clone(&state.store),
         state.hub.clone(),
-        web::hub::revocations::RevocationSettings::default(),
+        app::hub::revocations::RevocationSettings::default(),
         lifecycle.jobs().drain_token(),
     ));
     state.recordings = Some(desk);
@@ -195,14 +195,20 @@ fn start_call_feeds(
             lifecycle.jobs(),
         );
     }
-    lifecycle.jobs().spawn(web::wallboard::feed::follow_wrapups(
-        state.clone(),
+    lifecycle.jobs().spawn(app::wallboard::feed::follow_wrapups(
+        Arc::clone(&state.wrapups),
         pbx.events.subscribe(),
         lifecycle.jobs().drain_token(),
     ));
-    lifecycle.jobs().spawn(web::wallboard::feed::run(
-        state.clone(),
-        web::wallboard::feed::Feed {
+    lifecycle.jobs().spawn(app::wallboard::feed::run(
+        app::wallboard::feed::Sources {
+            store: Arc::clone(&state.store),
+            hub: state.hub.clone(),
+            wrapups: Arc::clone(&state.wrapups),
+            metrics: state.metrics,
+            calls_edited: state.calls_edited.clone(),
+        },
+        app::wallboard::feed::Feed {
             board: Arc::clone(&pbx.queues),
             board_changed: Arc::clone(&pbx.board_changed),
             calls_written: pbx.call_log.written(),

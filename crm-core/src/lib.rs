@@ -45,7 +45,8 @@ pub use domain::alert::{
     Alert, AlertFilter, AlertKind, AlertState, LeadActivity, NewAlert, NewCallback,
 };
 pub use domain::auth::{
-    ChangeReason, CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
+    ChangeReason, Credential, CredentialChange, NewSession, Session, TokenInfo, TokenScope,
+    TokenUser,
 };
 pub use domain::call::{
     AgentAttemptInput, AgentWrapUp, CallFilter, CallLeg, CallMetrics, CallRecordInput, CallRow,

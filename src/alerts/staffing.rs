@@ -4,8 +4,8 @@
 use std::sync::{Arc, RwLock};
 
 use crm_core::Task;
+use cti::live::queues::member_extension;
 use cti::live::queues::{MemberState, QueueBoard};
-use web::routes::agent::member_extension;
 
 use super::assignment::{Member, Readiness};
 use crate::bridge::agent_users::AgentUsers;

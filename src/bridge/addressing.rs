@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use app::hub::messages::{AgentStateChange, Event};
+use app::hub::{Audience, Hub};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
-use web::hub::messages::{AgentStateChange, Event};
-use web::hub::{Audience, Hub};
 
 use super::agent_users::AgentUsers;
 

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use web::hub::messages::{AgentState, AgentStateChange};
+use app::hub::messages::{AgentState, AgentStateChange};
 
 #[derive(Debug, Default)]
 struct Agent {

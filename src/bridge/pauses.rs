@@ -26,7 +26,7 @@ pub fn agent_pause(message: &Message) -> Option<AgentPause> {
     let extension = ["Interface", "StateInterface"]
         .iter()
         .filter_map(|key| message.get(key))
-        .find_map(web::routes::agent::member_extension)?;
+        .find_map(cti::live::queues::member_extension)?;
     let paused = message
         .get("Paused")
         .is_some_and(|p| p == "1" || p.eq_ignore_ascii_case("true"));

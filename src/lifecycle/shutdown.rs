@@ -17,8 +17,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use app::hub::Hub;
 use tokio::time::Instant;
-use web::hub::Hub;
 
 use super::Lifecycle;
 use super::report::{Baseline, ShutdownReport};

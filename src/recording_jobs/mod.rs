@@ -1,6 +1,6 @@
 //! The recordings' background jobs, started by `serve` and the demo: the spool-folder
 //! watcher ([`spool`]) and the daily retention ([`retention`], [`quarantine`]). Both go through
-//! [`web::recording_desk::RecordingDesk`], the same path as an upload.
+//! [`app::recording_desk::RecordingDesk`], the same path as an upload.
 
 pub mod quarantine;
 pub mod retention;
@@ -8,9 +8,9 @@ pub mod spool;
 
 use std::sync::{Arc, RwLock};
 
+use app::recording_desk::RecordingDesk;
 use crm_core::Store;
 use cti::live::LiveCalls;
-use web::recording_desk::RecordingDesk;
 
 use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use app::recording_desk::RecordingDesk;
 use crm_core::{AuditEntry, Store};
-use web::recording_desk::RecordingDesk;
 
 /// Deletes the quarantined files last written more than `retention_days` before `now`;
 /// returns how many.
@@ -42,7 +42,7 @@ pub async fn run_once(
         tracing::info!(file = %name, size = file.size, retention_days, "quarantined recording deleted");
         store
             .record_audit(&AuditEntry {
-                at_ms: web::clock::now_ms(),
+                at_ms: app::clock::now_ms(),
                 actor: None,
                 action: "recording.quarantine_delete".into(),
                 subject: format!("quarantine:{name}"),

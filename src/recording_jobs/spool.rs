@@ -24,12 +24,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use app::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
 use crm_core::Store;
 use cti::live::LiveCalls;
 use recordings::{
     CallState, SpoolGroup, SpoolTiming, Uniqueid, has_audio, is_ready, read_bounded, scan_spool,
 };
-use web::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
 
 use crate::lifecycle::Stage;
 use crate::settings::RecordingsSettings;

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use app::recording_desk::RecordingDesk;
 use crm_core::TokenScope;
-use web::recording_desk::RecordingDesk;
 
 use crate::app::RecApp;
 
@@ -25,7 +25,7 @@ async fn old_recordings_are_deleted_except_kept_calls() {
         max_upload_bytes: 512 * 1024 * 1024,
     };
     let store: Arc<dyn crm_core::Store> = Arc::clone(&app.store);
-    let now = web::clock::now_ms();
+    let now = app::clock::now_ms();
     // Nothing is 30 days old yet.
     assert_eq!(
         tamas::recording_jobs::retention::run_once(&store, &desk, now, 30)

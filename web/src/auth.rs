@@ -16,56 +16,16 @@ use axum::http::header::{AUTHORIZATION, LOCATION};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use crm_core::{Role, TokenId, TokenScope, User};
+use crm_core::{Credential, Role, TokenScope, User};
 
 use crate::session::SessionAuth;
 use crate::{AppState, Error};
 
-/// What a request was authenticated with; a socket keeps it, to be closed when it ends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Credential {
-    /// A browser session.
-    Session {
-        /// The SHA-256 (hex) of the session cookie: what the store keeps.
-        hash: String,
-        /// When the session expires, ms since the epoch.
-        expires_at_ms: i64,
-    },
-    /// An API token.
-    Token(TokenId),
-}
-
-impl Credential {
-    /// The token, for a token.
-    pub fn token(&self) -> Option<TokenId> {
-        match self {
-            Credential::Token(id) => Some(*id),
-            Credential::Session { .. } => None,
-        }
-    }
-
-    /// The session cookie's hash, for a session.
-    pub fn session_hash(&self) -> Option<&str> {
-        match self {
-            Credential::Session { hash, .. } => Some(hash),
-            Credential::Token(_) => None,
-        }
-    }
-
-    /// When a session expires (tokens do not).
-    pub fn expires_at_ms(&self) -> Option<i64> {
-        match self {
-            Credential::Session { expires_at_ms, .. } => Some(*expires_at_ms),
-            Credential::Token(_) => None,
-        }
-    }
-
-    /// The credential of a signed-in session.
-    pub fn of_session(auth: &SessionAuth) -> Credential {
-        Credential::Session {
-            hash: crm_core::token::hash_token(&auth.token),
-            expires_at_ms: auth.session.expires_at_ms,
-        }
+/// The credential of a signed-in session.
+pub fn session_credential(auth: &SessionAuth) -> Credential {
+    Credential::Session {
+        hash: crm_core::token::hash_token(&auth.token),
+        expires_at_ms: auth.session.expires_at_ms,
     }
 }
 
@@ -126,7 +86,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .ok_or(Error::Unauthorized)?;
             return Ok(CurrentUser {
                 user: auth.session.user.clone(),
-                credential: Credential::of_session(auth),
+                credential: session_credential(auth),
             });
         };
         let token = bearer_token(header).ok_or(Error::Unauthorized)?;

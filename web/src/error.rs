@@ -3,6 +3,7 @@
 //! The cause chain is logged on the server; the client gets a short, clear message and
 //! never an internal detail such as a SQL error.
 
+use app::DisplayChain;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -98,20 +99,5 @@ impl From<ReportError> for Error {
             // A shorter period is needed.
             too_many @ ReportError::TooManyCalls => Error::BadRequest(too_many.to_string()),
         }
-    }
-}
-
-/// Displays an error with its whole `source()` chain, for logs.
-pub struct DisplayChain<'a>(pub &'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for DisplayChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(err) = source {
-            write!(f, ": {err}")?;
-            source = err.source();
-        }
-        Ok(())
     }
 }

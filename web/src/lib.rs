@@ -1,4 +1,5 @@
-//! The web side of Tamas: the HTTP server every user and integration talks to.
+//! The web side of Tamas: the HTTP server every user and integration talks to: HTTP,
+//! pages and the socket protocol over the application services of the `app` crate.
 //!
 //! Map of the crate:
 //! - [`state`]: [`AppState`], what every handler can reach (the CRM store, settings).
@@ -10,31 +11,25 @@
 //!   every state-changing request, rate-limited sign-in.
 //! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
 //!   server-rendered page shares.
-//! - [`clock`]: the time now.
 //! - [`token_use`]: API tokens' "last used", written in the background.
 //! - [`security`]: response headers every page carries (a strict Content-Security-Policy).
-//! - [`hub`]: the WebSocket hub (`/ws`): popups and live call events per user.
+//! - [`ws`]: `/ws`, the WebSocket side of the hub (`app::hub`): popups and live call
+//!   events per user.
 //! - [`routes`]: one module per resource, each with its routes and who may call them;
 //!   [`routes::table`] is every route, served by [`router`].
-//! - [`recording_desk`]: the one way a recording comes in (upload or spool folder);
-//!   [`recording_upload`] streams an upload's files to disk under a size limit.
+//! - [`recording_upload`]: streams an upload's files to disk under a size limit, for
+//!   `app::recording_desk`.
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
-//! - [`alert_feed`]: alerts described for people and pushed live to supervisors.
 //! - [`server`]: [`serve`], the HTTP server with its limits (timeouts, connection cap).
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
 pub mod access;
-pub mod alert_feed;
 pub mod assets;
 pub mod auth;
-pub mod clock;
-pub mod contact_picks;
 pub mod csrf;
 pub mod error;
-pub mod hub;
 pub mod i18n;
 pub mod pages;
-pub mod recording_desk;
 pub mod recording_upload;
 pub mod reports;
 pub mod routes;
@@ -44,7 +39,7 @@ pub mod session;
 pub mod sign_in_limit;
 pub mod state;
 pub mod token_use;
-pub mod wallboard;
+pub mod ws;
 
 use axum::Router;
 

@@ -106,10 +106,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     let Some(token) = cookie_value(headers) else {
         return Ok(None);
     };
-    let session = state
-        .store
-        .get_session(token, crate::clock::now_ms())
-        .await?;
+    let session = state.store.get_session(token, app::clock::now_ms()).await?;
     Ok(session.map(|session| SessionAuth {
         session,
         token: token.to_owned(),

@@ -24,17 +24,17 @@ pub struct AppState {
     /// Failed sign-ins per client and per username.
     pub sign_in_limiter: Arc<crate::sign_in_limit::SignInLimiter>,
     /// The WebSocket hub: popups and live updates to users' sockets.
-    pub hub: crate::hub::Hub,
+    pub hub: app::hub::Hub,
     /// The PBX's AMI client (click-to-call, pause), when a PBX is configured.
     pub pbx: Option<cti::ami::client::AmiClient>,
     /// Click-to-call settings and rate limit.
-    pub dialer: Arc<crate::routes::click_to_call::Dialer>,
+    pub dialer: Arc<app::dialer::Dialer>,
     /// Where recordings are stored and how they are ingested, when configured.
-    pub recordings: Option<Arc<crate::recording_desk::RecordingDesk>>,
+    pub recordings: Option<Arc<app::recording_desk::RecordingDesk>>,
     /// Agents in wrap-up, for the wallboard.
-    pub wrapups: Arc<crate::wallboard::WrapUps>,
+    pub wrapups: Arc<app::wallboard::WrapUps>,
     /// Answered calls linked to a contact by a pick, for the alert engine.
-    pub contact_picks: Arc<crate::contact_picks::ContactPicks>,
+    pub contact_picks: Arc<app::contact_picks::ContactPicks>,
     /// Where a request starts work that outlives it (a click-to-call following its
     /// Originate), so the service can wait for that work when it stops.
     pub tasks: tokio_util::task::TaskTracker,
@@ -59,7 +59,7 @@ impl AppState {
             sessions: crate::session::SessionSettings::default(),
             access: crate::access::AccessPolicy::default(),
             sign_in_limiter: Arc::default(),
-            hub: crate::hub::Hub::default(),
+            hub: app::hub::Hub::default(),
             pbx: None,
             dialer: Arc::default(),
             recordings: None,

@@ -32,7 +32,7 @@ impl TokenUse {
         tasks: &tokio_util::task::TaskTracker,
         found: &TokenUser,
     ) {
-        let now_ms = crate::clock::now_ms();
+        let now_ms = app::clock::now_ms();
         let every_ms = i64::try_from(RECORD_EVERY.as_millis()).unwrap_or(i64::MAX);
         if found
             .last_used_at_ms

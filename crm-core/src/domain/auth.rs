@@ -187,3 +187,44 @@ impl CredentialChange {
         }
     }
 }
+
+/// What a request was authenticated with; a socket keeps it, to be closed when it ends
+/// (a sign-out, a revoked token, a password or role change: see [`CredentialChange`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session.
+    Session {
+        /// The SHA-256 (hex) of the session cookie: what the store keeps.
+        hash: String,
+        /// When the session expires, ms since the epoch.
+        expires_at_ms: i64,
+    },
+    /// An API token.
+    Token(TokenId),
+}
+
+impl Credential {
+    /// The token, for a token.
+    pub fn token(&self) -> Option<TokenId> {
+        match self {
+            Credential::Token(id) => Some(*id),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// The session cookie's hash, for a session.
+    pub fn session_hash(&self) -> Option<&str> {
+        match self {
+            Credential::Session { hash, .. } => Some(hash),
+            Credential::Token(_) => None,
+        }
+    }
+
+    /// When a session expires (tokens do not).
+    pub fn expires_at_ms(&self) -> Option<i64> {
+        match self {
+            Credential::Session { expires_at_ms, .. } => Some(*expires_at_ms),
+            Credential::Token(_) => None,
+        }
+    }
+}

@@ -18,6 +18,13 @@ use crate::phone::PhoneNormalizer;
 
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections to a database file.
+const POOL_SIZE: u32 = 8;
+/// Each connection's own page cache, KiB (SQLite's default is 2,000). Every connection
+/// keeps its own copies of the pages it read, so the default lets a pool hold up to 16 MB
+/// that fill slowly as the file grows; the operating system's file cache already keeps
+/// the file once for all of them.
+const PAGE_CACHE_KIB: u32 = 512;
 
 /// The CRM core on SQLite.
 #[derive(Clone)]
@@ -41,7 +48,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("cache_size", format!("-{PAGE_CACHE_KIB}"));
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = if in_memory {
             // Every connection to `:memory:` is a database of its own: keep exactly one.
@@ -51,7 +59,7 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None)
         } else {
-            SqlitePoolOptions::new().max_connections(8)
+            SqlitePoolOptions::new().max_connections(POOL_SIZE)
         }
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)

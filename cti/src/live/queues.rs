@@ -240,3 +240,15 @@ impl QueueBoard {
             .collect()
     }
 }
+
+/// The extension behind a queue member interface: `PJSIP/1003`, `SIP/1003` or
+/// `Local/1003@queue-agents/n` are all extension `1003`.
+pub fn member_extension(interface: &str) -> Option<&str> {
+    let (tech, rest) = interface.split_once('/')?;
+    let resource = if tech.eq_ignore_ascii_case("local") {
+        rest.split_once('@').map_or(rest, |(exten, _)| exten)
+    } else {
+        rest
+    };
+    (!resource.is_empty() && resource.bytes().all(|b| b.is_ascii_digit())).then_some(resource)
+}

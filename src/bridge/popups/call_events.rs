@@ -2,8 +2,8 @@
 //! handler per kind of event, each updating the call's [`CallView`] and saying what to
 //! publish ([`Reaction`]), which [`Popups::on_call_event`] turns into jobs.
 
+use app::hub::messages::{CallAnswered, CallEnded, Event};
 use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction, Disposition};
-use web::hub::messages::{CallAnswered, CallEnded, Event};
 
 use super::{CallView, Popups, popup};
 use crate::bridge::addressing::{Addressed, Job, job, state_message};

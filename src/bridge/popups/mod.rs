@@ -22,10 +22,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::hub::Hub;
 use cti::tracker::{CallEvent, Direction};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
-use web::hub::Hub;
 
 use super::addressing::{Job, job, publish_in_order, state_message};
 use super::agent_states::AgentStates;

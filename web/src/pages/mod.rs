@@ -18,9 +18,9 @@ use axum::response::{Html, IntoResponse, Response};
 use crm_core::{Locale, Role};
 
 use crate::auth::PageUser;
-use crate::error::DisplayChain;
 use crate::i18n::{self, Arg, LocalClock};
 use crate::{AppState, Error};
+use app::DisplayChain;
 
 /// The signed-in user as the page header shows them.
 #[derive(Clone, Debug)]

@@ -26,18 +26,6 @@ pub fn router() -> Routes {
         )
 }
 
-/// The extension behind a queue member interface: `PJSIP/1003`, `SIP/1003` or
-/// `Local/1003@queue-agents/n` are all extension `1003`.
-pub fn member_extension(interface: &str) -> Option<&str> {
-    let (tech, rest) = interface.split_once('/')?;
-    let resource = if tech.eq_ignore_ascii_case("local") {
-        rest.split_once('@').map_or(rest, |(exten, _)| exten)
-    } else {
-        rest
-    };
-    (!resource.is_empty() && resource.bytes().all(|b| b.is_ascii_digit())).then_some(resource)
-}
-
 /// Body of `POST /api/agent/pause`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +82,7 @@ async fn pause_agent(
     state
         .store
         .record_audit(&AuditEntry {
-            at_ms: crate::clock::now_ms(),
+            at_ms: app::clock::now_ms(),
             actor: Some(user.user().id),
             action: if paused {
                 "agent.pause"
@@ -180,23 +168,9 @@ fn member_interfaces(state: &AppState, extension: &str) -> Vec<String> {
         .into_iter()
         .flat_map(|q| q.members)
         .map(|m| m.interface)
-        .filter(|i| member_extension(i) == Some(extension))
+        .filter(|i| cti::live::queues::member_extension(i) == Some(extension))
         .collect();
     interfaces.sort();
     interfaces.dedup();
     interfaces
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_interfaces_name_their_extension() {
-        assert_eq!(member_extension("PJSIP/1003"), Some("1003"));
-        assert_eq!(member_extension("Local/1003@queue-agents/n"), Some("1003"));
-        assert_eq!(member_extension("SIP/1003"), Some("1003"));
-        assert_eq!(member_extension("PJSIP/trunk"), None);
-        assert_eq!(member_extension("1003"), None);
-    }
 }

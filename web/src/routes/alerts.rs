@@ -11,13 +11,13 @@ use crm_core::{AlertFilter, AlertId, AlertKind, AlertState, AuditEntry, Role};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::alert_feed::{describe, publish};
 use crate::auth::{CurrentUser, PageUser};
-use crate::hub::messages::AlertMessage;
 use crate::i18n::{Arg, t_args};
 use crate::pages::{Page, render};
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use app::alert_feed::{describe, publish};
+use app::hub::messages::AlertMessage;
 
 /// Alerts listed at most.
 const LIMIT: u32 = 500;
@@ -103,7 +103,7 @@ async fn alerts_page(
         Ok(alerts) => alerts,
         Err(err) => return page.error_response(err),
     };
-    let now = crate::clock::now_ms();
+    let now = app::clock::now_ms();
     let lines = alerts
         .into_iter()
         .map(|alert| AlertLine {
@@ -267,7 +267,7 @@ async fn act(
         state
             .store
             .record_audit(&AuditEntry {
-                at_ms: crate::clock::now_ms(),
+                at_ms: app::clock::now_ms(),
                 actor: Some(by),
                 action: name.to_owned(),
                 subject: format!("alert:{id}"),

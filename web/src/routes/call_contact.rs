@@ -176,7 +176,7 @@ async fn audit(
     state
         .store
         .record_audit(&AuditEntry {
-            at_ms: crate::clock::now_ms(),
+            at_ms: app::clock::now_ms(),
             actor: Some(user),
             action: "call.contact".into(),
             subject: subject.to_owned(),

@@ -116,7 +116,7 @@ async fn keep(
         state
             .store
             .record_audit(&AuditEntry {
-                at_ms: crate::clock::now_ms(),
+                at_ms: app::clock::now_ms(),
                 actor: Some(user.user.id),
                 action: if keep { "call.keep" } else { "call.unkeep" }.to_owned(),
                 subject: format!("call:{id}"),

@@ -413,7 +413,7 @@ async fn remove_phone(
         .await
         .map_err(|err| page.error_response(err.into()))?;
     let audit = AuditEntry {
-        at_ms: crate::clock::now_ms(),
+        at_ms: app::clock::now_ms(),
         actor: Some(user.user.id),
         action: "phone.delete".into(),
         subject: format!("contact:{id}"),

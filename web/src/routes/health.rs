@@ -33,7 +33,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Error> {
     match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(err)) => {
-            tracing::warn!(error = %crate::error::DisplayChain(&err), "readiness check failed");
+            tracing::warn!(error = %app::DisplayChain(&err), "readiness check failed");
             return Err(Error::Unavailable("the database"));
         }
         Err(_) => {

@@ -7,7 +7,7 @@
 //! a new session (a session the browser already had is ended: no fixation), sets the
 //! cookie and goes back to the page asked for. Sign-ins, failed sign-ins and sign-outs are
 //! audited (`auth.sign_in`, `auth.sign_in_failed`, `auth.sign_out`) with the client's IP.
-//! Signing out closes the session's WebSockets at once ([`crate::hub::revocations`]).
+//! Signing out closes the session's WebSockets at once ([`app::hub::revocations`]).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -204,10 +204,10 @@ async fn open_session(
         state.store.delete_session(&previous.token).await?;
         state.hub.access_changed();
     }
-    let now = crate::clock::now_ms();
+    let now = app::clock::now_ms();
     // Sign-ins are a natural moment to forget expired sessions; no timer needed.
     if let Err(err) = state.store.delete_expired_sessions(now).await {
-        tracing::warn!(error = %crate::error::DisplayChain(&err), "cannot delete expired sessions");
+        tracing::warn!(error = %app::DisplayChain(&err), "cannot delete expired sessions");
     }
     let ttl_ms = i64::try_from(state.sessions.ttl.as_millis()).unwrap_or(i64::MAX);
     let new = state
@@ -261,13 +261,13 @@ async fn sign_out(
 /// Appends to the audit log; a failure is logged, not shown (the sign-in itself worked).
 async fn audit(state: &AppState, actor: Option<&User>, action: &str, subject: String, ip: IpAddr) {
     let entry = AuditEntry {
-        at_ms: crate::clock::now_ms(),
+        at_ms: app::clock::now_ms(),
         actor: actor.map(|user| user.id),
         action: action.to_owned(),
         subject,
         detail: json!({ "ip": ip.to_string() }),
     };
     if let Err(err) = state.store.record_audit(&entry).await {
-        tracing::error!(error = %crate::error::DisplayChain(&err), action, "cannot write the audit log");
+        tracing::error!(error = %app::DisplayChain(&err), action, "cannot write the audit log");
     }
 }

@@ -32,7 +32,7 @@ pub fn table() -> table::Routes {
         .merge(queues::router())
         .merge(click_to_call::router())
         .merge(agent::router())
-        .merge(crate::hub::router())
+        .merge(crate::ws::router())
         .merge(console::router())
         .merge(contacts::router())
         .merge(contact_page::router())

@@ -46,7 +46,7 @@ async fn today(
     State(state): State<AppState>,
 ) -> Result<Json<BTreeMap<String, Summary>>, Error> {
     user.require(Role::Supervisor)?;
-    let midnight = state.metrics.local_midnight(crate::clock::now_ms());
+    let midnight = state.metrics.local_midnight(app::clock::now_ms());
     let calls = state
         .store
         .list_calls(&CallFilter {

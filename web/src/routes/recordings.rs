@@ -26,10 +26,10 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::auth::CurrentUser;
-use crate::recording_desk::{IngestError, ReceivedFiles};
 use crate::recording_upload;
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use app::recording_desk::{IngestError, ReceivedFiles};
 
 /// Room for the multipart boundaries, part headers and text fields of an upload.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -281,7 +281,7 @@ async fn audit(
     state
         .store
         .record_audit(&AuditEntry {
-            at_ms: crate::clock::now_ms(),
+            at_ms: app::clock::now_ms(),
             actor: Some(actor),
             action: action.to_owned(),
             subject: format!("recording:{}", recording.id),

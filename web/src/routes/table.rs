@@ -37,7 +37,7 @@ pub enum Access {
     Upload,
     /// The WebSocket: like `Api(Role::Agent)`, and also a token in `?token=`; checked by
     /// the handler itself, which must see the credential to keep it (see
-    /// [`crate::hub::revocations`]).
+    /// [`app::hub::revocations`]).
     Socket,
 }
 

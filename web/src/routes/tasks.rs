@@ -45,7 +45,7 @@ async fn close(state: &AppState, user: &User, id: TaskId) -> Result<Task, Error>
     let task = store.set_task_status(id, TaskStatus::Done).await?;
     store
         .record_audit(&AuditEntry {
-            at_ms: crate::clock::now_ms(),
+            at_ms: app::clock::now_ms(),
             actor: Some(user.id),
             action: "task.done".into(),
             subject: format!("task:{id}"),
@@ -64,7 +64,7 @@ async fn close(state: &AppState, user: &User, id: TaskId) -> Result<Task, Error>
         .await?;
     for alert in live.iter().filter(|alert| alert.task == Some(id)) {
         let alert = store.resolve_alert(alert.id, Some(user.id)).await?;
-        crate::alert_feed::publish(&state.hub, store, &alert, &[]).await;
+        app::alert_feed::publish(&state.hub, store, &alert, &[]).await;
     }
     Ok(task)
 }

@@ -71,7 +71,7 @@ async fn revoke(user: PageUser, State(state): State<AppState>, Path(id): Path<i6
         state
             .store
             .record_audit(&AuditEntry {
-                at_ms: crate::clock::now_ms(),
+                at_ms: app::clock::now_ms(),
                 actor: Some(user.user.id),
                 action: "token.revoke".into(),
                 subject: format!("token:{id}"),

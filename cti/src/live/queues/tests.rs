@@ -231,3 +231,12 @@ fn an_unreachable_or_unregistered_phone_makes_its_member_unavailable() {
         MemberState::Available
     );
 }
+
+#[test]
+fn member_interfaces_name_their_extension() {
+    assert_eq!(member_extension("PJSIP/1003"), Some("1003"));
+    assert_eq!(member_extension("Local/1003@queue-agents/n"), Some("1003"));
+    assert_eq!(member_extension("SIP/1003"), Some("1003"));
+    assert_eq!(member_extension("PJSIP/trunk"), None);
+    assert_eq!(member_extension("1003"), None);
+}

@@ -207,7 +207,7 @@ async fn console_page(
     mut wrapup: WrapupView,
     saved: bool,
 ) -> Result<Response, Error> {
-    let now = crate::clock::now_ms();
+    let now = app::clock::now_ms();
     let calls = my_calls(state, user, page.clock.start_of_day(now)).await?;
     wrapup::fill_form(state, user, &page, &mut wrapup).await?;
     let mut names: HashMap<ContactId, String> = HashMap::new();

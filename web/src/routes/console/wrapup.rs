@@ -78,7 +78,7 @@ async fn store_wrapup(
     let Some(extension) = user.user.extension.as_ref().map(|e| e.as_str().to_owned()) else {
         return Err(Error::BadRequest(page.t("wrapup-not-found")));
     };
-    let now = crate::clock::now_ms();
+    let now = app::clock::now_ms();
     let mut call = my_calls(state, user, now - 86_400_000)
         .await?
         .into_iter()
@@ -194,7 +194,7 @@ pub(super) async fn fill_form(
     if wrapup.call.is_empty() {
         return Ok(());
     }
-    let now = crate::clock::now_ms();
+    let now = app::clock::now_ms();
     let Some(call) = my_calls(state, user, now - 86_400_000)
         .await?
         .into_iter()

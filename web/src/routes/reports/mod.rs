@@ -60,7 +60,7 @@ fn parse_query(raw: Option<&str>) -> ReportQuery {
 }
 
 fn today(settings: &MetricsSettings) -> i64 {
-    settings.local_day(crate::clock::now_ms())
+    settings.local_day(app::clock::now_ms())
 }
 
 /// Agent users' extensions and names, by extension.
@@ -85,7 +85,7 @@ async fn report_now(
         state.store.as_ref(),
         period,
         names,
-        crate::clock::now_ms(),
+        app::clock::now_ms(),
         &state.metrics,
     )
     .await?;

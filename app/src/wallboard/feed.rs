@@ -19,15 +19,16 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crm_core::metrics::{MetricsSettings, Offered, Summary, Tallies};
-use crm_core::{CallFacts, CallId, Role, StoreError, StoreResult};
+use crm_core::{CallFacts, CallId, Role, Store, StoreError, StoreResult};
 use cti::live::queues::{QueueBoard, QueueView};
 use cti::tracker::{CallEvent, CallEventKind};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::WrapUps;
 use super::snapshot::{Inputs, NumberOwner, build};
-use crate::AppState;
+use crate::hub::Hub;
 
 /// Shortest time between two snapshots: changes within it are sent together (a busy
 /// centre changes its board many times a second; each snapshot is the whole board).
@@ -50,6 +51,21 @@ const NAME_CACHE: usize = 10_000;
 /// The longest a contact lookup may hold the wallboard.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// What the wallboard reads and where it publishes.
+#[derive(Clone)]
+pub struct Sources {
+    /// The call log, users and contacts.
+    pub store: Arc<dyn Store>,
+    /// Where the snapshot goes (and who watches).
+    pub hub: Hub,
+    /// Agents in wrap-up.
+    pub wrapups: Arc<WrapUps>,
+    /// Service-level threshold and target, local time.
+    pub metrics: MetricsSettings,
+    /// Calls whose wrap-up or contact was set by hand (their figures may change).
+    pub calls_edited: broadcast::Sender<CallId>,
+}
+
 /// What the wallboard follows.
 pub struct Feed {
     /// The live queue board.
@@ -67,7 +83,7 @@ pub struct Feed {
 
 /// The wallboard task: runs until `feed.stop` is cancelled (the caller spawns it on the
 /// tracker that owns it).
-pub async fn run(state: AppState, feed: Feed) {
+pub async fn run(state: Sources, feed: Feed) {
     let Feed {
         board,
         board_changed,
@@ -194,7 +210,7 @@ fn take_queued<T: Clone>(
 /// Follows the PBX's call events for agents' wrap-ups until `stop` is cancelled (the
 /// caller spawns it beside [`run`]).
 pub async fn follow_wrapups(
-    state: AppState,
+    wrapups: Arc<WrapUps>,
     calls: broadcast::Receiver<CallEvent>,
     stop: CancellationToken,
 ) {
@@ -204,7 +220,7 @@ pub async fn follow_wrapups(
             () = stop.cancelled() => return,
             event = next(&mut calls, "call events") => {
                 if let Some(event) = event {
-                    follow_wrapup(&state, &event);
+                    follow_wrapup(&wrapups, &event);
                 }
             }
         }
@@ -213,18 +229,18 @@ pub async fn follow_wrapups(
 
 /// Wrap-up starts when an answered call ends (or the agent's part of a transferred one), and
 /// stops when the agent rings, answers or joins a call.
-fn follow_wrapup(state: &AppState, event: &CallEvent) {
+fn follow_wrapup(wrapups: &WrapUps, event: &CallEvent) {
     match &event.kind {
         CallEventKind::AgentRinging { extension, .. }
-        | CallEventKind::AgentJoined { extension, .. } => state.wrapups.done(extension),
-        CallEventKind::AgentLeft { extension, .. } => state.wrapups.started(extension, event.at_ms),
+        | CallEventKind::AgentJoined { extension, .. } => wrapups.done(extension),
+        CallEventKind::AgentLeft { extension, .. } => wrapups.started(extension, event.at_ms),
         CallEventKind::Answered {
             extension: Some(extension),
             ..
-        } => state.wrapups.done(extension),
+        } => wrapups.done(extension),
         CallEventKind::Ended(record) if record.answered_at_ms.is_some() => {
             if let Some(extension) = &record.agent_extension {
-                state.wrapups.started(extension, event.at_ms);
+                wrapups.started(extension, event.at_ms);
             }
         }
         _ => {}
@@ -332,7 +348,7 @@ impl Today {
         })
     }
 
-    async fn refresh(&mut self, state: &AppState, now_ms: i64) {
+    async fn refresh(&mut self, state: &Sources, now_ms: i64) {
         let from_ms = period_start(now_ms, self.rolling_hours, &state.metrics);
         let recently = self.read_at.is_some_and(|at| at.elapsed() < self.spacing);
         if from_ms == self.from_ms && self.calls.is_some() && (!self.stale || recently) {
@@ -368,7 +384,7 @@ impl Today {
     }
 
     /// The period's calls, read whole.
-    async fn read_whole(&mut self, state: &AppState) -> StoreResult<PeriodCalls> {
+    async fn read_whole(&mut self, state: &Sources) -> StoreResult<PeriodCalls> {
         // Everything pending is in this read.
         self.pending.clear();
         let mut calls = PeriodCalls::default();
@@ -382,7 +398,7 @@ impl Today {
     /// `calls` with the calls written or edited since read in.
     async fn read_pending(
         &mut self,
-        state: &AppState,
+        state: &Sources,
         mut calls: PeriodCalls,
     ) -> StoreResult<PeriodCalls> {
         let pending: Vec<CallId> = self.pending.drain().collect();
@@ -422,7 +438,7 @@ struct Names {
 }
 
 impl Names {
-    async fn refresh(&mut self, state: &AppState, queues: &[QueueView]) {
+    async fn refresh(&mut self, state: &Sources, queues: &[QueueView]) {
         if self
             .agents_read
             .is_none_or(|at| at.elapsed() >= NAMES_EVERY)

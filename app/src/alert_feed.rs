@@ -7,7 +7,6 @@ use crm_core::{Alert, Role, Store, StoreError, TaskStatus, UserId};
 
 use crate::hub::messages::AlertMessage;
 use crate::hub::{Audience, Event, Hub};
-use crate::pages::display_number;
 
 /// The alert with its subject and assignee.
 pub async fn describe(store: &dyn Store, alert: &Alert) -> Result<AlertMessage, StoreError> {
@@ -15,7 +14,10 @@ pub async fn describe(store: &dyn Store, alert: &Alert) -> Result<AlertMessage, 
         .detail
         .get("number")
         .and_then(|n| n.as_str())
-        .map(|n| display_number(store, n));
+        .map(|n| {
+            let normalizer = store.normalizer();
+            normalizer.display(&normalizer.normalize(n))
+        });
     let contact_name = match alert.contact {
         Some(contact) => match store.get_contact(contact).await {
             Ok(contact) => Some(contact.name),

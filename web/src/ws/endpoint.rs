@@ -5,7 +5,7 @@
 //! cookie or bearer token, checked here after taking the hub's access cursor) or the one
 //! behind `?token=` (clients that cannot set headers);
 //! the request must be a WebSocket upgrade; a user has at most
-//! [`HubSettings::max_sockets_per_user`](super::HubSettings) sockets (else 429).
+//! [`HubSettings::max_sockets_per_user`](app::hub::HubSettings) sockets (else 429).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -18,9 +18,9 @@ use crm_core::{TokenScope, User};
 use serde::Deserialize;
 
 use super::socket;
-use crate::auth::Credential;
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use crm_core::Credential;
 
 /// Largest message a client may send (its requests are tiny).
 const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
@@ -98,7 +98,10 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(User, Crede
     let auth = crate::session::resolve(state, headers)
         .await?
         .ok_or(Error::Unauthorized)?;
-    Ok((auth.session.user.clone(), Credential::of_session(&auth)))
+    Ok((
+        auth.session.user.clone(),
+        crate::auth::session_credential(&auth),
+    ))
 }
 
 /// The active user behind a full-scope API token, and the token.

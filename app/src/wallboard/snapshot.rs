@@ -8,7 +8,7 @@ use crm_core::metrics::{MetricsSettings, Summary};
 use cti::live::queues::{MemberState, QueueView};
 use serde::Serialize;
 
-use crate::routes::agent::member_extension;
+use cti::live::queues::member_extension;
 
 /// What an agent is doing, as the wallboard shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

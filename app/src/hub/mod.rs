@@ -1,5 +1,7 @@
-//! The WebSocket hub: pushes call events to agents' consoles, supervisors' wallboards and
-//! external CRMs over `/ws` (the protocol is docs/websocket.md).
+//! The hub: who is connected and what each user is sent — call events and popups for
+//! agents' consoles, supervisors' wallboards and external CRMs. The web crate carries
+//! them over `/ws` (the protocol is docs/websocket.md); the hub knows nothing of sockets'
+//! transport, only of the queues it feeds.
 //!
 //! - [`Hub`]: publish an [`Event`] to an [`Audience`]; every message gets the user's next
 //!   `seq`, is serialised once per user and the same bytes go to the backlog and to each of
@@ -10,15 +12,15 @@
 //!   kept; [`Hub::publish_board`] keeps only the latest, and each socket subscribed to the
 //!   queues gets it at once and then every change (a slow socket skips to the newest).
 //! - [`messages`]: the protocol's messages; [`popup`]: the `call.ringing` payload.
-//! - `endpoint`: the `/ws` route (Origin check, authentication, upgrade);
-//!   `socket`: one connection's task (hello, replay, keep-alive, bounded queue).
+//! - The socket side ([`Hub::register`], [`Hub::replay`], [`Hub::board`] and the rest of
+//!   the methods for a socket's task) is what `web::ws` drives for each connection.
 //!
 //! Sockets end with their connection, when the hub closes ([`Hub::close`], at
 //! shutdown: each is closed with 1001 "server going away" and new ones are refused), or
 //! when the credential they were opened with ends ([`Hub::end_access`], fed by
 //! [`revocations`]: sign-out, a revoked token, a password or role change, a disabled user,
 //! in this process or another; closed with 1008 and the reason); each
-//! socket's task runs under axum's upgrade and is counted by the hub, so its owner can
+//! socket's task is counted by the hub ([`Hub::socket_token`]), so its owner can
 //! wait for the last one to close.
 //!
 //! Memory is bounded: each socket's queue holds at most [`HubSettings::socket_queue`]
@@ -26,12 +28,10 @@
 //! [`HubSettings::backlog_messages`] frames for [`HubSettings::backlog_age`].
 
 mod backlog;
-mod endpoint;
 pub mod messages;
 pub mod popup;
 mod registry;
 pub mod revocations;
-mod socket;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -43,10 +43,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use backlog::{Frame, Replay};
-pub use endpoint::router;
 pub use messages::Event;
 
-use registry::{Registration, Registry};
+use registry::Registry;
+pub use registry::{Kick, Registration};
 
 /// Limits and timings of the hub.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,7 +228,7 @@ impl Hub {
     }
 
     /// The wallboard snapshots, starting from the latest.
-    pub(crate) fn board(&self) -> watch::Receiver<Option<Frame>> {
+    pub fn board(&self) -> watch::Receiver<Option<Frame>> {
         // Subscribed first: the woken feed must see someone watching.
         let board = self.shared.board.subscribe();
         self.shared.board_wanted.notify_one();
@@ -246,7 +246,7 @@ impl Hub {
     }
 
     /// Whether `user` receives every agent's calls.
-    pub(crate) fn all_calls(&self, user: UserId) -> bool {
+    pub fn all_calls(&self, user: UserId) -> bool {
         self.registry().all_calls(user)
     }
 
@@ -269,23 +269,23 @@ impl Hub {
     }
 
     /// A token cancelled when the hub closes.
-    pub(crate) fn closing_token(&self) -> CancellationToken {
+    pub fn closing_token(&self) -> CancellationToken {
         self.shared.closing.clone()
     }
 
     /// Whether the hub has closed.
-    pub(crate) fn is_closing(&self) -> bool {
+    pub fn is_closing(&self) -> bool {
         self.shared.closing.is_cancelled()
     }
 
     /// Counts a socket's task until the token is dropped.
-    pub(crate) fn socket_token(&self) -> tokio_util::task::task_tracker::TaskTrackerToken {
+    pub fn socket_token(&self) -> tokio_util::task::task_tracker::TaskTrackerToken {
         self.shared.sockets.token()
     }
 
     /// The last change that ended access applied: taken before a socket's credential is
     /// checked, and given to [`Hub::register`].
-    pub(crate) fn access_cursor(&self) -> i64 {
+    pub fn access_cursor(&self) -> i64 {
         self.registry().access_cursor()
     }
 
@@ -297,7 +297,7 @@ impl Hub {
     }
 
     /// Treats the changes up to `seq` as applied (where a new reader of the log starts).
-    pub(crate) fn skip_access_changes_to(&self, seq: i64) {
+    pub fn skip_access_changes_to(&self, seq: i64) {
         self.registry().skip_access_changes_to(seq);
     }
 
@@ -308,14 +308,17 @@ impl Hub {
     }
 
     /// Resolves when [`Hub::access_changed`] was called.
-    pub(crate) async fn access_change_announced(&self) {
+    pub async fn access_change_announced(&self) {
         self.shared.access_changed.notified().await;
     }
 
-    pub(crate) fn register(
+    /// Registers a socket of `user` opened with `credential` (checked at `checked_at`,
+    /// an [`Hub::access_cursor`]); `last_seq` is the client's `resume` point. Refused with
+    /// the reason when that credential has ended since.
+    pub fn register(
         &self,
         user: UserId,
-        credential: crate::auth::Credential,
+        credential: crm_core::Credential,
         checked_at: i64,
         last_seq: Option<u64>,
     ) -> Result<Registration, Option<ChangeReason>> {
@@ -323,19 +326,23 @@ impl Hub {
             .register(user, credential, checked_at, last_seq, Instant::now())
     }
 
-    pub(crate) fn unregister(&self, user: UserId, socket: u64) {
+    /// Forgets the socket numbered `socket` of `user` (its connection ended).
+    pub fn unregister(&self, user: UserId, socket: u64) {
         self.registry().unregister(user, socket, Instant::now());
     }
 
-    pub(crate) fn replay(&self, user: UserId, after: u64, upto: u64) -> Replay {
+    /// The frames of `user` numbered `after + 1 ..= upto`, for `resume`.
+    pub fn replay(&self, user: UserId, after: u64, upto: u64) -> Replay {
         self.registry().replay(user, after, upto, Instant::now())
     }
 
-    pub(crate) fn set_all_calls(&self, user: UserId, on: bool) {
+    /// Subscribes `user` to every agent's calls, or not.
+    pub fn set_all_calls(&self, user: UserId, on: bool) {
         self.registry().set_all_calls(user, on);
     }
 
-    pub(crate) fn sockets_of(&self, user: UserId) -> usize {
+    /// How many sockets `user` has open.
+    pub fn sockets_of(&self, user: UserId) -> usize {
         self.registry().sockets_of(user)
     }
 }

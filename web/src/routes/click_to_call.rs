@@ -8,66 +8,21 @@
 //! `call.originate` when accepted, `call.originate.rejected` (with the status and why)
 //! when not.
 
-mod attempt;
-mod dial_plan;
-mod limiter;
-
 use std::time::Duration;
 
+use app::clock::now_ms;
+use app::dialer::{FailedAttempt, new_click_id, place};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use crm_core::{AuditEntry, ContactId, NormalizedNumber, PhoneId, UserId};
-use cti::ami::client::{AmiClient, ClientError, Originate};
+use crm_core::{AuditEntry, ContactId, NormalizedNumber, PhoneId, Role};
 use serde::{Deserialize, Serialize};
 
-pub use dial_plan::{DialRule, DialerSettings};
-
 use crate::auth::CurrentUser;
-use crate::hub::messages::{CallFailed, FailReason};
-use crate::hub::{Audience, Event, Hub};
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
-use crm_core::Role;
-use limiter::RateLimiter;
-
-/// Click-to-call's settings and per-user rate limit.
-#[derive(Debug)]
-pub struct Dialer {
-    settings: DialerSettings,
-    limiter: RateLimiter,
-    /// The PBX's name in the call log (failed attempts are written under it).
-    pbx: String,
-}
-
-impl Dialer {
-    /// A dialer with these settings, calling through the PBX named `pbx`.
-    pub fn new(settings: DialerSettings, pbx: impl Into<String>) -> Self {
-        Dialer {
-            limiter: RateLimiter::new(settings.per_minute),
-            settings,
-            pbx: pbx.into(),
-        }
-    }
-
-    /// Its settings.
-    pub fn settings(&self) -> &DialerSettings {
-        &self.settings
-    }
-
-    /// The PBX's name in the call log.
-    pub fn pbx(&self) -> &str {
-        &self.pbx
-    }
-}
-
-impl Default for Dialer {
-    fn default() -> Self {
-        Dialer::new(DialerSettings::default(), "asterisk")
-    }
-}
 
 /// `POST /api/calls`.
 pub fn router() -> Routes {
@@ -170,13 +125,13 @@ async fn originate_request(
     let target = resolve(state, &request).await?;
     let dial = state
         .dialer
-        .settings
+        .settings()
         .dial_string(&target.number)
         .ok_or_else(|| Error::BadRequest("not a number that can be dialled".into()))?;
     let Some(pbx) = state.pbx.clone() else {
         return Err(Error::Unavailable("the PBX"));
     };
-    if let Err(wait) = state.dialer.limiter.take(user.id) {
+    if let Err(wait) = state.dialer.take(user.id) {
         return Ok(too_many(wait));
     }
     let click_id = new_click_id();
@@ -204,11 +159,11 @@ async fn originate_request(
         .await?;
     let originate = state
         .dialer
-        .settings
+        .settings()
         .originate(&extension, &dial, &click_id, &target.label);
     tracing::info!(%click_id, %extension, "click-to-call");
-    let failed = attempt::FailedAttempt {
-        pbx: state.dialer.pbx.clone(),
+    let failed = FailedAttempt {
+        pbx: state.dialer.pbx().to_owned(),
         click_id: click_id.clone(),
         extension: extension.clone(),
         number_raw: target.number.raw.clone(),
@@ -274,60 +229,6 @@ async fn resolve(state: &AppState, request: &CallRequest) -> Result<Target, Erro
     }
 }
 
-/// Sends the Originate and waits for its outcome; when the call could not be placed,
-/// tells the user over the socket and writes the failed attempt to the call log (a placed
-/// call itself comes through the tracker).
-async fn place(
-    pbx: AmiClient,
-    hub: Hub,
-    store: std::sync::Arc<dyn crm_core::Store>,
-    user: UserId,
-    originate: Originate,
-    failed: attempt::FailedAttempt,
-    number: String,
-) {
-    let click_id = failed.click_id.clone();
-    let reason = match pbx.originate(originate).await {
-        Ok(pending) => match pending.outcome().await {
-            Ok(result) if result.answered() => return,
-            Ok(result) => reason_of(result.reason()),
-            Err(err) => unreachable_reason(&err),
-        },
-        Err(err) => unreachable_reason(&err),
-    };
-    tracing::info!(%click_id, ?reason, "click-to-call failed");
-    failed.record(store.as_ref(), reason, now_ms()).await;
-    let event = Event::CallFailed(CallFailed {
-        click_id,
-        reason,
-        number,
-    });
-    hub.publish(&Audience::users(vec![user]), &event);
-}
-
-/// Asterisk's `OriginateResponse` `Reason`: 5 busy; 3 (ring timeout) and 1 (hung up)
-/// mean the agent did not take the call; anything else failed.
-fn reason_of(code: Option<u32>) -> FailReason {
-    match code {
-        Some(5) => FailReason::Busy,
-        Some(1 | 3) => FailReason::AgentNoAnswer,
-        _ => FailReason::Failed,
-    }
-}
-
-fn unreachable_reason(err: &ClientError) -> FailReason {
-    tracing::warn!(error = %err, "click-to-call: the PBX did not take the Originate");
-    match err {
-        ClientError::Rejected { .. } | ClientError::Invalid(_) => FailReason::Failed,
-        _ => FailReason::PbxUnreachable,
-    }
-}
-
-/// `ctc-` and 16 random hex digits.
-fn new_click_id() -> String {
-    format!("ctc-{:016x}", rand::random::<u64>())
-}
-
 fn too_many(wait: Duration) -> Response {
     let seconds = wait.as_secs() + 1;
     let body = serde_json::json!({
@@ -340,28 +241,4 @@ fn too_many(wait: Duration) -> Response {
         Json(body),
     )
         .into_response()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn originate_reasons() {
-        assert_eq!(reason_of(Some(5)), FailReason::Busy);
-        assert_eq!(reason_of(Some(3)), FailReason::AgentNoAnswer);
-        assert_eq!(reason_of(Some(8)), FailReason::Failed);
-        assert_eq!(reason_of(None), FailReason::Failed);
-        assert_eq!(
-            unreachable_reason(&ClientError::NotConnected),
-            FailReason::PbxUnreachable
-        );
-        assert!(new_click_id().starts_with("ctc-") && new_click_id().len() == 20);
-    }
 }

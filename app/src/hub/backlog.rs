@@ -1,16 +1,37 @@
 //! One user's backlog: the frames last sent to them, kept so a tab that reconnects with
 //! `resume` gets what it missed. Bounded by count and by age; frames are shared
-//! (`Utf8Bytes` is reference-counted), so the backlog costs one pointer per frame beside
+//! (reference-counted bytes), so the backlog costs one pointer per frame beside
 //! the frame each socket was sent anyway.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use tokio::time::Instant;
 
-/// A serialised message, ready to be written to every socket of its user.
-pub type Frame = Utf8Bytes;
+/// A serialised message (JSON text), ready to be written to every socket of its user;
+/// cheap to clone (the bytes are reference-counted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame(Bytes);
+
+impl From<String> for Frame {
+    fn from(text: String) -> Self {
+        Frame(Bytes::from(text))
+    }
+}
+
+impl Frame {
+    /// The message's text.
+    pub fn as_str(&self) -> &str {
+        // Only ever built from a `String`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The message's UTF-8 bytes, for the socket to write.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
 
 /// What a `resume` gets back.
 #[derive(Debug)]
@@ -108,7 +129,7 @@ mod tests {
     use super::*;
 
     fn frame(n: u64) -> Frame {
-        Utf8Bytes::from(format!("{{\"seq\":{n}}}"))
+        Frame::from(format!("{{\"seq\":{n}}}"))
     }
 
     #[tokio::test(start_paused = true)]

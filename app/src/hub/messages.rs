@@ -1,10 +1,10 @@
-//! The messages of the `/ws` protocol (docs/websocket.md): [`Event`]s, numbered per user
-//! and fanned out by the hub; the replies a socket gets to its own requests; and what a
-//! client may send.
+//! The messages the hub fans out (docs/websocket.md): [`Event`]s, numbered per user. The
+//! replies a socket gets to its own requests, and what a client may send, are the web
+//! side's (`web::ws::protocol`).
 
-use crm_core::{User, UserId};
+use crm_core::UserId;
 use cti::tracker::{Direction, Disposition};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::popup::Popup;
 
@@ -149,88 +149,12 @@ pub struct AgentStateChange {
     pub reason: Option<String>,
 }
 
-/// Who a user is, as `hello` tells their socket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub(crate) struct HelloUser<'a> {
-    pub(crate) id: UserId,
-    pub(crate) username: &'a str,
-    pub(crate) display_name: &'a str,
-    pub(crate) role: crm_core::Role,
-    pub(crate) extension: Option<&'a str>,
-    pub(crate) locale: crm_core::Locale,
-}
-
-impl<'a> HelloUser<'a> {
-    pub(crate) fn of(user: &'a User) -> Self {
-        HelloUser {
-            id: user.id,
-            username: user.username.as_str(),
-            display_name: &user.display_name,
-            role: user.role,
-            extension: user.extension.as_ref().map(|e| e.as_str()),
-            locale: user.locale,
-        }
-    }
-}
-
-/// Replies to one socket: not numbered, not kept in the backlog.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum Reply<'a> {
-    /// First message on every socket; `seq` is the last seq the user was sent.
-    Hello { seq: u64, user: HelloUser<'a> },
-    /// After a replay.
-    Resumed {
-        from_seq: u64,
-        to_seq: u64,
-        complete: bool,
-    },
-    /// After `subscribe`: what the socket now receives.
-    Subscribed { all_calls: bool, queues: bool },
-    /// After `ping`.
-    Pong,
-    /// A client message was not understood or not allowed.
-    Error { message: String },
-}
-
-/// What a client may send.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ClientMessage {
-    /// Send what came after `last_seq` (still in the backlog).
-    Resume {
-        /// The last `seq` the client has seen.
-        last_seq: u64,
-    },
-    /// Supervisors and admins: receive every agent's calls (all the user's sockets) and
-    /// the wallboard's `queue.snapshot` (this socket), or stop; an absent field is left
-    /// as it was.
-    Subscribe {
-        /// Every agent's calls.
-        #[serde(default)]
-        all_calls: Option<bool>,
-        /// The wallboard's queue snapshots.
-        #[serde(default)]
-        queues: Option<bool>,
-    },
-    /// Answered with `pong`.
-    Ping,
-}
-
-impl ClientMessage {
-    /// Reads one text frame from a client; anything else than the messages above is an
-    /// error that says why.
-    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn events_and_client_messages_have_their_wire_names() {
+    fn events_have_their_wire_names() {
         let event = Event::CallFailed(CallFailed {
             click_id: "ctc-1".into(),
             reason: FailReason::AgentNoAnswer,
@@ -241,10 +165,5 @@ mod tests {
             json,
             r#"{"type":"call.failed","click_id":"ctc-1","reason":"agent_no_answer","number":"+989121234567"}"#
         );
-        let resume: Result<ClientMessage, _> =
-            serde_json::from_str(r#"{"type":"resume","last_seq":41}"#);
-        assert_eq!(resume.ok(), Some(ClientMessage::Resume { last_seq: 41 }));
-        let reply = serde_json::to_string(&Reply::Pong).unwrap_or_default();
-        assert_eq!(reply, r#"{"type":"pong"}"#);
     }
 }

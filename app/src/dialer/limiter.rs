@@ -19,13 +19,13 @@ struct Bucket {
 
 /// Per-user rate limit.
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
+pub(super) struct RateLimiter {
     per_minute: f64,
     buckets: Mutex<HashMap<UserId, Bucket>>,
 }
 
 impl RateLimiter {
-    pub(crate) fn new(per_minute: u32) -> Self {
+    pub(super) fn new(per_minute: u32) -> Self {
         RateLimiter {
             per_minute: f64::from(per_minute.max(1)),
             buckets: Mutex::new(HashMap::new()),
@@ -39,7 +39,7 @@ impl RateLimiter {
     }
 
     /// Takes one call from `user`'s bucket; `Err` says how long until one is available.
-    pub(crate) fn take(&self, user: UserId) -> Result<(), Duration> {
+    pub(super) fn take(&self, user: UserId) -> Result<(), Duration> {
         let now = Instant::now();
         let mut buckets = self
             .buckets

@@ -7,7 +7,7 @@ use crm_core::{ChangeReason, CredentialChange, UserId};
 use super::messages::{AgentState, AgentStateChange, Event};
 use super::registry::Kick;
 use super::{Audience, Hub, HubSettings};
-use crate::auth::Credential;
+use crm_core::Credential;
 
 fn token(id: i64) -> Credential {
     Credential::Token(crm_core::TokenId(id))

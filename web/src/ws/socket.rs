@@ -19,11 +19,10 @@ use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, timeout};
 use tokio_util::sync::CancellationToken;
 
-use super::Hub;
-use super::backlog::{Frame, Replay};
-use super::messages::{ClientMessage, HelloUser, Reply};
-use super::registry::Kick;
-use crate::auth::Credential;
+use app::hub::{Frame, Hub, Kick, Replay};
+use crm_core::Credential;
+
+use super::protocol::{ClientMessage, HelloUser, Reply};
 
 /// WebSocket close code for a policy violation: here, not reading.
 const POLICY_VIOLATION: u16 = 1008;
@@ -72,7 +71,7 @@ fn access_ended(reason: ChangeReason) -> &'static str {
 /// When a socket opened with `credential` must close: its session's expiry.
 fn deadline(credential: &Credential) -> Option<Instant> {
     let expires_at_ms = credential.expires_at_ms()?;
-    let left = expires_at_ms.saturating_sub(crate::clock::now_ms()).max(0);
+    let left = expires_at_ms.saturating_sub(app::clock::now_ms()).max(0);
     Some(Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0)))
 }
 
@@ -112,7 +111,7 @@ impl Connection {
 
     async fn send_replay(&mut self, replay: Replay) -> Result<(), Stop> {
         for frame in replay.frames {
-            self.write(Message::Text(frame)).await?;
+            self.write(text(frame)).await?;
         }
         self.reply(&Reply::Resumed {
             from_seq: replay.from_seq,
@@ -232,7 +231,7 @@ pub(super) async fn run(socket: WebSocket, hub: Hub, opening: Opening) {
 async fn serve(
     connection: &mut Connection,
     mut stream: SplitStream<WebSocket>,
-    mut frames: tokio::sync::mpsc::Receiver<super::Frame>,
+    mut frames: tokio::sync::mpsc::Receiver<Frame>,
     hub: &Hub,
     user: &User,
     hello_seq: u64,
@@ -271,11 +270,11 @@ async fn serve(
             () = connection.closing.cancelled() => Err(Stop::Released),
             () = &mut expiry => Err(Stop::Expired),
             frame = frames.recv() => match frame {
-                Some(frame) => connection.write(Message::Text(frame)).await,
+                Some(frame) => connection.write(text(frame)).await,
                 None => Err(Stop::Released),
             },
             snapshot = next_snapshot(&mut board) => match snapshot {
-                Some(frame) => connection.write(Message::Text(frame)).await,
+                Some(frame) => connection.write(text(frame)).await,
                 None => Ok(()),
             },
             incoming = stream.next() => match incoming {
@@ -301,6 +300,14 @@ async fn serve(
 
 /// The next wallboard snapshot for a socket subscribed to the queues (never, otherwise):
 /// the newest one, so a socket that falls behind skips what it missed.
+/// A hub frame as a text message (the same bytes, not copied).
+fn text(frame: Frame) -> Message {
+    // A frame is always UTF-8 (built from a `String`); checking costs one pass.
+    Message::Text(
+        Utf8Bytes::try_from(frame.into_bytes()).unwrap_or_else(|_| Utf8Bytes::from_static("")),
+    )
+}
+
 async fn next_snapshot(board: &mut Option<watch::Receiver<Option<Frame>>>) -> Option<Frame> {
     let Some(receiver) = board else {
         return std::future::pending().await;

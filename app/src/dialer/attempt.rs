@@ -18,7 +18,7 @@ const CAUSE_NO_ANSWER: i64 = 19;
 
 /// What is known of a click-to-call when it is placed, to be logged should it fail.
 #[derive(Clone, Debug)]
-pub(super) struct FailedAttempt {
+pub struct FailedAttempt {
     /// The PBX's name in the call log.
     pub pbx: String,
     /// The request's id: the row's key (there is no Linkedid: no call took place).

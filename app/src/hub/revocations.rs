@@ -54,7 +54,7 @@ pub async fn watch(
         match store.last_credential_change().await {
             Ok(seq) => break seq,
             Err(err) => {
-                tracing::warn!(error = %crate::error::DisplayChain(&err), "cannot read the credential changes; retrying");
+                tracing::warn!(error = %crate::DisplayChain(&err), "cannot read the credential changes; retrying");
                 if wait(&hub, settings, &stop).await.is_err() {
                     return;
                 }
@@ -93,7 +93,7 @@ async fn apply_new_changes(store: &dyn Store, hub: &Hub) {
         {
             Ok(changes) => changes,
             Err(err) => {
-                tracing::warn!(error = %crate::error::DisplayChain(&err), "cannot read the credential changes");
+                tracing::warn!(error = %crate::DisplayChain(&err), "cannot read the credential changes");
                 return;
             }
         };
@@ -111,6 +111,6 @@ async fn prune(store: &dyn Store) {
     let keep_ms = i64::try_from(KEEP_CHANGES.as_millis()).unwrap_or(i64::MAX);
     let before = crate::clock::now_ms().saturating_sub(keep_ms);
     if let Err(err) = store.prune_credential_changes(before).await {
-        tracing::warn!(error = %crate::error::DisplayChain(&err), "cannot prune the credential changes");
+        tracing::warn!(error = %crate::DisplayChain(&err), "cannot prune the credential changes");
     }
 }

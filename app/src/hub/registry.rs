@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::HubSettings;
 use super::backlog::{Backlog, Frame, Replay};
-use crate::auth::Credential;
+use crm_core::Credential;
 
 /// How often forgotten users are swept away and every backlog loses its frames past the
 /// age (on the next publish or connect): a user who gets no new frame keeps old ones at
@@ -27,7 +27,7 @@ const RECENT_CHANGES: usize = 1024;
 
 /// Why the hub lets go of a socket before its connection ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kick {
+pub enum Kick {
     /// Its queue overflowed: the client does not read.
     TooSlow,
     /// Its credential ended.
@@ -36,18 +36,18 @@ pub(crate) enum Kick {
 
 /// A socket's end of the hub: where its frames arrive, and the signal that it is too slow.
 #[derive(Debug)]
-pub(crate) struct Registration {
+pub struct Registration {
     /// The socket's id among its user's sockets.
-    pub(crate) socket: u64,
+    pub socket: u64,
     /// Frames for the user, in seq order.
-    pub(crate) frames: mpsc::Receiver<Frame>,
+    pub frames: mpsc::Receiver<Frame>,
     /// Fires when the socket must close with 1008: its queue overflowed, or its
     /// credential ended.
-    pub(crate) kicked: oneshot::Receiver<Kick>,
+    pub kicked: oneshot::Receiver<Kick>,
     /// The user's seq when the socket was registered (what `hello` reports).
-    pub(crate) seq: u64,
+    pub seq: u64,
     /// What was missed since the `last_seq` given at connection, if one was.
-    pub(crate) replay: Option<Replay>,
+    pub replay: Option<Replay>,
 }
 
 #[derive(Debug)]
