@@ -14,10 +14,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub mod http;
-mod pbx;
 
+pub use app::bridge::settings::{AgentDeviceSettings, PbxSettings, PhoneSettings};
+pub use app::recording_jobs::settings::RecordingsSettings;
 pub use http::HttpSettings;
-pub use pbx::{AgentDeviceSettings, PbxSettings};
 
 /// Everything `tamas` can be configured with. Missing sections take their defaults.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -106,7 +106,7 @@ impl Default for AlertsSettings {
 impl AlertsSettings {
     /// The rules' form of these settings, with the centre's service-level target
     /// (`metrics.service_level_target`), checked: it is between 0 and 1.
-    pub fn to_rules(&self, service_level_target: f64) -> anyhow::Result<crate::alerts::AlertRules> {
+    pub fn to_rules(&self, service_level_target: f64) -> anyhow::Result<app::alerts::AlertRules> {
         anyhow::ensure!(
             (0.0..=1.0).contains(&service_level_target),
             "[metrics] service_level_target {service_level_target} must be between 0 and 1"
@@ -116,7 +116,7 @@ impl AlertsSettings {
                 .unwrap_or(i64::MAX / unit)
                 .saturating_mul(unit)
         };
-        Ok(crate::alerts::AlertRules {
+        Ok(app::alerts::AlertRules {
             callback_reassign_ms: ms(self.callback_reassign_minutes, 60_000),
             lead_first_contact_ms: ms(self.lead_first_contact_hours, 3_600_000),
             lead_min_attempts: usize::try_from(self.lead_min_attempts).unwrap_or(usize::MAX),
@@ -124,73 +124,6 @@ impl AlertsSettings {
             service_level_target,
             service_level_min_offered: self.service_level_min_offered,
             check_every: std::time::Duration::from_secs(self.check_interval_s.max(1)),
-        })
-    }
-}
-
-/// Call recordings (`[recordings]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RecordingsSettings {
-    /// Folder of the content-addressed store (`ab/cd/<sha256>.wav`) and of `quarantine/`.
-    pub data_dir: PathBuf,
-    /// Asterisk's MixMonitor folders to watch (same host or a shared mount); none: only
-    /// `POST /api/recordings` brings recordings in.
-    pub spool_dirs: Vec<PathBuf>,
-    /// Delete a file from the spool folder once it is stored (never by default: the
-    /// PBX's folder is the PBX's).
-    pub delete_from_spool: bool,
-    /// A spool file whose call Tamas never saw (not in progress, not in the call log) and
-    /// that holds audio is taken once it has not changed for this many seconds.
-    pub stable_size_s: u64,
-    /// The same for a file holding only a WAV header (MixMonitor's option `b` writes
-    /// nothing more until the caller is bridged): it becomes an empty recording once it has
-    /// not changed for this many seconds — longer than any wait in a queue. At least
-    /// `stable_size_s`.
-    pub stable_empty_s: u64,
-    /// How often the spool folders are scanned, seconds.
-    pub scan_interval_s: u64,
-    /// Recordings older than this many days are deleted (file and metadata) by a daily
-    /// job, except those of calls marked "keep"; 0 keeps them forever.
-    pub retain_days: u32,
-    /// Largest file of an upload (`POST /api/recordings`), MiB: a larger part is refused
-    /// with 413 while it is being received, and nothing of it is kept.
-    pub max_upload_mb: u64,
-    /// Files in `quarantine/` older than this many days are deleted (audited) by the
-    /// daily job; 0 keeps them forever.
-    pub quarantine_retention_days: u32,
-}
-
-impl Default for RecordingsSettings {
-    fn default() -> Self {
-        Self {
-            data_dir: PathBuf::from("recordings"),
-            spool_dirs: Vec::new(),
-            delete_from_spool: false,
-            stable_size_s: 10,
-            stable_empty_s: 3600,
-            scan_interval_s: 5,
-            retain_days: 0,
-            max_upload_mb: 512,
-            quarantine_retention_days: 30,
-        }
-    }
-}
-
-impl RecordingsSettings {
-    /// How long the files of a call Tamas never saw rest before the spool watcher takes
-    /// them; refuses a `stable_empty_s` shorter than `stable_size_s`.
-    pub fn spool_timing(&self) -> anyhow::Result<recordings::SpoolTiming> {
-        anyhow::ensure!(
-            self.stable_empty_s >= self.stable_size_s,
-            "[recordings] stable_empty_s ({}) must be at least stable_size_s ({}): a header-only \
-             file may still get audio once the caller is bridged",
-            self.stable_empty_s,
-            self.stable_size_s
-        );
-        Ok(recordings::SpoolTiming {
-            settle: std::time::Duration::from_secs(self.stable_size_s),
-            header_only: std::time::Duration::from_secs(self.stable_empty_s),
         })
     }
 }
@@ -348,7 +281,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            shutdown_timeout_s: crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(),
+            shutdown_timeout_s: app::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(),
         }
     }
 }
@@ -375,22 +308,6 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &"[REDACTED]")
             .finish()
-    }
-}
-
-/// How phone numbers are read.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PhoneSettings {
-    /// ISO 3166 region used for numbers written without a country code (`09121234567`).
-    pub default_region: String,
-}
-
-impl Default for PhoneSettings {
-    fn default() -> Self {
-        Self {
-            default_region: "IR".to_owned(),
-        }
     }
 }
 
@@ -448,7 +365,7 @@ mod tests {
         assert_eq!(settings.pbx.trunks, vec!["trunk".to_owned()]);
         assert_eq!(
             settings.server.shutdown_timeout(),
-            crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
+            app::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT
         );
         assert!(!settings.pbx.secret.expose_secret().is_empty());
         assert_eq!(
@@ -463,7 +380,7 @@ mod tests {
             .alerts
             .to_rules(settings.metrics.service_level_target)
             .expect("alert rules");
-        assert_eq!(rules, crate::alerts::AlertRules::default());
+        assert_eq!(rules, app::alerts::AlertRules::default());
         let timing = settings.recordings.spool_timing().expect("spool timing");
         assert_eq!(timing.header_only, std::time::Duration::from_secs(3600));
     }

@@ -1,6 +1,6 @@
 //! Start-up: open the store, bind the listener, start the PBX link and the background
 //! tasks in the stages of a [`Lifecycle`], run the service until asked to stop, then stop
-//! it in order ([`crate::lifecycle::shutdown`]).
+//! it in order ([`app::lifecycle::shutdown`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,14 +10,14 @@ use crm_core::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::alerts::AlertEngine;
-use crate::bridge::agent_users::AgentUsers;
-use crate::bridge::call_log::CallLogWriter;
-use crate::bridge::mapping::KnownAgent;
-use crate::bridge::{PbxLink, tracker_settings};
-use crate::lifecycle::Lifecycle;
-use crate::lifecycle::report::ShutdownReport;
 use crate::settings::Settings;
+use app::alerts::AlertEngine;
+use app::bridge::agent_users::AgentUsers;
+use app::bridge::call_log::CallLogWriter;
+use app::bridge::mapping::KnownAgent;
+use app::bridge::{PbxLink, tracker_settings};
+use app::lifecycle::Lifecycle;
+use app::lifecycle::report::ShutdownReport;
 
 /// Contact picks of answered calls the alert engine may have unread (more are left to its
 /// periodic callback check).
@@ -74,7 +74,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then stops everything in order within
-    /// `server.shutdown_timeout_s` ([`crate::lifecycle::shutdown`]) and says what it did.
+    /// `server.shutdown_timeout_s` ([`app::lifecycle::shutdown`]) and says what it did.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -143,21 +143,21 @@ fn start_jobs(
     pbx: Option<&PbxLink>,
     lifecycle: &Lifecycle,
 ) -> anyhow::Result<()> {
-    let desk = Arc::new(crate::recording_jobs::desk(
+    let desk = Arc::new(app::recording_jobs::desk(
         &settings.recordings,
         &settings.pbx.name,
     ));
-    crate::recording_jobs::start(
+    app::recording_jobs::start(
         &settings.recordings,
         &state.store,
         &desk,
         pbx.map(|pbx| Arc::clone(&pbx.live)),
         lifecycle.recordings(),
     )?;
-    crate::metrics_job::start(
+    app::metrics_job::start(
         Arc::clone(&state.store),
         state.metrics,
-        crate::metrics_job::Triggers {
+        app::metrics_job::Triggers {
             written: pbx.map(|pbx| pbx.call_log.written()),
             edited: Some(state.calls_edited.subscribe()),
         },
@@ -185,7 +185,7 @@ fn start_call_feeds(
 ) {
     // Popups and live call events for the hub's sockets.
     if let Some(events) = pbx.take_popup_events() {
-        crate::bridge::popups::start(
+        app::bridge::popups::start(
             Arc::clone(agent_users),
             state.hub.clone(),
             events,
@@ -285,7 +285,7 @@ pub async fn start_pbx_link(
         })
         .collect();
     let tracker = tracker_settings(&settings.pbx, &agents);
-    let restored = crate::bridge::open_calls::load(store, &settings.pbx.name).await?;
+    let restored = app::bridge::open_calls::load(store, &settings.pbx.name).await?;
     let call_log =
         CallLogWriter::start(Arc::clone(store), &settings.pbx.name, lifecycle.call_log());
     Ok(PbxLink::start(

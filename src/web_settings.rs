@@ -46,13 +46,13 @@ impl SessionSettings {
 pub struct AccessSettings {
     /// What agents see of a contact's history (popup card, contact page, API): `all`
     /// (every call and open task, the default) or `own` (theirs only).
-    pub agent_call_history: web::access::CallHistory,
+    pub agent_call_history: app::access::CallHistory,
 }
 
 impl AccessSettings {
     /// The web side's access policy.
-    pub fn to_web(&self) -> web::access::AccessPolicy {
-        web::access::AccessPolicy {
+    pub fn to_web(&self) -> app::access::AccessPolicy {
+        app::access::AccessPolicy {
             agent_call_history: self.agent_call_history,
         }
     }
@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(settings.session.ttl_minutes, 720);
         assert_eq!(
             settings.access.agent_call_history,
-            web::access::CallHistory::All
+            app::access::CallHistory::All
         );
     }
 
@@ -86,7 +86,7 @@ mod tests {
         assert!(zero.to_web().is_err());
         assert_eq!(
             AccessSettings::default().to_web().agent_call_history,
-            web::access::CallHistory::All
+            app::access::CallHistory::All
         );
     }
 }

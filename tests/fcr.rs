@@ -126,7 +126,7 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
 
     // The metrics job on day 60: Ali's last call is two days old, still pending.
     let settings = MetricsSettings::default();
-    let changed = tamas::metrics_job::settle_all(store.as_ref(), &settings, BASE + 60 * DAY)
+    let changed = app::metrics_job::settle_all(store.as_ref(), &settings, BASE + 60 * DAY)
         .await
         .unwrap();
     assert_eq!(changed.changed, 8, "every call got its figures");
@@ -203,7 +203,7 @@ async fn fcr_follows_the_customer_across_formats_windows_and_wrapups() {
 /// first contacts whose window has just ended; every other call is left as it is.
 #[tokio::test]
 async fn a_minutes_run_recomputes_only_the_customers_that_changed() {
-    use tamas::metrics_job::{Recompute, settle, settle_all};
+    use app::metrics_job::{Recompute, settle, settle_all};
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("tamas.db").display());
     let store = crm_core::connect(&db, PhoneNormalizer::new("IR"))

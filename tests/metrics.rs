@@ -278,11 +278,11 @@ async fn replayed_waits_and_talk_times_agree_with_queue_log() {
     let settings = MetricsSettings::default();
     let last = calls.iter().map(|c| c.started_at_ms).max().unwrap();
     let later = last + 8 * 86_400_000;
-    let changed = tamas::metrics_job::settle_all(store.as_ref(), &settings, later)
+    let changed = app::metrics_job::settle_all(store.as_ref(), &settings, later)
         .await
         .unwrap();
     assert_eq!(changed.changed, calls.len(), "every call got its figures");
-    use tamas::metrics_job::{Recompute, settle};
+    use app::metrics_job::{Recompute, settle};
     let again = settle(store.as_ref(), &settings, later, Recompute::Every)
         .await
         .unwrap();

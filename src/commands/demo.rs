@@ -16,9 +16,9 @@ use tokio_util::task::TaskTracker;
 
 use super::admin::generate_password;
 use crate::demo::{DEMO_USERS, demo_contacts};
-use crate::lifecycle::Lifecycle;
 use crate::settings::{PbxSettings, Settings};
 use crate::startup::{Application, bind, shutdown_signal, start_pbx_link};
+use app::lifecycle::Lifecycle;
 
 /// Generated calls per minute in the demo.
 const DEMO_CALLS_PER_MINUTE: f64 = 4.0;

@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use cti::tracker::{CallEventKind, CallTracker};
 
-use crate::bridge;
 use crate::settings::Settings;
+use app::bridge;
 
 /// Replays `captures` in order; writes the calls to the database when `write_to_db`.
 pub async fn run(

@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use crate::lifecycle::Lifecycle;
 use crate::settings::Settings;
 use crate::startup::{Application, bind, shutdown_signal, start_pbx_link};
+use app::lifecycle::Lifecycle;
 
 /// Runs the service until Ctrl-C or SIGTERM, then stops it in order; the exit status is a
 /// failure when the shutdown had to abandon work at its deadline.

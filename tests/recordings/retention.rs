@@ -28,13 +28,13 @@ async fn old_recordings_are_deleted_except_kept_calls() {
     let now = app::clock::now_ms();
     // Nothing is 30 days old yet.
     assert_eq!(
-        tamas::recording_jobs::retention::run_once(&store, &desk, now, 30)
+        app::recording_jobs::retention::run_once(&store, &desk, now, 30)
             .await
             .unwrap(),
         0
     );
     let later = now + 31 * 24 * 60 * 60 * 1000;
-    let deleted = tamas::recording_jobs::retention::run_once(&store, &desk, later, 30)
+    let deleted = app::recording_jobs::retention::run_once(&store, &desk, later, 30)
         .await
         .unwrap();
     assert_eq!(deleted, 1);

@@ -5,8 +5,6 @@
 //! - [`state`]: [`AppState`], what every handler can reach (the CRM store, settings).
 //! - [`error`]: [`Error`], one error type for every handler, answered as JSON.
 //! - [`auth`]: [`auth::CurrentUser`], who is asking (bearer tokens).
-//! - [`access`]: what agents see of a contact's history (one rule for the popup card,
-//!   the contact page and the API).
 //! - [`session`], [`csrf`] and [`sign_in_limit`]: session cookies, CSRF and origin checks on
 //!   every state-changing request, rate-limited sign-in.
 //! - [`i18n`] and [`pages`]: English and Persian messages, Jalali dates, and what every
@@ -23,7 +21,6 @@
 //! - [`server`]: [`serve`], the HTTP server with its limits (timeouts, connection cap).
 //! - [`assets`]: the static files (CSS, the small plain-JavaScript client), embedded.
 
-pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod csrf;

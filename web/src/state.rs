@@ -20,7 +20,7 @@ pub struct AppState {
     /// Session lifetime and cookie security.
     pub sessions: crate::session::SessionSettings,
     /// What agents see of a contact's history (docs/security.md).
-    pub access: crate::access::AccessPolicy,
+    pub access: app::access::AccessPolicy,
     /// Failed sign-ins per client and per username.
     pub sign_in_limiter: Arc<crate::sign_in_limit::SignInLimiter>,
     /// The WebSocket hub: popups and live updates to users' sockets.
@@ -57,7 +57,7 @@ impl AppState {
             queues: None,
             metrics: crm_core::metrics::MetricsSettings::default(),
             sessions: crate::session::SessionSettings::default(),
-            access: crate::access::AccessPolicy::default(),
+            access: app::access::AccessPolicy::default(),
             sign_in_limiter: Arc::default(),
             hub: app::hub::Hub::default(),
             pbx: None,

@@ -5,10 +5,10 @@ use axum::extract::{Query, State};
 use crm_core::CallFilter;
 use serde::Deserialize;
 
-use crate::access::Viewer;
 use crate::auth::CurrentUser;
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use app::access::Viewer;
 use crm_core::Role;
 
 /// `/api/calls`, `/api/calls/active`.

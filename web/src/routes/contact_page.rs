@@ -19,12 +19,12 @@ use crm_core::{
 };
 use serde::Deserialize;
 
-use crate::access::{Viewer, hears_recordings_of};
 use crate::auth::PageUser;
 use crate::pages::player::PlayerView;
 use crate::pages::{Page, display_number, render};
 use crate::routes::table::{Access, Routes};
 use crate::{AppState, Error};
+use app::access::{Viewer, hears_recordings_of};
 use crm_core::Role;
 
 /// `/contacts/{id}`, its notes and tasks.

@@ -31,8 +31,8 @@ use super::call_log::{CallLogWriter, Entry};
 use super::closed_out::ClosedOutWarning;
 use super::open_calls::Restored;
 use super::pauses::{AgentPause, agent_pause};
+use crate::bridge::settings::{PbxSettings, PhoneSettings};
 use crate::lifecycle::Stage;
-use crate::settings::{PbxSettings, PhoneSettings};
 
 /// How many call events a slow web subscriber may lag behind before it is told it lagged.
 const CALL_EVENT_BUFFER: usize = 4096;

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::hub::messages::{AgentState, AgentStateChange};
+use crate::hub::messages::{AgentState, AgentStateChange};
 
 #[derive(Debug, Default)]
 struct Agent {

@@ -2,7 +2,7 @@
 //! handler per kind of event, each updating the call's [`CallView`] and saying what to
 //! publish ([`Reaction`]), which [`Popups::on_call_event`] turns into jobs.
 
-use app::hub::messages::{CallAnswered, CallEnded, Event};
+use crate::hub::messages::{CallAnswered, CallEnded, Event};
 use cti::tracker::{CallEvent, CallEventKind, CallRecord, Direction, Disposition};
 
 use super::{CallView, Popups, popup};

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use app::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
+use crate::recording_desk::{IngestError, ReceivedFiles, RecordingDesk};
 use crm_core::Store;
 use cti::live::LiveCalls;
 use recordings::{
@@ -32,7 +32,7 @@ use recordings::{
 };
 
 use crate::lifecycle::Stage;
-use crate::settings::RecordingsSettings;
+use crate::recording_jobs::settings::RecordingsSettings;
 
 /// Watches the configured spool folders.
 pub struct SpoolWatcher {

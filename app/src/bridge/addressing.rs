@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use app::hub::messages::{AgentStateChange, Event};
-use app::hub::{Audience, Hub};
+use crate::hub::messages::{AgentStateChange, Event};
+use crate::hub::{Audience, Hub};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::recording_desk::RecordingDesk;
+use crate::recording_desk::RecordingDesk;
 use crm_core::{AuditEntry, Store, StoreResult};
 
 use crate::lifecycle::Stage;
@@ -70,7 +70,7 @@ async fn run_both(
     retention: Retention,
 ) -> anyhow::Result<(u64, u64)> {
     let deleted = if retention.retain_days > 0 {
-        run_once(store, desk, app::clock::now_ms(), retention.retain_days).await?
+        run_once(store, desk, crate::clock::now_ms(), retention.retain_days).await?
     } else {
         0
     };
@@ -126,7 +126,7 @@ pub async fn run_once(
             }
             store
                 .record_audit(&AuditEntry {
-                    at_ms: app::clock::now_ms(),
+                    at_ms: crate::clock::now_ms(),
                     actor: None,
                     action: "recording.delete".into(),
                     subject: format!("recording:{}", recording.id),

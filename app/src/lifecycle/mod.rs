@@ -19,7 +19,7 @@
 //!   they stop as soon as the shutdown begins).
 //!
 //! Not here: one task per HTTP connection (axum's; graceful shutdown waits for them) and
-//! per WebSocket (axum's upgrade; the hub closes them and waits, [`app::hub::Hub::close`]),
+//! per WebSocket (axum's upgrade; the hub closes them and waits, [`crate::hub::Hub::close`]),
 //! and `spawn_blocking` work awaited by a task that is here.
 
 pub mod report;

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::hub::Hub;
+use crate::hub::Hub;
 use cti::tracker::{CallEvent, Direction};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -32,8 +32,8 @@ use super::agent_states::AgentStates;
 use super::agent_users::AgentUsers;
 use super::pauses::AgentPause;
 use super::ring::{Prefetcher, RingRequest, build_popup};
+use crate::access::AccessPolicy;
 use crate::lifecycle::Stage;
-use web::access::AccessPolicy;
 
 /// Jobs waiting to be published (the loop waits when the publisher is this far behind).
 const JOB_QUEUE: usize = 1024;

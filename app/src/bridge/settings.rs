@@ -1,5 +1,6 @@
 //! The `[pbx]` section: the AMI connection, how its channels are classified, and the bounds
-//! a misbehaving PBX cannot push Tamas past (open calls, a silent link).
+//! a misbehaving PBX cannot push Tamas past (open calls, a silent link); and `[phone]`,
+//! how numbers are read.
 
 use std::time::Duration;
 
@@ -87,4 +88,20 @@ pub struct AgentDeviceSettings {
     /// Devices that ring for this agent; default `PJSIP/<extension>`.
     #[serde(default)]
     pub devices: Vec<String>,
+}
+
+/// How phone numbers are read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhoneSettings {
+    /// ISO 3166 region used for numbers written without a country code (`09121234567`).
+    pub default_region: String,
+}
+
+impl Default for PhoneSettings {
+    fn default() -> Self {
+        Self {
+            default_region: "IR".to_owned(),
+        }
+    }
 }

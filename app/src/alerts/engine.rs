@@ -34,7 +34,7 @@ pub(super) const CATCH_UP_SLACK_MS: i64 = 60_000;
 /// What the engine works with.
 pub struct AlertEngine {
     store: Arc<dyn Store>,
-    hub: app::hub::Hub,
+    hub: crate::hub::Hub,
     users: Arc<AgentUsers>,
     board: Arc<RwLock<QueueBoard>>,
     rules: AlertRules,
@@ -56,7 +56,7 @@ impl AlertEngine {
     /// An engine over `store`, pushing through `hub`, staffing callbacks from `board`.
     pub fn new(
         store: Arc<dyn Store>,
-        hub: app::hub::Hub,
+        hub: crate::hub::Hub,
         users: Arc<AgentUsers>,
         board: Arc<RwLock<QueueBoard>>,
         rules: AlertRules,
@@ -401,7 +401,7 @@ impl AlertEngine {
             let alert = self.store.update_alert_detail(alert.id, &detail).await?;
             // The previous assignee hears of it too, so their list drops it.
             let previous: Vec<UserId> = task.assignee.into_iter().collect();
-            app::alert_feed::publish(&self.hub, self.store.as_ref(), &alert, &previous).await;
+            crate::alert_feed::publish(&self.hub, self.store.as_ref(), &alert, &previous).await;
         }
         Ok(())
     }
@@ -465,7 +465,7 @@ impl AlertEngine {
     }
 
     pub(super) async fn publish(&self, alert: &Alert) {
-        app::alert_feed::publish(&self.hub, self.store.as_ref(), alert, &[]).await;
+        crate::alert_feed::publish(&self.hub, self.store.as_ref(), alert, &[]).await;
     }
 }
 

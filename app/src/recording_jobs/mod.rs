@@ -1,19 +1,20 @@
 //! The recordings' background jobs, started by `serve` and the demo: the spool-folder
 //! watcher ([`spool`]) and the daily retention ([`retention`], [`quarantine`]). Both go through
-//! [`app::recording_desk::RecordingDesk`], the same path as an upload.
+//! [`crate::recording_desk::RecordingDesk`], the same path as an upload.
 
 pub mod quarantine;
 pub mod retention;
+pub mod settings;
 pub mod spool;
 
 use std::sync::{Arc, RwLock};
 
-use app::recording_desk::RecordingDesk;
+use crate::recording_desk::RecordingDesk;
 use crm_core::Store;
 use cti::live::LiveCalls;
 
 use crate::lifecycle::Stage;
-use crate::settings::RecordingsSettings;
+use crate::recording_jobs::settings::RecordingsSettings;
 
 /// The desk for `settings`, recording calls of the PBX named `pbx`.
 pub fn desk(settings: &RecordingsSettings, pbx: &str) -> RecordingDesk {

@@ -10,14 +10,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::hub::Audience;
-use app::hub::messages::Event;
-use app::hub::popup::{Popup, PopupContact, create_contact_url};
+use crate::access::{AccessPolicy, Viewer};
+use crate::hub::Audience;
+use crate::hub::messages::Event;
+use crate::hub::popup::{Popup, PopupContact, create_contact_url};
 use cti::tracker::Direction;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout};
 use tokio_util::task::TaskTracker;
-use web::access::{AccessPolicy, Viewer};
 
 use super::agent_users::AgentUsers;
 

@@ -22,6 +22,7 @@ pub mod pauses;
 pub mod pbx;
 pub mod popups;
 pub mod ring;
+pub mod settings;
 
 pub use mapping::{call_record_input, number_normalizer, tracker_settings};
 pub use pbx::PbxLink;

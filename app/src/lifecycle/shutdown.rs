@@ -17,7 +17,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use app::hub::Hub;
+use crate::hub::Hub;
 use tokio::time::Instant;
 
 use super::Lifecycle;

@@ -6,7 +6,7 @@ use crm_core::{
 };
 use cti::tracker::{self, AgentSettings, CallRecord, NumberNormalizer, TrackerSettings};
 
-use crate::settings::{PbxSettings, PhoneSettings};
+use crate::bridge::settings::{PbxSettings, PhoneSettings};
 
 /// One agent known from the users table: extension and display name.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -52,7 +52,7 @@ async fn fixture(rules: AlertRules) -> Fixture {
     }
     let engine = AlertEngine::new(
         Arc::clone(&store),
-        app::hub::Hub::default(),
+        crate::hub::Hub::default(),
         Arc::new(AgentUsers::new(Arc::clone(&store))),
         Arc::new(RwLock::new(board)),
         rules,

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::recording_desk::RecordingDesk;
 use anyhow::Context as _;
-use app::recording_desk::RecordingDesk;
 use crm_core::{AuditEntry, Store};
 
 /// Deletes the quarantined files last written more than `retention_days` before `now`;
@@ -42,7 +42,7 @@ pub async fn run_once(
         tracing::info!(file = %name, size = file.size, retention_days, "quarantined recording deleted");
         store
             .record_audit(&AuditEntry {
-                at_ms: app::clock::now_ms(),
+                at_ms: crate::clock::now_ms(),
                 actor: None,
                 action: "recording.quarantine_delete".into(),
                 subject: format!("quarantine:{name}"),

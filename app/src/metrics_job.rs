@@ -292,7 +292,7 @@ pub fn start(
                     continue;
                 }
             }
-            let now_ms = app::clock::now_ms();
+            let now_ms = crate::clock::now_ms();
             if !dirty && next_due_ms.is_none_or(|due| due > now_ms) {
                 continue;
             }
