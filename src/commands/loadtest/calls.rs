@@ -18,6 +18,13 @@ const TRIES: usize = 32;
 /// Share of callers who are known contacts.
 const KNOWN_SHARE: f64 = 0.8;
 
+/// How long until every known caller's card is full at `rate` calls a second: each of the
+/// contacts has had [`CARD_CALLS`](crm_core::directory::CARD_CALLS) calls, on average.
+pub fn cards_full_after(rate: f64) -> Duration {
+    let calls = f64::from(crm_core::directory::CARD_CALLS) * super::population::CONTACTS as f64;
+    Duration::from_secs_f64(calls / (rate * KNOWN_SHARE).max(0.001))
+}
+
 /// A call the simulator placed.
 #[derive(Clone, Debug)]
 pub struct Placed {

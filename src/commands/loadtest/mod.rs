@@ -131,6 +131,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         args.agents, args.calls_per_second, args.duration
     );
     let duration = Duration::from_secs(args.duration);
+    let warm_up = soak::warmup(duration, args.agents, args.calls_per_second);
     let memory = pid.filter(|_| args.soak).map(soak::MemorySampler::start);
     let driven = calls::drive(
         &sim,
@@ -142,7 +143,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
     .await;
     let calls_ended = Instant::now();
     let memory = match memory {
-        Some(sampler) => sampler.finish(duration).await,
+        Some(sampler) => sampler.finish(warm_up).await,
         None => None,
     };
     tokio::time::sleep(SETTLE).await;
@@ -151,7 +152,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         (Some(memory), Some(pid)) => {
             eprintln!("calls over; measuring the idle server…");
             let idle = soak::idle_cpu(pid, calls_ended).await;
-            idle.map(|idle| soak::Soak::new(duration, memory, idle))
+            idle.map(|idle| soak::Soak::new(warm_up, memory, idle))
         }
         _ => None,
     };

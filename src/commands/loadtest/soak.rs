@@ -2,9 +2,8 @@
 //!
 //! The server's resident memory is sampled every second while the calls run
 //! ([`MemorySampler`]). A reading is the median of the samples of a [`READING_WINDOW`]:
-//! one reading ends with the warm-up (a fifth of the run, at most [`MAX_WARMUP`]: the
-//! sockets, caches and the hub's backlogs have reached their working size), the other with
-//! the last call. Both are taken under the same load, and the median keeps one sample
+//! one reading ends with the warm-up ([`warmup`]: the server's working set under this load
+//! is reached), the other with the last call. Both are taken under the same load, and the median keeps one sample
 //! caught at the top of the allocator's decay cycle (jemalloc returns freed pages after
 //! seconds, not at once) from deciding the verdict. A server that holds steady grows by
 //! less than [`MAX_GROWTH_PCT`] between the two. Then the calls stop, and the server's CPU
@@ -20,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::server::{cpu_time, rss_bytes};
 
-/// Longest warm-up: the hub keeps each user's last messages for two minutes by default
+/// Shortest warm-up: the hub keeps each user's last messages for two minutes by default
 /// (`[hub] backlog_age`), so a shorter warm-up would count the backlogs filling up as
 /// growth.
-const MAX_WARMUP: Duration = Duration::from_secs(120);
+const MIN_WARMUP: Duration = Duration::from_secs(120);
 /// How often memory is sampled while the calls run.
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 /// The samples one memory reading is the median of.
@@ -58,9 +57,19 @@ pub struct Soak {
     pub steady: bool,
 }
 
-/// The warm-up of a run of `duration`.
-pub fn warmup(duration: Duration) -> Duration {
-    (duration / 5).min(MAX_WARMUP)
+/// The warm-up of a run of `duration` that rings `agents` in turn at `rate` calls a
+/// second: until every known caller's card is full (it shows a contact's last
+/// [`CARD_CALLS`](crm_core::directory::CARD_CALLS) calls, so popups grow until then) and
+/// every agent has been rung once since, so that each socket, its buffers and its backlog
+/// have carried popups of full size; at least [`MIN_WARMUP`], at most half the run.
+///
+/// With 2,000 agents at 20 calls/s that is 256 s: 156 s for 500 contacts to get five
+/// calls each from 80 % of 20 calls/s, then 100 s for a round of the agents.
+pub fn warmup(duration: Duration, agents: usize, rate: f64) -> Duration {
+    let rate = rate.max(0.001);
+    let cards_full = super::calls::cards_full_after(rate);
+    let one_round = Duration::from_secs_f64(agents as f64 / rate);
+    (cards_full + one_round).max(MIN_WARMUP).min(duration / 2)
 }
 
 /// Resident memory of a process, sampled every [`SAMPLE_EVERY`] until stopped.
@@ -80,13 +89,13 @@ impl MemorySampler {
         MemorySampler { stop, task }
     }
 
-    /// Stops sampling and returns the memory readings of a run of `duration`: after the
-    /// warm-up, at the end and the trace, or `None` if the process could not be read.
-    pub async fn finish(self, duration: Duration) -> Option<Readings> {
+    /// Stops sampling and returns the memory readings: after `warm_up`, at the end and
+    /// the trace, or `None` if the process could not be read.
+    pub async fn finish(self, warm_up: Duration) -> Option<Readings> {
         self.stop.cancel();
         let samples = self.task.await.ok()?;
         let end = samples.0.last()?.0;
-        let warm = samples.reading(warmup(duration))?;
+        let warm = samples.reading(warm_up)?;
         let at_end = samples.reading(end)?;
         let trace = (1..)
             .map(|n| TRACE_EVERY * n)
@@ -152,12 +161,12 @@ pub async fn idle_cpu(pid: u32, calls_ended: Instant) -> Option<f64> {
 }
 
 impl Soak {
-    /// The verdict on what was read.
-    pub fn new(duration: Duration, memory: Readings, idle_cpu_pct: f64) -> Self {
+    /// The verdict on what was read after a warm-up of `warm_up`.
+    pub fn new(warm_up: Duration, memory: Readings, idle_cpu_pct: f64) -> Self {
         let Readings { warm, end, trace } = memory;
         let growth_pct = 100.0 * (end as f64 - warm as f64) / (warm.max(1) as f64);
         Soak {
-            warmup_s: warmup(duration).as_secs(),
+            warmup_s: warm_up.as_secs(),
             rss_after_warmup: warm,
             rss_at_end: end,
             growth_pct,
@@ -184,5 +193,14 @@ mod tests {
         assert_eq!(samples.reading(secs(20)), Some(116));
         assert_eq!(samples.reading(secs(10)), Some(106));
         assert_eq!(samples.reading(secs(0)), None);
+    }
+
+    #[test]
+    fn the_warm_up_lasts_until_cards_are_full_and_every_agent_was_rung_since() {
+        let secs = Duration::from_secs;
+        assert_eq!(warmup(secs(600), 2000, 20.0).as_secs(), 256);
+        // Never shorter than the backlog's age, never more than half the run.
+        assert_eq!(warmup(secs(600), 10, 100.0), MIN_WARMUP);
+        assert_eq!(warmup(secs(60), 2000, 20.0), secs(30));
     }
 }

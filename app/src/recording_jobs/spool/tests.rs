@@ -16,7 +16,7 @@ use super::*;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/asterisk/recordings"
+    "/../../shared/fixtures/asterisk/recordings"
 );
 /// A fixture call with audio (8.28 s) and one with header-only files (abandoned).
 const TALKED: &str = "1795342979.0";
