@@ -2,6 +2,7 @@
 //! so that writers wait for each other instead of failing).
 
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -14,16 +15,18 @@ use super::sql::{
     users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
+use crate::directory::Directory;
 use crate::phone::PhoneNormalizer;
 
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The CRM core on SQLite.
+/// The CRM core on SQLite, with its own [`Directory`] of contact cards.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     normalizer: PhoneNormalizer,
+    directory: Arc<Directory>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -56,7 +59,18 @@ impl SqliteStore {
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)
         .await?;
-        Ok(SqliteStore { pool, normalizer })
+        Ok(SqliteStore {
+            pool,
+            normalizer,
+            directory: Arc::new(Directory::new()),
+        })
+    }
+
+    /// The contact cards this store's lookups are answered from and its writes forget
+    /// (one [`Directory`], shared by the store's clones): where invalidations from
+    /// elsewhere are to be sent.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 }
 
