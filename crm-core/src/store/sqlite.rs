@@ -111,3 +111,39 @@ impl_work_store!(SqliteStore);
 impl_callback_store!(SqliteStore);
 impl_alert_store!(SqliteStore);
 impl_open_call_store!(SqliteStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ContactStore as _, Store as _};
+
+    #[tokio::test]
+    async fn clones_share_the_cards_their_writes_forget() {
+        let store = SqliteStore::connect("sqlite::memory:", PhoneNormalizer::new("IR"))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        let clone = store.clone();
+        assert!(Arc::ptr_eq(store.directory(), clone.directory()));
+        let cached = store
+            .lookup_number("09121234567", None)
+            .await
+            .expect("miss");
+        assert!(cached.is_empty());
+        let new = crate::NewContact {
+            name: "Ali".into(),
+            phones: vec![crate::NewPhone {
+                number: store.normalizer.normalize("09121234567"),
+                label: "mobile".into(),
+            }],
+            ..crate::NewContact::default()
+        };
+        let ali = clone.create_contact(&new).await.expect("created");
+        let cards = store
+            .lookup_number("+989121234567", None)
+            .await
+            .expect("hit");
+        assert_eq!(cards.len(), 1);
+        assert_eq!(cards[0].contact.id, ali.id);
+    }
+}

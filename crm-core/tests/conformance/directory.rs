@@ -117,17 +117,14 @@ fn calls_on(cards: &[ContactCard], contact: ContactId) -> Vec<CallId> {
 }
 
 async fn a_cached_lookup_sees_picks_agent_wrapups_and_callbacks(store: Arc<dyn Store>) {
-    let lookup = || {
+    let lookup_number = |number: &'static str| {
         let store = Arc::clone(&store);
-        async move {
-            store
-                .lookup_number("09121234567", None)
-                .await
-                .expect("lookup")
-        }
+        async move { store.lookup_number(number, None).await.expect("lookup") }
     };
+    let lookup = || lookup_number("09121234567");
     let ali = contact(&store, "Ali", &["09121234567"]).await;
-    let mina = contact(&store, "Mina", &["+989121234567"]).await;
+    // Mina shares Ali's number, and has one of her own.
+    let mina = contact(&store, "Mina", &["+989121234567", "09350000000"]).await;
     // A shared number's call is on no card until somebody picks the contact.
     let first = store
         .record_call(&call("5.1", "09121234567"))
@@ -142,11 +139,14 @@ async fn a_cached_lookup_sees_picks_agent_wrapups_and_callbacks(store: Arc<dyn S
     let cards = lookup().await;
     assert_eq!(calls_on(&cards, mina.id), vec![first]);
     assert!(calls_on(&cards, ali.id).is_empty());
-    // Picked again: it leaves Mina's card for Ali's.
+    let own = lookup_number("09350000000").await;
+    assert_eq!(calls_on(&own, mina.id), vec![first]);
+    // Picked again: it leaves Mina's cards, also the one under her own number, for Ali's.
     store.link_call_contact(first, ali.id).await.expect("moved");
     let cards = lookup().await;
     assert_eq!(calls_on(&cards, ali.id), vec![first]);
     assert!(calls_on(&cards, mina.id).is_empty());
+    assert!(calls_on(&lookup_number("09350000000").await, mina.id).is_empty());
     // Picked while in progress: on the card once the call is written.
     let pending = store
         .remember_contact_pick("asterisk", "5.2", mina.id)
@@ -198,20 +198,34 @@ async fn a_cached_lookup_sees_picks_agent_wrapups_and_callbacks(store: Arc<dyn S
         })
         .await
         .expect("callback");
-    let tasks_of_ali = |cards: Vec<ContactCard>| {
+    let tasks_of = |cards: Vec<ContactCard>, contact: ContactId| {
         cards
             .into_iter()
-            .find(|c| c.contact.id == ali.id)
+            .find(|c| c.contact.id == contact)
             .expect("card")
             .open_tasks
     };
-    let tasks = tasks_of_ali(lookup().await);
+    let tasks = tasks_of(lookup().await, ali.id);
     assert_eq!((tasks.len(), tasks[0].assignee), (1, None));
     store
         .assign_task(callback.id, Some(reza.id))
         .await
         .expect("assigned");
-    assert_eq!(tasks_of_ali(lookup().await)[0].assignee, Some(reza.id));
+    assert_eq!(tasks_of(lookup().await, ali.id)[0].assignee, Some(reza.id));
+    // A follow-up opened for Mina.
+    assert!(tasks_of(lookup().await, mina.id).is_empty());
+    store
+        .create_task(&NewTask {
+            kind: TaskKind::FollowUp,
+            title: "Send the offer".into(),
+            contact: Some(mina.id),
+            call: None,
+            assignee: None,
+            due_at_ms: None,
+        })
+        .await
+        .expect("task");
+    assert_eq!(tasks_of(lookup().await, mina.id).len(), 1);
 }
 
 async fn lookup_ranks_owner_first_then_recent(store: Arc<dyn Store>) {
