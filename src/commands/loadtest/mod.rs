@@ -131,9 +131,7 @@ pub async fn run(settings: &Settings, args: Loadtest) -> anyhow::Result<ExitCode
         args.agents, args.calls_per_second, args.duration
     );
     let duration = Duration::from_secs(args.duration);
-    let memory = pid
-        .filter(|_| args.soak)
-        .map(soak::MemorySampler::start);
+    let memory = pid.filter(|_| args.soak).map(soak::MemorySampler::start);
     let driven = calls::drive(
         &sim,
         &extensions,
