@@ -1,7 +1,7 @@
 //! Storage: the [`Store`] trait, its SQLite ([`SqliteStore`], the embedded default) and
 //! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL.
-//! Each implementation answers number lookups from its own [`Directory`] cache of contact
-//! cards, which its writes keep correct.
+//! Each implementation answers number lookups from its own
+//! [`Directory`](crate::Directory) cache of contact cards, which its writes keep correct.
 //!
 //! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
 //! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
@@ -27,8 +27,6 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::directory::ContactCard;
-#[cfg(doc)]
-use crate::directory::Directory;
 use crate::domain::alert::{Alert, AlertFilter, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
@@ -186,8 +184,8 @@ pub trait ContactStore: Send + Sync {
     async fn search_contacts(&self, query: &str, limit: u32) -> StoreResult<Vec<Contact>>;
     /// Every contact with this number (any format): ranked owner (`for_user`) first, then
     /// most recent interaction; each with its last 5 calls and open tasks. Answered from the
-    /// store's [`Directory`] cache when it can; a lookup after a write through the same store
-    /// always sees the write.
+    /// store's [`Directory`](crate::Directory) cache when it can; a lookup after a write
+    /// through the same store always sees the write.
     async fn lookup_number(
         &self,
         number: &str,
@@ -396,7 +394,7 @@ pub trait AlertStore: Send + Sync {
 
 /// Opens the database named by `url` — `sqlite:PATH` (the file is created when missing;
 /// `sqlite::memory:` for a throw-away one) or `postgres://…` — without migrating it, with
-/// an empty [`Directory`] cache. Numbers are read with `normalizer`.
+/// an empty [`Directory`](crate::Directory) cache. Numbers are read with `normalizer`.
 pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, normalizer).await?))
