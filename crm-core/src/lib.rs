@@ -13,7 +13,7 @@
 //!   [`CallbackStore`], [`AlertStore`], [`OpenCallStore`]), its SQLite and
 //!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
-//!   memory in front of the store.
+//!   memory by each store, whose writes forget the cards they change.
 //! - [`import`]: contacts from CSV.
 //! - [`metrics`]: waiting time, service level, AHT and first-call resolution from the call
 //!   log.

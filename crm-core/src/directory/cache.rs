@@ -141,6 +141,12 @@ impl DirectoryCache {
         }
     }
 
+    /// Forgets every cached card.
+    pub(super) fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *self.lock() = Entries::default();
+    }
+
     /// How many keys are cached.
     pub(super) fn len(&self) -> usize {
         self.lock().by_key.len()
@@ -148,11 +154,12 @@ impl DirectoryCache {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::contact::{Contact, Stage};
 
-    fn card(id: i64) -> ContactCard {
+    /// A card of contact `id`, without calls or tasks.
+    pub(in crate::directory) fn card(id: i64) -> ContactCard {
         ContactCard {
             contact: Contact {
                 id: ContactId(id),
@@ -217,5 +224,20 @@ mod tests {
         assert!(cache.get("b").is_none());
         assert!(cache.get("c").is_some());
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn everything_is_forgotten_at_once() {
+        let cache = DirectoryCache::new(Duration::from_secs(30));
+        let before = cache.generation();
+        cache.insert("a", vec![card(1)], before);
+        cache.insert("b", Vec::new(), before);
+        cache.invalidate_all();
+        assert!(cache.get("a").is_none());
+        assert!(cache.get("b").is_none());
+        assert_eq!(cache.len(), 0);
+        assert!(cache.lock().keys_of_contact.is_empty());
+        cache.insert("a", vec![card(1)], before);
+        assert!(cache.get("a").is_none(), "a read from before is not kept");
     }
 }

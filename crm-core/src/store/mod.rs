@@ -1,6 +1,7 @@
 //! Storage: the [`Store`] trait, its SQLite ([`SqliteStore`], the embedded default) and
-//! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL
-//! and puts the [`Directory`] cache in front of it.
+//! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL.
+//! Each implementation answers number lookups from its own
+//! [`Directory`](crate::Directory) cache of contact cards, which its writes keep correct.
 //!
 //! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
 //! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
@@ -25,7 +26,7 @@ use async_trait::async_trait;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use crate::directory::{ContactCard, Directory};
+use crate::directory::ContactCard;
 use crate::domain::alert::{Alert, AlertFilter, LeadActivity, NewAlert, NewCallback};
 use crate::domain::auth::{
     CredentialChange, NewSession, Session, TokenInfo, TokenScope, TokenUser,
@@ -182,8 +183,9 @@ pub trait ContactStore: Send + Sync {
     /// (whole, or at least 4 consecutive digits of it); by name, at most `limit`.
     async fn search_contacts(&self, query: &str, limit: u32) -> StoreResult<Vec<Contact>>;
     /// Every contact with this number (any format): ranked owner (`for_user`) first, then
-    /// most recent interaction; each with its last 5 calls and open tasks. The store returned
-    /// by [`connect`] answers from the [`Directory`] cache.
+    /// most recent interaction; each with its last 5 calls and open tasks. Answered from the
+    /// store's [`Directory`](crate::Directory) cache when it can; a lookup after a write
+    /// through the same store always sees the write.
     async fn lookup_number(
         &self,
         number: &str,
@@ -391,17 +393,16 @@ pub trait AlertStore: Send + Sync {
 }
 
 /// Opens the database named by `url` — `sqlite:PATH` (the file is created when missing;
-/// `sqlite::memory:` for a throw-away one) or `postgres://…` — without migrating it, and
-/// puts the [`Directory`] cache in front. Numbers are read with `normalizer`.
+/// `sqlite::memory:` for a throw-away one) or `postgres://…` — without migrating it, with
+/// an empty [`Directory`](crate::Directory) cache. Numbers are read with `normalizer`.
 pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<Arc<dyn Store>> {
-    let backend: Arc<dyn Store> = if url.starts_with("sqlite:") {
-        Arc::new(SqliteStore::connect(url, normalizer).await?)
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url, normalizer).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Arc::new(PgStore::connect(url, normalizer).await?)
+        Ok(Arc::new(PgStore::connect(url, normalizer).await?))
     } else {
-        return Err(StoreError::UnsupportedUrl);
-    };
-    Ok(Arc::new(Directory::new(backend)))
+        Err(StoreError::UnsupportedUrl)
+    }
 }
 
 /// Milliseconds since the epoch, now.

@@ -1,5 +1,6 @@
 //! The PostgreSQL store: for several Tamas nodes, or when one machine is not enough.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -12,16 +13,18 @@ use super::sql::{
     users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
+use crate::directory::Directory;
 use crate::phone::PhoneNormalizer;
 
 /// How long a request waits for a free connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The CRM core on PostgreSQL.
+/// The CRM core on PostgreSQL, with its own [`Directory`] of contact cards.
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
     normalizer: PhoneNormalizer,
+    directory: Arc<Directory>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -39,7 +42,18 @@ impl PgStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect(url)
             .await?;
-        Ok(PgStore { pool, normalizer })
+        Ok(PgStore {
+            pool,
+            normalizer,
+            directory: Arc::new(Directory::new()),
+        })
+    }
+
+    /// The contact cards this store's lookups are answered from and its writes forget
+    /// (one [`Directory`], shared by the store's clones): where invalidations from
+    /// elsewhere are to be sent.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 }
 

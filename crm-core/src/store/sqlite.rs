@@ -2,6 +2,7 @@
 //! so that writers wait for each other instead of failing).
 
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -14,6 +15,7 @@ use super::sql::{
     users::impl_user_store, work::impl_work_store,
 };
 use crate::StoreResult;
+use crate::directory::Directory;
 use crate::phone::PhoneNormalizer;
 
 /// How long a connection waits for another writer before giving up.
@@ -26,11 +28,12 @@ const POOL_SIZE: u32 = 8;
 /// the file once for all of them.
 const PAGE_CACHE_KIB: u32 = 512;
 
-/// The CRM core on SQLite.
+/// The CRM core on SQLite, with its own [`Directory`] of contact cards.
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     normalizer: PhoneNormalizer,
+    directory: Arc<Directory>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -64,7 +67,18 @@ impl SqliteStore {
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)
         .await?;
-        Ok(SqliteStore { pool, normalizer })
+        Ok(SqliteStore {
+            pool,
+            normalizer,
+            directory: Arc::new(Directory::new()),
+        })
+    }
+
+    /// The contact cards this store's lookups are answered from and its writes forget
+    /// (one [`Directory`], shared by the store's clones): where invalidations from
+    /// elsewhere are to be sent.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 }
 
@@ -105,3 +119,39 @@ impl_work_store!(SqliteStore);
 impl_callback_store!(SqliteStore);
 impl_alert_store!(SqliteStore);
 impl_open_call_store!(SqliteStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ContactStore as _, Store as _};
+
+    #[tokio::test]
+    async fn clones_share_the_cards_their_writes_forget() {
+        let store = SqliteStore::connect("sqlite::memory:", PhoneNormalizer::new("IR"))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        let clone = store.clone();
+        assert!(Arc::ptr_eq(store.directory(), clone.directory()));
+        let cached = store
+            .lookup_number("09121234567", None)
+            .await
+            .expect("miss");
+        assert!(cached.is_empty());
+        let new = crate::NewContact {
+            name: "Ali".into(),
+            phones: vec![crate::NewPhone {
+                number: store.normalizer.normalize("09121234567"),
+                label: "mobile".into(),
+            }],
+            ..crate::NewContact::default()
+        };
+        let ali = clone.create_contact(&new).await.expect("created");
+        let cards = store
+            .lookup_number("+989121234567", None)
+            .await
+            .expect("hit");
+        assert_eq!(cards.len(), 1);
+        assert_eq!(cards[0].contact.id, ali.id);
+    }
+}

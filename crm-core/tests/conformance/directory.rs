@@ -2,13 +2,17 @@
 
 use std::sync::Arc;
 
-use crm_core::{ContactUpdate, NewTask, Store, TaskKind, TaskStatus, WrapUp};
+use crm_core::{
+    CallId, ContactCard, ContactId, ContactUpdate, NewCallback, NewTask, Store, TaskKind,
+    TaskStatus, WrapUp,
+};
 
 use crate::fixtures::{call, contact, phone, user};
 use crate::support::conformance;
 
 conformance!(
     a_cached_lookup_sees_every_write,
+    a_cached_lookup_sees_picks_agent_wrapups_and_callbacks,
     lookup_ranks_owner_first_then_recent,
     cards_carry_the_last_five_calls_and_open_tasks,
 );
@@ -101,6 +105,127 @@ async fn a_cached_lookup_sees_every_write(store: Arc<dyn Store>) {
     assert!(lookup("09350000000").await.is_empty());
     store.remove_phone(shop.phones[0].id).await.expect("remove");
     assert!(lookup("02144556677").await.is_empty());
+}
+
+/// The calls on `contact`'s card among `cards`, in the card's order.
+fn calls_on(cards: &[ContactCard], contact: ContactId) -> Vec<CallId> {
+    cards
+        .iter()
+        .filter(|card| card.contact.id == contact)
+        .flat_map(|card| card.last_calls.iter().map(|call| call.id))
+        .collect()
+}
+
+async fn a_cached_lookup_sees_picks_agent_wrapups_and_callbacks(store: Arc<dyn Store>) {
+    let lookup_number = |number: &'static str| {
+        let store = Arc::clone(&store);
+        async move { store.lookup_number(number, None).await.expect("lookup") }
+    };
+    let lookup = || lookup_number("09121234567");
+    let ali = contact(&store, "Ali", &["09121234567"]).await;
+    // Mina shares Ali's number, and has one of her own.
+    let mina = contact(&store, "Mina", &["+989121234567", "09350000000"]).await;
+    // A shared number's call is on no card until somebody picks the contact.
+    let first = store
+        .record_call(&call("5.1", "09121234567"))
+        .await
+        .expect("call");
+    let cards = lookup().await;
+    assert!(calls_on(&cards, ali.id).is_empty() && calls_on(&cards, mina.id).is_empty());
+    store
+        .link_call_contact(first, mina.id)
+        .await
+        .expect("linked");
+    let cards = lookup().await;
+    assert_eq!(calls_on(&cards, mina.id), vec![first]);
+    assert!(calls_on(&cards, ali.id).is_empty());
+    let own = lookup_number("09350000000").await;
+    assert_eq!(calls_on(&own, mina.id), vec![first]);
+    // Picked again: it leaves Mina's cards, also the one under her own number, for Ali's.
+    store.link_call_contact(first, ali.id).await.expect("moved");
+    let cards = lookup().await;
+    assert_eq!(calls_on(&cards, ali.id), vec![first]);
+    assert!(calls_on(&cards, mina.id).is_empty());
+    assert!(calls_on(&lookup_number("09350000000").await, mina.id).is_empty());
+    // Picked while in progress: on the card once the call is written.
+    let pending = store
+        .remember_contact_pick("asterisk", "5.2", mina.id)
+        .await
+        .expect("pick");
+    assert_eq!(pending, None);
+    assert!(calls_on(&lookup().await, mina.id).is_empty());
+    let second = store
+        .record_call(&call("5.2", "09121234567"))
+        .await
+        .expect("call");
+    assert_eq!(calls_on(&lookup().await, mina.id), vec![second]);
+    // Picked for a call in the log already: on the card at once.
+    let third = store
+        .record_call(&call("5.3", "09121234567"))
+        .await
+        .expect("call");
+    assert!(!calls_on(&lookup().await, mina.id).contains(&third));
+    store
+        .remember_contact_pick("asterisk", "5.3", mina.id)
+        .await
+        .expect("pick")
+        .expect("linked at once");
+    assert!(calls_on(&lookup().await, mina.id).contains(&third));
+    // The answering agent's wrap-up, which is the call's.
+    let wrapup = WrapUp {
+        outcome: "sale".into(),
+        ..WrapUp::default()
+    };
+    store
+        .save_agent_wrapup(first, "1001", &wrapup)
+        .await
+        .expect("wrap-up");
+    let cards = lookup().await;
+    let card = cards.iter().find(|c| c.contact.id == ali.id).expect("card");
+    assert_eq!(card.last_calls[0].wrapup_outcome.as_deref(), Some("sale"));
+    // A callback opened for Ali, then given to an agent.
+    let reza = user(&store, "reza", Some("1002")).await;
+    let callback = store
+        .create_callback(&NewCallback {
+            title: "Call back".into(),
+            contact: Some(ali.id),
+            customer_number_raw: Some("09121234567".into()),
+            customer_number_e164: Some("+989121234567".into()),
+            queue: Some("support".into()),
+            call: Some(first),
+            assignee: None,
+            due_at_ms: None,
+        })
+        .await
+        .expect("callback");
+    let tasks_of = |cards: Vec<ContactCard>, contact: ContactId| {
+        cards
+            .into_iter()
+            .find(|c| c.contact.id == contact)
+            .expect("card")
+            .open_tasks
+    };
+    let tasks = tasks_of(lookup().await, ali.id);
+    assert_eq!((tasks.len(), tasks[0].assignee), (1, None));
+    store
+        .assign_task(callback.id, Some(reza.id))
+        .await
+        .expect("assigned");
+    assert_eq!(tasks_of(lookup().await, ali.id)[0].assignee, Some(reza.id));
+    // A follow-up opened for Mina.
+    assert!(tasks_of(lookup().await, mina.id).is_empty());
+    store
+        .create_task(&NewTask {
+            kind: TaskKind::FollowUp,
+            title: "Send the offer".into(),
+            contact: Some(mina.id),
+            call: None,
+            assignee: None,
+            due_at_ms: None,
+        })
+        .await
+        .expect("task");
+    assert_eq!(tasks_of(lookup().await, mina.id).len(), 1);
 }
 
 async fn lookup_ranks_owner_first_then_recent(store: Arc<dyn Store>) {

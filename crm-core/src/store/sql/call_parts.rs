@@ -170,7 +170,8 @@ macro_rules! impl_call_part_store {
                 .bind(crate::store::now_ms())
                 .execute(&self.pool)
                 .await?;
-            // The call may have been written meanwhile, without the pick.
+            // The call may have been written meanwhile, without the pick. (Linking it
+            // forgets the cards of the contacts it leaves and joins.)
             self.apply_contact_pick(pbx, linkedid).await
         }
 
@@ -194,12 +195,14 @@ macro_rules! impl_call_part_store {
                 .bind(crate::store::now_ms())
                 .execute(&self.pool)
                 .await?;
-            if call.agents().first().is_none_or(|last| last == extension) {
+            let row = if call.agents().first().is_none_or(|last| last == extension) {
                 // The call's own wrap-up is its last talker's.
-                self.save_wrapup(id, wrapup).await
+                self.save_wrapup(id, wrapup).await?
             } else {
-                Ok(call)
-            }
+                call
+            };
+            self.directory.forget(row.contact, &[]);
+            Ok(row)
         }
 
         #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]

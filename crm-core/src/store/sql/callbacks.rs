@@ -54,6 +54,7 @@ macro_rules! impl_callback_store {
                     .bind(callback.assignee.map(|_| now))
                     .fetch_one(&self.pool)
                     .await?;
+                self.directory.forget(callback.contact, &[]);
                 crate::WorkStore::get_task(self, crate::TaskId(id)).await
             }
 
@@ -103,7 +104,9 @@ macro_rules! impl_callback_store {
                     .execute(&self.pool)
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())?;
-                crate::WorkStore::get_task(self, id).await
+                let task = crate::WorkStore::get_task(self, id).await?;
+                self.directory.forget(task.contact, &[]);
+                Ok(task)
             }
         }
     };

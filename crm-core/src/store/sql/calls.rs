@@ -184,12 +184,16 @@ macro_rules! impl_call_store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let id = row.int("id")?;
+                let contact = row.opt_int("contact_id")?;
                 if written {
-                    Self::write_call_parts(&mut *tx, id, row.opt_int("contact_id")?, call).await?;
+                    Self::write_call_parts(&mut *tx, id, contact, call).await?;
                 }
                 tx.commit().await?;
+                // The call shows on its contact's card, and its time ranks the contact.
+                self.directory.forget(contact.map(crate::ContactId), &[]);
                 if customer.contact.is_none() && customer.lookup_key.is_some() {
                     // After the commit: a pick saved meanwhile is seen by one side or the other.
+                    // (Linking the call to the contact picked forgets that contact's cards.)
                     self.apply_pick_of_written_call(&call.pbx, &call.linkedid, id).await?;
                 }
                 tracing::debug!(call = id, written, "call recorded");
@@ -263,7 +267,9 @@ macro_rules! impl_call_store {
                     .execute(&self.pool)
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())?;
-                self.get_call(id).await
+                let row = self.get_call(id).await?;
+                self.directory.forget(row.contact, &[]);
+                Ok(row)
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(call = %id))]
@@ -309,6 +315,9 @@ macro_rules! impl_call_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                // The call leaves the card it was on (if any) for the picked contact's.
+                self.directory.forget(call.contact, &[]);
+                self.directory.forget(Some(contact), &[]);
                 self.get_call(id).await
             }
 

@@ -1,5 +1,7 @@
 //! Contacts and their numbers: SQL and the [`ContactStore`](crate::ContactStore)
-//! implementation (the uncached lookup; [`Directory`](crate::Directory) caches it).
+//! implementation. Number lookups are answered from the store's
+//! [`Directory`](crate::Directory), which runs the SQL lookup on a miss; the writes here
+//! forget the cards they change.
 
 /// The columns [`rows::contact`](crate::store::rows::contact) reads.
 macro_rules! contact_columns {
@@ -90,56 +92,44 @@ macro_rules! impl_contact_store {
                     .collect())
             }
 
-        }
-
-        #[async_trait::async_trait]
-        impl crate::store::ContactStore for $store {
-            #[tracing::instrument(level = "debug", skip_all, fields(phones = new.phones.len()))]
-            async fn create_contact(
-                &self,
-                new: &crate::NewContact,
-            ) -> crate::StoreResult<crate::Contact> {
-                use crate::store::sql::contacts as q;
-                let fields = crate::store::sql::contact_input::ContactFields::check(
-                    &new.name,
-                    new.organisation.as_deref(),
-                    new.email.as_deref(),
-                    &new.tags,
-                )?;
-                let now = crate::store::now_ms();
-                let mut tx = self.pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(q::INSERT_CONTACT)
-                    .bind(fields.name.as_str())
-                    .bind(fields.organisation.as_deref())
-                    .bind(new.stage.as_str())
-                    .bind(fields.email.as_deref())
-                    .bind(fields.tags.as_str())
-                    .bind(new.owner.map(|o| o.0))
-                    .bind(fields.search_text.as_str())
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                for phone in &new.phones {
-                    Self::insert_phone(&mut tx, crate::ContactId(id), phone).await?;
-                }
-                tx.commit().await?;
-                self.get_contact(crate::ContactId(id)).await
-            }
-
-            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
-            async fn get_contact(&self, id: crate::ContactId) -> crate::StoreResult<crate::Contact> {
-                self.load_contacts(&[id.0])
+            /// The cards of every contact with lookup key `key`, most recent interaction
+            /// first: the uncached lookup.
+            async fn load_cards(&self, key: &str) -> crate::StoreResult<Vec<crate::ContactCard>> {
+                use crate::store::rows::Columns as _;
+                use crate::store::{CallStore as _, WorkStore as _};
+                let ids = sqlx::query(crate::store::sql::contacts::CONTACT_IDS_BY_KEY)
+                    .bind(key)
+                    .bind(None::<i64>)
+                    .fetch_all(&self.pool)
                     .await?
-                    .pop()
-                    .ok_or(crate::StoreError::NotFound)
+                    .iter()
+                    .map(|row| row.int("id"))
+                    .collect::<crate::StoreResult<Vec<i64>>>()?;
+                let mut cards = Vec::with_capacity(ids.len());
+                for contact in self.load_contacts(&ids).await? {
+                    let recent = crate::CallFilter {
+                        contact: Some(contact.id),
+                        limit: crate::directory::CARD_CALLS,
+                        ..crate::CallFilter::default()
+                    };
+                    let last_calls = self.list_calls(&recent).await?;
+                    let open_tasks = self.tasks_of_contact(contact.id, true).await?;
+                    cards.push(crate::ContactCard {
+                        contact,
+                        last_calls,
+                        open_tasks,
+                    });
+                }
+                Ok(cards)
             }
 
-            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
-            async fn update_contact(
+            /// Writes `update` over contact `id`'s fields; returns the contact.
+            async fn write_contact_update(
                 &self,
                 id: crate::ContactId,
                 update: &crate::ContactUpdate,
             ) -> crate::StoreResult<crate::Contact> {
+                use crate::store::ContactStore as _;
                 let current = self.get_contact(id).await?;
                 let name = update.name.as_deref().unwrap_or(&current.name);
                 let organisation = match &update.organisation {
@@ -174,21 +164,12 @@ macro_rules! impl_contact_store {
                 self.get_contact(id).await
             }
 
-            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
-            async fn delete_contact(&self, id: crate::ContactId) -> crate::StoreResult<()> {
-                let done = sqlx::query(crate::store::sql::contacts::DELETE_CONTACT)
-                    .bind(id.0)
-                    .execute(&self.pool)
-                    .await?;
-                crate::store::sql::one_row(done.rows_affected())
-            }
-
-            #[tracing::instrument(level = "debug", skip_all, fields(contact = %contact))]
-            async fn add_phone(
+            /// Adds a number to an existing contact, in one transaction; returns its id.
+            async fn write_new_phone(
                 &self,
                 contact: crate::ContactId,
                 phone: &crate::NewPhone,
-            ) -> crate::StoreResult<crate::ContactPhone> {
+            ) -> crate::StoreResult<crate::PhoneId> {
                 let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(crate::store::sql::contacts::TOUCH_UPDATED)
                     .bind(contact.0)
@@ -198,7 +179,94 @@ macro_rules! impl_contact_store {
                 crate::store::sql::one_row(done.rows_affected())?;
                 let id = Self::insert_phone(&mut tx, contact, phone).await?;
                 tx.commit().await?;
-                self.phone(id).await
+                Ok(id)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl crate::store::ContactStore for $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(phones = new.phones.len()))]
+            async fn create_contact(
+                &self,
+                new: &crate::NewContact,
+            ) -> crate::StoreResult<crate::Contact> {
+                use crate::store::sql::contacts as q;
+                let fields = crate::store::sql::contact_input::ContactFields::check(
+                    &new.name,
+                    new.organisation.as_deref(),
+                    new.email.as_deref(),
+                    &new.tags,
+                )?;
+                let now = crate::store::now_ms();
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(q::INSERT_CONTACT)
+                    .bind(fields.name.as_str())
+                    .bind(fields.organisation.as_deref())
+                    .bind(new.stage.as_str())
+                    .bind(fields.email.as_deref())
+                    .bind(fields.tags.as_str())
+                    .bind(new.owner.map(|o| o.0))
+                    .bind(fields.search_text.as_str())
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                for phone in &new.phones {
+                    Self::insert_phone(&mut tx, crate::ContactId(id), phone).await?;
+                }
+                tx.commit().await?;
+                let keys: Vec<&str> = new
+                    .phones
+                    .iter()
+                    .map(|p| p.number.lookup_key.as_str())
+                    .collect();
+                // Its numbers' cards now show it, and it may have adopted earlier calls.
+                self.directory.forget(Some(crate::ContactId(id)), &keys);
+                self.get_contact(crate::ContactId(id)).await
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
+            async fn get_contact(&self, id: crate::ContactId) -> crate::StoreResult<crate::Contact> {
+                self.load_contacts(&[id.0])
+                    .await?
+                    .pop()
+                    .ok_or(crate::StoreError::NotFound)
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
+            async fn update_contact(
+                &self,
+                id: crate::ContactId,
+                update: &crate::ContactUpdate,
+            ) -> crate::StoreResult<crate::Contact> {
+                let updated = self.write_contact_update(id, update).await;
+                // Whatever the outcome: a failure may come after the write.
+                self.directory.forget(Some(id), &[]);
+                updated
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(contact = %id))]
+            async fn delete_contact(&self, id: crate::ContactId) -> crate::StoreResult<()> {
+                let done = sqlx::query(crate::store::sql::contacts::DELETE_CONTACT)
+                    .bind(id.0)
+                    .execute(&self.pool)
+                    .await;
+                // Its cards go, and with them its tasks; its calls stay, unlinked.
+                self.directory.forget(Some(id), &[]);
+                crate::store::sql::one_row(done?.rows_affected())
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(contact = %contact))]
+            async fn add_phone(
+                &self,
+                contact: crate::ContactId,
+                phone: &crate::NewPhone,
+            ) -> crate::StoreResult<crate::ContactPhone> {
+                let added = self.write_new_phone(contact, phone).await;
+                // Whatever the outcome: the number's cards now show the contact, whose own
+                // cards show the number (and the calls from it it adopted).
+                self.directory
+                    .forget(Some(contact), &[phone.number.lookup_key.as_str()]);
+                self.phone(added?).await
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(phone = %id))]
@@ -238,6 +306,9 @@ macro_rules! impl_contact_store {
                     .await?;
                 Self::adopt_calls(&mut tx, current.contact, &new.number.lookup_key).await?;
                 tx.commit().await?;
+                // The old number's cards lose the contact, the new one's gain it.
+                let keys = [current.lookup_key.as_str(), new.number.lookup_key.as_str()];
+                self.directory.forget(Some(current.contact), &keys);
                 self.phone(id).await
             }
 
@@ -252,11 +323,14 @@ macro_rules! impl_contact_store {
                     .execute(&self.pool)
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())?;
-                sqlx::query(crate::store::sql::contacts::TOUCH_UPDATED)
+                let touched = sqlx::query(crate::store::sql::contacts::TOUCH_UPDATED)
                     .bind(phone.contact.0)
                     .bind(crate::store::now_ms())
                     .execute(&self.pool)
-                    .await?;
+                    .await;
+                self.directory
+                    .forget(Some(phone.contact), &[phone.lookup_key.as_str()]);
+                touched?;
                 Ok(phone)
             }
 
@@ -309,36 +383,13 @@ macro_rules! impl_contact_store {
                 number: &str,
                 for_user: Option<crate::UserId>,
             ) -> crate::StoreResult<Vec<crate::ContactCard>> {
-                use crate::store::rows::Columns as _;
-                use crate::store::{CallStore as _, WorkStore as _};
                 let key = self.normalizer.normalize(number).lookup_key;
                 if key.is_empty() {
                     return Ok(Vec::new());
                 }
-                let ids = sqlx::query(crate::store::sql::contacts::CONTACT_IDS_BY_KEY)
-                    .bind(key)
-                    .bind(for_user.map(|u| u.0))
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|row| row.int("id"))
-                    .collect::<crate::StoreResult<Vec<i64>>>()?;
-                let mut cards = Vec::with_capacity(ids.len());
-                for contact in self.load_contacts(&ids).await? {
-                    let recent = crate::CallFilter {
-                        contact: Some(contact.id),
-                        limit: crate::directory::CARD_CALLS,
-                        ..crate::CallFilter::default()
-                    };
-                    let last_calls = self.list_calls(&recent).await?;
-                    let open_tasks = self.tasks_of_contact(contact.id, true).await?;
-                    cards.push(crate::ContactCard {
-                        contact,
-                        last_calls,
-                        open_tasks,
-                    });
-                }
-                Ok(cards)
+                self.directory
+                    .lookup(&key, for_user, || self.load_cards(&key))
+                    .await
             }
         }
 

@@ -5,7 +5,15 @@
 //!
 //! The SQL uses only what SQLite and PostgreSQL both understand: `$N` parameters,
 //! `RETURNING`, `ON CONFLICT … DO UPDATE … WHERE`, `NULLS LAST`, `LIKE … ESCAPE`. A backend
-//! struct has the fields `pool` (its `sqlx` pool) and `normalizer`.
+//! struct has the fields `pool` (its `sqlx` pool), `normalizer` and `directory` (its
+//! [`Directory`](crate::Directory) of contact cards).
+//!
+//! Every write that can change a contact card calls `directory.forget` with the contact and
+//! lookup keys it touched, once it is committed and before it returns: a contact or number
+//! added, changed or removed ([`contacts`]), a call recorded, linked to a contact or wrapped
+//! up ([`calls`], [`call_parts`]), a task opened, closed or assigned ([`work`],
+//! [`callbacks`]). The other writes forget nothing: what they change is not on a card, or
+//! (a call's computed figures) not shown by a popup.
 
 pub(crate) mod auth;
 pub(crate) mod call_parts;

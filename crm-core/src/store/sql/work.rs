@@ -1,4 +1,5 @@
-//! Notes and tasks: SQL and the [`WorkStore`](crate::WorkStore) implementation.
+//! Notes and tasks: SQL and the [`WorkStore`](crate::WorkStore) implementation. A contact's
+//! open tasks are on its card: opening or closing one forgets the card; notes are not.
 
 /// The columns [`rows::task`](crate::store::rows::task) reads.
 macro_rules! task_columns {
@@ -104,6 +105,7 @@ macro_rules! impl_work_store {
                     .bind(task.assignee.map(|_| now))
                     .fetch_one(&self.pool)
                     .await?;
+                self.directory.forget(task.contact, &[]);
                 self.get_task(crate::TaskId(id)).await
             }
 
@@ -131,7 +133,9 @@ macro_rules! impl_work_store {
                     .execute(&self.pool)
                     .await?;
                 crate::store::sql::one_row(done.rows_affected())?;
-                self.get_task(id).await
+                let task = self.get_task(id).await?;
+                self.directory.forget(task.contact, &[]);
+                Ok(task)
             }
 
             #[tracing::instrument(level = "debug", skip_all, fields(contact = %contact, open_only = open_only))]
