@@ -14,7 +14,7 @@
 //! - [`ws`]: `/ws`, the WebSocket side of the hub (`app::hub`): popups and live call
 //!   events per user.
 //! - [`routes`]: one module per resource, each with its routes and who may call them;
-//!   [`routes::table`] is every route, served by [`router`].
+//!   [`routes::table()`] is every route, served by [`router`].
 //! - [`recording_upload`]: streams an upload's files to disk under a size limit, for
 //!   `app::recording_desk`.
 //! - [`reports`]: the supervisors' report figures, SVG charts and CSV tables.
@@ -44,7 +44,7 @@ pub use error::Error;
 pub use server::{HttpLimits, serve};
 pub use state::AppState;
 
-/// Every route of the service ([`routes::table`], each behind its access rule), with
+/// Every route of the service ([`routes::table()`], each behind its access rule), with
 /// the session, CSRF and security headers applied.
 pub fn router(state: AppState) -> Router {
     routes::table()

@@ -1,5 +1,5 @@
 //! What API tokens and sign-in sessions say about their user. The secrets themselves
-//! ([`ApiToken`](crate::token::ApiToken), [`SessionToken`](crate::token::SessionToken)) are
+//! ([`ApiToken`](crate::token::ApiToken), [`SessionToken`]) are
 //! in [`token`](crate::token); only their SHA-256 is stored.
 
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@
 //! be called on an `Arc<dyn Store>` without importing them.
 //!
 //! Both backends run the same SQL, kept in `const`s beside the code that runs it
-//! ([`sql`]); the method bodies are written once, as macros compiled for each backend's pool,
+//! (`sql`); the method bodies are written once, as macros compiled for each backend's pool,
 //! so the two cannot drift apart. Each backend has its own migrations (`migrations/sqlite`,
 //! `migrations/postgres`) with the same versions and names. Timestamps are Unix
 //! milliseconds (`i64`); JSON is stored as text.

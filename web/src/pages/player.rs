@@ -34,7 +34,7 @@ impl PlayerView {
     }
 }
 
-/// One vertical bar per peak (peaks are resampled to at most [`WIDTH`] bars), centred on
+/// One vertical bar per peak (peaks are resampled to at most `WIDTH` bars), centred on
 /// the middle line; silence still draws a one-unit tick so the shape is visible.
 pub fn waveform_path(peaks: &[u8]) -> String {
     if peaks.is_empty() {

@@ -4,7 +4,7 @@
 //!
 //! The answer is `202 Accepted` with the click id. What happens next reaches the user over
 //! `/ws`: `call.ringing` for the outbound call, or `call.failed` with the reason. Requests
-//! are rate-limited per user ([`DialerSettings::per_minute`]) and written to the audit log:
+//! are rate-limited per user ([`DialerSettings::per_minute`](app::dialer::DialerSettings::per_minute)) and written to the audit log:
 //! `call.originate` when accepted, `call.originate.rejected` (with the status and why)
 //! when not.
 

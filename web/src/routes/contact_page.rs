@@ -2,7 +2,7 @@
 //! (`static/contact.js` posts to `/api/calls`), the timeline of calls (direction, time,
 //! agent, queue, wait, talk, result, wrap-up outcome and note), notes (add) and tasks (add;
 //! done is [`tasks`](super::tasks)). What an agent's timeline and tasks show follows the
-//! access policy ([`crate::access`]); an agent hears only the recordings of calls they
+//! access policy ([`app::access`]); an agent hears only the recordings of calls they
 //! took part in.
 //! A call from a number this contact shares with others, that nobody linked to one of them
 //! yet, is listed as "one of N contacts".

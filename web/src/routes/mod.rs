@@ -1,5 +1,5 @@
 //! Route modules, one per resource, each exposing a `router()` of [`table::Routes`]:
-//! every route with who may call it; [`table`] is the whole table.
+//! every route with who may call it; [`table()`] is the whole table.
 
 pub mod agent;
 pub mod alerts;

@@ -8,7 +8,7 @@
 //! credentials and 403 without the role or with an ingest token. Handlers keep their own,
 //! finer checks (an agent's own calls and recordings, a task's assignee). The table is what
 //! `docs/security.md` describes and what the `tests/abuse` authorization matrix probes:
-//! [`crate::routes::table`] lists it.
+//! [`crate::routes::table()`] lists it.
 
 use axum::Router;
 use axum::extract::{FromRequestParts as _, Request, State};

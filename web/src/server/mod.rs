@@ -3,9 +3,9 @@
 //!
 //! - at most `max_connections` open at once (WebSockets included: a connection's permit
 //!   lives as long as its socket); past that, new connections wait in the kernel's
-//!   backlog, and one line a minute says the cap was reached ([`accept`]);
+//!   backlog, and one line a minute says the cap was reached (`accept`);
 //! - a request's head must arrive within `header_read_timeout`, a connection that waits
-//!   for its next request is closed after `idle_timeout` ([`watchdog`]);
+//!   for its next request is closed after `idle_timeout` (`watchdog`);
 //! - a request body that sends nothing for `body_timeout` fails (tower-http's
 //!   `RequestBodyTimeoutLayer`).
 //!

@@ -14,7 +14,7 @@
 //! are published strictly in event order by a second task, so an agent never sees a call
 //! answered before it rang, while lookups for several calls overlap.
 //!
-//! - [`call_events`]: what each kind of call event means, one handler per kind.
+//! - `call_events`: what each kind of call event means, one handler per kind.
 
 mod call_events;
 

@@ -3,7 +3,7 @@
 //! the call log, and the wrap-up form (`POST /console/wrapup`).
 //!
 //! A wrap-up is saved for the agent's own part of the call (outcome, resolved, note, time
-//! spent wrapping up; see [`wrapup`]); the note also goes onto the call's contact, and an
+//! spent wrapping up; see `wrapup`); the note also goes onto the call's contact, and an
 //! optional follow-up task is created for the agent. For a call from a number several
 //! contacts share, the form also asks whose call it was. The call is named by its Linkedid (what the socket's `call.ended` carries)
 //! and looked up among the calls the agent took part in during the last day, which is
