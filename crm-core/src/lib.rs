@@ -10,8 +10,9 @@
 //!   stored as SHA-256.
 //! - [`store`]: the [`Store`] trait (the sum of [`UserStore`], [`AuthStore`],
 //!   [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`],
-//!   [`CallbackStore`], [`AlertStore`], [`OpenCallStore`]), its SQLite and
-//!   PostgreSQL implementations, and [`connect`]. SQL lives only there.
+//!   [`CallbackStore`], [`AlertStore`], [`CredentialStore`], [`OpenCallStore`]), its one
+//!   implementation [`SqlStore`] on SQLite ([`SqliteStore`]) and PostgreSQL ([`PgStore`]),
+//!   and [`connect`]. SQL lives only there.
 //! - [`directory`]: number → contact cards, the hot path of every ringing call, cached in
 //!   memory by each store, whose writes forget the cards they change.
 //! - [`import`]: contacts from CSV.
@@ -67,6 +68,7 @@ pub use error::{StoreError, StoreResult};
 pub use phone::{NormalizedNumber, PhoneE164, PhoneNormalizer, is_withheld};
 pub use store::{
     AlertStore, AuthStore, CallPartStore, CallStore, CallbackStore, ContactStore, CredentialStore,
-    OpenCallStore, PgStore, RecordingStore, SqliteStore, Store, UserStore, WorkStore, connect,
+    OpenCallStore, PgStore, RecordingStore, SqlStore, SqliteStore, Store, UserStore, WorkStore,
+    connect,
 };
 pub use token::{ApiToken, SessionToken};

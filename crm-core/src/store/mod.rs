@@ -1,19 +1,36 @@
-//! Storage: the [`Store`] trait, its SQLite ([`SqliteStore`], the embedded default) and
-//! PostgreSQL ([`PgStore`]) implementations, and [`connect`], which picks one from the URL.
-//! Each implementation answers number lookups from its own
-//! [`Directory`](crate::Directory) cache of contact cards, which its writes keep correct.
+//! Storage: the [`Store`] trait, its one implementation [`SqlStore<DB>`](SqlStore) — on
+//! SQLite ([`SqliteStore`], the embedded default) and on PostgreSQL ([`PgStore`]) — and
+//! [`connect`], which picks one from the URL. Each store answers number lookups from its
+//! own [`Directory`](crate::Directory) cache of contact cards, which its writes keep
+//! correct.
 //!
-//! `Store` is the sum of ten traits, one per area: [`UserStore`], [`AuthStore`],
-//! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`CallPartStore`], [`RecordingStore`], [`WorkStore`], [`CallbackStore`]
-//! [`AlertStore`] and [`OpenCallStore`]. Their methods can
-//! be called on an `Arc<dyn Store>` without importing them.
+//! `Store` is the sum of eleven traits, one per area: [`UserStore`], [`AuthStore`],
+//! [`CredentialStore`], [`ContactStore`], [`CallStore`], [`CallPartStore`],
+//! [`RecordingStore`], [`WorkStore`], [`CallbackStore`], [`AlertStore`] and
+//! [`OpenCallStore`]. Their methods can be called on an `Arc<dyn Store>` without importing
+//! them.
 //!
-//! Both backends run the same SQL, kept in `const`s beside the code that runs it
-//! (`sql`); the method bodies are written once, as macros compiled for each backend's pool,
-//! so the two cannot drift apart. Each backend has its own migrations (`migrations/sqlite`,
-//! `migrations/postgres`) with the same versions and names. Timestamps are Unix
-//! milliseconds (`i64`); JSON is stored as text.
+//! Both backends run the same SQL, kept in `const`s beside the code that runs it (`sql`,
+//! one module per area), written once as a generic `impl<DB: Backend> … for SqlStore<DB>`
+//! and compiled for each backend. Rows are read into `#[derive(sqlx::FromRow)]` structs
+//! (`rows`, `call_rows`), filters are built with [`sqlx::QueryBuilder`], and the call
+//! upsert binds each value beside its column's name. Each backend has its own migrations
+//! (`migrations/sqlite`, `migrations/postgres`) with the same versions and names; only
+//! connecting differs (`sqlite`, `postgres`). Timestamps are Unix milliseconds (`i64`);
+//! JSON is stored as text.
+//!
+//! Why generic rather than `sqlx::Any`: `Any` cannot read SQLite's `BOOLEAN` columns (its
+//! SQLite mapping knows no `Bool` type and fails the row: "Any driver does not support the
+//! SQLite type Bool", launchbadge/sqlx#2778, still so in 0.9), and its `bool` decodes only
+//! from a `Bool` value, never from SQLite's integers, so every read of a flag would need a
+//! `CAST` in the SQL. Its connect options are a URL only, so WAL, `synchronous`,
+//! `cache_size` would become `PRAGMA` strings run after connecting; and it copies every
+//! value of every row into its own form, which made bulk reads of a wide table about twice
+//! as slow on SQLite. The generic store keeps the SQL, the typed options and the speed; its
+//! price is the `where` clause each `impl` repeats (see [`Backend`]).
 
+mod backend;
+mod call_rows;
 mod postgres;
 mod rows;
 mod sql;
@@ -23,6 +40,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use backend::{Backend, RowsAffected, SqlStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

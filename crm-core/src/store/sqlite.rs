@@ -1,21 +1,14 @@
-//! The SQLite store: the embedded default (one file, WAL, foreign keys on, a busy timeout
-//! so that writers wait for each other instead of failing).
+//! The SQLite store, [`SqliteStore`]: the embedded default (one file, WAL, foreign keys on,
+//! a busy timeout so that writers wait for each other instead of failing).
 
 use std::str::FromStr as _;
-use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::sql::{
-    alerts::impl_alert_store, auth::impl_auth_store, call_parts, callbacks::impl_callback_store,
-    calls::impl_call_store, contacts::impl_contact_store, credentials::impl_credential_store,
-    open_calls::impl_open_call_store, phones::impl_phone_helpers, recordings::impl_recording_store,
-    users::impl_user_store, work::impl_work_store,
-};
+use super::SqlStore;
 use crate::StoreResult;
-use crate::directory::Directory;
 use crate::phone::PhoneNormalizer;
 
 /// How long a connection waits for another writer before giving up.
@@ -28,21 +21,10 @@ const POOL_SIZE: u32 = 8;
 /// the file once for all of them.
 const PAGE_CACHE_KIB: u32 = 512;
 
-/// The CRM core on SQLite, with its own [`Directory`] of contact cards.
-#[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    normalizer: PhoneNormalizer,
-    directory: Arc<Directory>,
-}
+/// The CRM core on SQLite, with its own [`Directory`](crate::Directory) of contact cards.
+pub type SqliteStore = SqlStore<Sqlite>;
 
-impl std::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
-    }
-}
-
-impl SqliteStore {
+impl SqlStore<Sqlite> {
     /// Opens the database at `url` (`sqlite:PATH`, the file created when missing; or
     /// `sqlite::memory:`, one private in-memory database kept on a single connection).
     pub async fn connect(url: &str, normalizer: PhoneNormalizer) -> StoreResult<SqliteStore> {
@@ -67,61 +49,14 @@ impl SqliteStore {
         .acquire_timeout(BUSY_TIMEOUT)
         .connect_with(options)
         .await?;
-        Ok(SqliteStore {
-            pool,
-            normalizer,
-            directory: Arc::new(Directory::new()),
-        })
-    }
-
-    /// The contact cards this store's lookups are answered from and its writes forget
-    /// (one [`Directory`], shared by the store's clones): where invalidations from
-    /// elsewhere are to be sent.
-    pub fn directory(&self) -> &Arc<Directory> {
-        &self.directory
+        Ok(SqlStore::with_pool(pool, normalizer))
     }
 }
-
-#[async_trait::async_trait]
-impl super::Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    fn normalizer(&self) -> &PhoneNormalizer {
-        &self.normalizer
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query(super::sql::PING).execute(&self.pool).await?;
-        Ok(())
-    }
-}
-
-impl_user_store!(SqliteStore);
-impl_auth_store!(SqliteStore);
-impl_credential_store!(SqliteStore);
-impl_contact_store!(SqliteStore);
-impl_phone_helpers!(SqliteStore, sqlx::Sqlite);
-impl_call_store!(SqliteStore, sqlx::Sqlite);
-call_parts::impl_call_parts!(SqliteStore);
-call_parts::impl_call_part_store!(SqliteStore);
-impl_recording_store!(SqliteStore);
-impl_work_store!(SqliteStore);
-impl_callback_store!(SqliteStore);
-impl_alert_store!(SqliteStore);
-impl_open_call_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::store::{ContactStore as _, Store as _};
 
