@@ -10,24 +10,10 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use support::{run_tamas, tamas_bin};
+use support::{Serve, run_tamas, tamas_bin};
 
 /// A child process killed when dropped.
 struct Running(Child);
-
-impl Running {
-    /// Stops the process and returns what it wrote on a piped standard error.
-    fn stop_and_read_stderr(mut self) -> String {
-        use std::io::Read as _;
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let mut log = String::new();
-        if let Some(mut stderr) = self.0.stderr.take() {
-            let _ = stderr.read_to_string(&mut log);
-        }
-        log
-    }
-}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -156,35 +142,15 @@ async fn a_pbx_call_is_live_then_logged_on_its_contact_once() {
     wait_for_port(&pbx_address);
     let (pbx_host, pbx_port) = pbx_address.rsplit_once(':').unwrap();
 
-    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let http_address = http.local_addr().unwrap().to_string();
-    drop(http);
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tamas.toml");
-    let serve_args = [
-        "serve",
-        "--config",
-        config,
-        "--listen",
-        http_address.as_str(),
-    ];
-    let envs = [
-        ("TAMAS_DATABASE_URL", db.clone()),
-        ("TAMAS_PBX__HOST", pbx_host.to_owned()),
-        ("TAMAS_PBX__PORT", pbx_port.to_owned()),
-        ("TAMAS_PBX__SECRET", "lab-secret".to_owned()),
-    ];
-    let mut command = Command::new(tamas_bin());
-    command
-        .args(serve_args)
-        .env_remove("TAMAS_CONFIG")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (key, value) in &envs {
-        command.env(key, value);
-    }
-    let _serve = Running(command.spawn().expect("serve starts"));
-    wait_for_port(&http_address);
+    let serve = Serve::new(&db)
+        .config(std::path::Path::new(config))
+        .env("TAMAS_PBX__HOST", pbx_host)
+        .env("TAMAS_PBX__PORT", pbx_port)
+        .env("TAMAS_PBX__SECRET", "lab-secret")
+        .start()
+        .await;
+    let http_address = serve.host.clone();
 
     let client = reqwest::Client::new();
     let base = format!("http://{http_address}");
@@ -279,26 +245,18 @@ async fn the_web_side_keeps_serving_while_the_pbx_is_down() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_port = closed.local_addr().unwrap().port().to_string();
     drop(closed);
-    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let http_address = http.local_addr().unwrap().to_string();
-    drop(http);
-    let mut command = Command::new(tamas_bin());
-    command
-        .args(["serve", "--listen", http_address.as_str()])
-        .env_remove("TAMAS_CONFIG")
-        .env("TAMAS_DATABASE_URL", &db)
+    let mut serve = Serve::new(&db)
         .env("TAMAS_PBX__HOST", "127.0.0.1")
         .env("TAMAS_PBX__PORT", &closed_port)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let serve = Running(command.spawn().expect("serve starts"));
-    wait_for_port(&http_address);
+        .start()
+        .await;
+    let http_address = serve.host.clone();
     let ready = reqwest::get(format!("http://{http_address}/readyz"))
         .await
         .unwrap();
     assert_eq!(ready.status(), 200, "the database is what readiness checks");
-    let log = serve.stop_and_read_stderr();
+    serve.kill();
+    let log = serve.log();
     assert!(
         log.contains("cannot reach the PBX"),
         "the outage is logged clearly: {log}"

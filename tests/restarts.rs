@@ -11,13 +11,13 @@ mod support;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crm_core::{CallFilter, CallRow};
 use cti::sim::{CallSpec, Scenario, SimCall, SimHandle, SimSettings, Simulator};
 use serde_json::Value;
-use support::TestDatabase;
+use support::{Serve, Served, TestDatabase, became_true};
 
 /// The simulated PBX in this process, writing its truth.
 struct Pbx {
@@ -90,16 +90,15 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
-/// `tamas serve` connected to the PBX on `port`.
+/// `tamas serve` connected to the PBX on `port` (started through the harness's launcher).
 struct Server {
-    child: Child,
-    log: PathBuf,
+    served: Served,
     config: PathBuf,
     url: String,
 }
 
 impl Server {
-    fn start(db: &TestDatabase, port: u16, dir: &Path, run: u32) -> Server {
+    async fn start(db: &TestDatabase, port: u16, dir: &Path, run: u32) -> Server {
         let config = dir.join("tamas.toml");
         let agents: String = ["1001", "1002", "1003"]
             .iter()
@@ -115,73 +114,50 @@ impl Server {
             ),
         )
         .unwrap();
-        Self::spawn(db, config, dir, run)
+        Self::spawn(db, config, dir, run).await
     }
 
-    fn spawn(db: &TestDatabase, config: PathBuf, dir: &Path, run: u32) -> Server {
-        let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let host = http.local_addr().unwrap().to_string();
-        drop(http);
-        let log = dir.join(format!("server-{run}.log"));
-        let child = Command::new(support::tamas_bin())
-            .args(["serve", "--config"])
-            .arg(&config)
-            .args(["--listen", host.as_str()])
-            .env_remove("TAMAS_CONFIG")
-            .env("TAMAS_DATABASE_URL", &db.url)
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+    async fn spawn(db: &TestDatabase, config: PathBuf, dir: &Path, run: u32) -> Server {
+        let served = Serve::new(&db.url)
+            .config(&config)
+            .log_filter("info,sqlx=warn,tower_http=warn")
+            .log_file(&dir.join(format!("server-{run}.log")))
+            .start()
+            .await;
         Server {
-            child,
-            log,
+            url: served.url.clone(),
+            served,
             config,
-            url: format!("http://{host}"),
         }
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.served.log()
     }
 
     /// Waits until it answers HTTP and has resynced with the PBX.
     async fn wait_connected(&self) {
         support::wait_until_up(&self.url).await;
-        for _ in 0..800 {
-            if self.log().contains("connected to the PBX") {
-                // The listing follows the login at once.
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("tamas never connected to the PBX: {}", self.log());
+        let connected = became_true(Duration::from_secs(20), || {
+            std::future::ready(self.log().contains("connected to the PBX"))
+        })
+        .await;
+        assert!(
+            connected,
+            "tamas never connected to the PBX: {}",
+            self.log()
+        );
+        // The listing follows the login at once.
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
     /// Stops it with `signal` (`TERM` or `KILL`) and waits for the exit.
     async fn stop(mut self, signal: &str) -> PathBuf {
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        for _ in 0..300 {
-            if self.child.try_wait().unwrap().is_some() {
-                return self.config.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        self.served.signal(signal);
+        if self.served.exited(Duration::from_secs(15)).await.is_none() {
+            panic!("tamas did not exit after SIG{signal}: {}", self.log());
         }
-        panic!("tamas did not exit after SIG{signal}: {}", self.log());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.config.clone()
     }
 }
 
@@ -253,7 +229,7 @@ fn assert_matches_truth(row: &CallRow, truth: &Value) {
 /// afterwards: one row, equal to the truth; `/api/calls/active` lists the call at once.
 async fn answered_call_survives(db: TestDatabase, dir: &Path, signal: &str) {
     let pbx = Pbx::start(dir).await;
-    let server = Server::start(&db, pbx.port, dir, 1);
+    let server = Server::start(&db, pbx.port, dir, 1).await;
     server.wait_connected().await;
     let call = pbx.call("09121234567", "1001", 0, 12);
     let linkedid = call.linkedid.clone();
@@ -261,7 +237,7 @@ async fn answered_call_survives(db: TestDatabase, dir: &Path, signal: &str) {
     tokio::time::sleep(Duration::from_secs(8)).await;
     let config = server.stop(signal).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let server = Server::spawn(&db, config, dir, 2);
+    let server = Server::spawn(&db, config, dir, 2).await;
     server.wait_connected().await;
     let open = db.store.open_calls("sim").await.unwrap();
     assert_eq!(open.len(), 1, "the call is still saved as open");
@@ -280,7 +256,7 @@ async fn answered_call_survives(db: TestDatabase, dir: &Path, signal: &str) {
 /// the truth.
 async fn call_answered_during_the_downtime(db: TestDatabase, dir: &Path) {
     let pbx = Pbx::start(dir).await;
-    let server = Server::start(&db, pbx.port, dir, 1);
+    let server = Server::start(&db, pbx.port, dir, 1).await;
     server.wait_connected().await;
     let call = pbx.call("09351234567", "1002", 6, 10);
     let linkedid = call.linkedid.clone();
@@ -289,7 +265,7 @@ async fn call_answered_during_the_downtime(db: TestDatabase, dir: &Path) {
     let config = server.stop("KILL").await;
     // The agent answers about 8 s after the join (6 s extra wait + ring).
     tokio::time::sleep(Duration::from_secs(9)).await;
-    let server = Server::spawn(&db, config, dir, 2);
+    let server = Server::spawn(&db, config, dir, 2).await;
     server.wait_connected().await;
     call.finished().await;
     let row = logged_call(&db, &linkedid).await;
@@ -315,7 +291,7 @@ async fn call_answered_during_the_downtime(db: TestDatabase, dir: &Path) {
 /// within the downtime, with its queue, wait and agent.
 async fn call_ended_during_the_downtime(db: TestDatabase, dir: &Path) {
     let pbx = Pbx::start(dir).await;
-    let server = Server::start(&db, pbx.port, dir, 1);
+    let server = Server::start(&db, pbx.port, dir, 1).await;
     server.wait_connected().await;
     let call = pbx.call("02144556677", "1003", 0, 2);
     let linkedid = call.linkedid.clone();
@@ -325,7 +301,7 @@ async fn call_ended_during_the_downtime(db: TestDatabase, dir: &Path) {
     call.finished().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let restarted = now_ms();
-    let server = Server::spawn(&db, config, dir, 2);
+    let server = Server::spawn(&db, config, dir, 2).await;
     server.wait_connected().await;
     let row = logged_call(&db, &linkedid).await;
     let truth = pbx.truth(&linkedid);
@@ -364,7 +340,7 @@ async fn pbx_crash_ends_calls_when_it_died(db: TestDatabase, dir: &Path) {
     let refs: Vec<&OsStr> = args.iter().map(|a| a.as_os_str()).collect();
     let (sim, address) = support::simulate_pbx(&refs);
     let port: u16 = address.rsplit_once(':').unwrap().1.parse().unwrap();
-    let server = Server::start(&db, port, dir, 1);
+    let server = Server::start(&db, port, dir, 1).await;
     server.wait_connected().await;
     // Wait until some call is up (answered) in Tamas' view.
     let mut up = false;
@@ -471,7 +447,7 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
     )
     .unwrap();
     let mut run = 1;
-    let mut server = Server::spawn(&db, config.clone(), dir, run);
+    let mut server = Server::spawn(&db, config.clone(), dir, run).await;
     server.wait_connected().await;
     let started = std::time::Instant::now();
     // Calls from before Tamas first connected are not its to log.
@@ -494,7 +470,7 @@ async fn many_calls_across_restarts(db: TestDatabase, dir: &Path) {
         server.stop(signal).await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         run += 1;
-        server = Server::spawn(&db, config.clone(), dir, run);
+        server = Server::spawn(&db, config.clone(), dir, run).await;
         server.wait_connected().await;
         downtimes.push((down, now_ms()));
     }

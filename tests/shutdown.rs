@@ -8,15 +8,14 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use crm_core::{AlertFilter, AlertKind, CallFilter, NewUser, Role, TokenScope, Username};
 use cti::sim::{CallSpec, Scenario, SimCall, SimHandle, SimSettings, Simulator};
 use futures_util::StreamExt as _;
 use sqlx::Connection as _;
-use support::TestDatabase;
+use support::{Serve, Served, TestDatabase, became_true};
 use tokio_tungstenite::tungstenite;
 
 /// The simulated PBX, in this process.
@@ -56,19 +55,14 @@ impl Drop for Pbx {
     }
 }
 
-/// A running `tamas serve`, its standard error in a file.
+/// A running `tamas serve` (started through the harness's launcher).
 struct Server {
-    child: Child,
+    served: Served,
     host: String,
-    log: PathBuf,
 }
 
 impl Server {
-    fn start(db: &TestDatabase, pbx: &Pbx, timeout_s: u64, dir: &std::path::Path) -> Server {
-        let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let host = http.local_addr().unwrap().to_string();
-        drop(http);
-        let log = dir.join("server.log");
+    async fn start(db: &TestDatabase, pbx: &Pbx, timeout_s: u64, dir: &std::path::Path) -> Server {
         let config = dir.join("tamas.toml");
         let agents: String = ["1001", "1002", "1003"]
             .iter()
@@ -85,63 +79,49 @@ impl Server {
             ),
         )
         .unwrap();
-        let child = Command::new(support::tamas_bin())
-            .args(["serve", "--config"])
-            .arg(&config)
-            .args(["--listen", host.as_str()])
-            .env_remove("TAMAS_CONFIG")
-            .env("TAMAS_DATABASE_URL", &db.url)
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Server { child, host, log }
+        let served = Serve::new(&db.url)
+            .config(&config)
+            .log_filter("info,sqlx=warn,tower_http=warn")
+            .log_file(&dir.join("server.log"))
+            .start()
+            .await;
+        Server {
+            host: served.host.clone(),
+            served,
+        }
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.served.log()
     }
 
     /// Waits until it answers HTTP and has read the PBX's queues (the resync is done).
     async fn wait_connected(&self, pbx: &Pbx) {
         support::wait_until_up(&format!("http://{}", self.host)).await;
-        for _ in 0..2400 {
-            if pbx.sim.actions().iter().any(|a| a.name == "QueueStatus")
-                && self.log().contains("connected to the PBX")
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("tamas never connected to the PBX: {}", self.log());
+        let connected = became_true(Duration::from_secs(60), || {
+            std::future::ready(
+                pbx.sim.actions().iter().any(|a| a.name == "QueueStatus")
+                    && self.log().contains("connected to the PBX"),
+            )
+        })
+        .await;
+        assert!(
+            connected,
+            "tamas never connected to the PBX: {}",
+            self.log()
+        );
     }
 
     fn sigterm(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        self.served.sigterm();
     }
 
     /// Waits for the process to exit (a minute at most: past that it hangs).
     async fn exited(&mut self) -> ExitStatus {
-        for _ in 0..600 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        match self.served.exited(Duration::from_secs(60)).await {
+            Some(status) => status,
+            None => panic!("tamas did not exit after SIGTERM: {}", self.log()),
         }
-        panic!("tamas did not exit after SIGTERM: {}", self.log());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -215,7 +195,7 @@ async fn logged_linkedids(db: &TestDatabase) -> Vec<String> {
 /// process logged off and said what it drained, and exited successfully.
 async fn queued_writes_are_drained(db: TestDatabase, dir: &std::path::Path) {
     let pbx = Pbx::start().await;
-    let mut server = Server::start(&db, &pbx, 30, dir);
+    let mut server = Server::start(&db, &pbx, 30, dir).await;
     server.wait_connected(&pbx).await;
     let token = supervisor_token(&db).await;
     let request = tungstenite::client::IntoClientRequest::into_client_request(format!(
@@ -329,7 +309,7 @@ async fn a_database_locked_past_the_deadline_does_not_hold_the_exit() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDatabase::sqlite(dir.path()).await;
     let pbx = Pbx::start().await;
-    let mut server = Server::start(&db, &pbx, 2, dir.path());
+    let mut server = Server::start(&db, &pbx, 2, dir.path()).await;
     server.wait_connected(&pbx).await;
 
     let lock = Lock::take(&db).await;

@@ -23,7 +23,7 @@ use crm_core::{
 };
 use serde_json::Value;
 use socket::Socket;
-use support::{KillOnDrop, run_tamas, seeded_database, serve, simulate_pbx, wait_until_up};
+use support::{KillOnDrop, Serve, Served, run_tamas, seeded_database, simulate_pbx};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(
@@ -79,7 +79,7 @@ struct Replay {
     database_url: String,
     store: std::sync::Arc<dyn Store>,
     tokens: HashMap<&'static str, String>,
-    _serve: KillOnDrop,
+    _serve: Served,
     _pbx: KillOnDrop,
     _dir: tempfile::TempDir,
 }
@@ -118,15 +118,19 @@ async fn replay(capture: &str) -> Replay {
         ),
     )
     .unwrap();
-    let (base, server) = serve(&database_url, &[("TAMAS_CONFIG", config.as_os_str())]);
-    wait_until_up(&base).await;
+    let server = Serve::new(&database_url)
+        .config(&config)
+        .log_filter("error")
+        .start()
+        .await;
+    support::wait_until_up(&server.url).await;
     Replay {
-        host: base.trim_start_matches("http://").to_owned(),
-        base,
+        host: server.host.clone(),
+        base: server.url.clone(),
         database_url,
         store,
         tokens,
-        _serve: KillOnDrop(server),
+        _serve: server,
         _pbx: pbx,
         _dir: dir,
     }

@@ -1,7 +1,7 @@
 //! The authorization matrix: every route of the router (`web::routes::table()`, the one
 //! table the router is built from) against every kind of caller — anonymous, an agent, a
 //! supervisor and an admin signed in, an ingest token, an agent's and an admin's full
-//! token — on the real `tamas serve`.
+//! token — on Tamas built in this process, on SQLite and on PostgreSQL.
 //!
 //! [`EXPECTED`] is this test's own statement of who may call what (docs/security.md); a
 //! route added to the router without a line here, or a line whose route is gone or whose
@@ -17,12 +17,9 @@ use crm_core::{Extension, Locale, NewUser, Role, Store, TokenScope, User, Userna
 use reqwest::StatusCode;
 use web::routes::table::Access;
 
-// Each probe of this target includes the shared harness itself (main.rs stays as it is).
-#[allow(clippy::duplicate_mod)]
-#[path = "../support/mod.rs"]
-mod support;
-
-use support::{KillOnDrop, TestDatabase, serve, wait_until_up};
+use crate::support::{
+    AppOptions, Backend, TestApp, TestDatabase, on_both_backends, spawn_app_over,
+};
 
 /// Who may call each route: `public`, `page:ROLE`, `api:ROLE`, `upload`, `socket`.
 const EXPECTED: &[(&str, &str, &str)] = &[
@@ -238,10 +235,24 @@ async fn request_as(
     }
 }
 
-#[tokio::test]
-async fn every_route_answers_every_caller_as_its_rule_says() {
+/// A fresh database on `backend` for `test`, and its folder.
+async fn fresh_database(backend: Backend, test: &str) -> (TestDatabase, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::sqlite(dir.path()).await;
+    let database = TestDatabase::on(backend, dir.path(), test).await.unwrap();
+    (database, dir)
+}
+
+/// Tamas over `database` (users made by the test).
+async fn serve(database: TestDatabase, dir: tempfile::TempDir) -> TestApp {
+    let options = AppOptions {
+        people: Vec::new(),
+        ..AppOptions::default()
+    };
+    spawn_app_over(database, dir, options).await
+}
+
+async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
+    let (database, dir) = fresh_database(backend, "every_route_answers_every_caller").await;
     let store = Arc::clone(&database.store);
     let mut users = BTreeMap::new();
     for (name, role) in [
@@ -265,9 +276,8 @@ async fn every_route_answers_every_caller_as_its_rule_says() {
         admin_token: token(&users["admin"], TokenScope::Full).await,
         users,
     };
-    let (base, process) = serve(&database.url, &[]);
-    let _process = KillOnDrop(process);
-    wait_until_up(&base).await;
+    let app = serve(database, dir).await;
+    let base = app.base.clone();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -381,10 +391,8 @@ async fn owned_contact_with_a_callback(
     (contact, callback, alert)
 }
 
-#[tokio::test]
-async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::sqlite(dir.path()).await;
+async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete(backend: Backend) {
+    let (database, dir) = fresh_database(backend, "tasks_and_numbers_of_others").await;
     let store = Arc::clone(&database.store);
     let sara = user(&store, "sara", Role::Agent).await;
     let reza = store
@@ -400,9 +408,8 @@ async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
         .unwrap();
     let boss = user(&store, "boss", Role::Supervisor).await;
     let (contact, callback, alert) = owned_contact_with_a_callback(&store, &sara).await;
-    let (base, process) = serve(&database.url, &[]);
-    let _process = KillOnDrop(process);
-    wait_until_up(&base).await;
+    let app = serve(database, dir).await;
+    let base = app.base.clone();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -474,3 +481,8 @@ async fn tasks_and_numbers_of_others_are_theirs_to_close_and_delete() {
     assert!(deletions.contains(&(Some(sara.id), format!("contact:{}", contact.id))));
     assert!(deletions.contains(&(Some(boss.id), format!("contact:{}", contact.id))));
 }
+
+on_both_backends!(
+    every_route_answers_every_caller_as_its_rule_says,
+    tasks_and_numbers_of_others_are_theirs_to_close_and_delete,
+);

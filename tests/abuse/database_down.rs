@@ -8,12 +8,14 @@
 //! [`PgCluster`] is also what `readiness` stops under a running server.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crm_core::{CallFilter, Extension, Locale, NewUser, Role, Store, TokenScope, Username};
 use cti::sim::{CallSpec, Scenario, SimAgent, SimHandle, SimSettings, Simulator};
 use tempfile::TempDir;
+
+use crate::support::{Serve, Served, became_true};
 
 /// The `/ws` test client of `screen_pop` (loaded once for the whole suite).
 #[allow(dead_code)]
@@ -218,41 +220,33 @@ fn server_bin_dir() -> Option<PathBuf> {
     found.pop().map(|(_, bin)| bin)
 }
 
-/// `tamas serve` over `database_url`, with `config` and its log in `dir`.
+/// `tamas serve` over `database_url`, with `config` in `dir` (started through the
+/// harness's launcher).
 pub struct Server {
-    child: Child,
-    log: PathBuf,
+    served: Served,
     /// `127.0.0.1:PORT`.
     pub host: String,
 }
 
 impl Server {
     /// Starts it with the TOML `config` (written to `dir`).
-    pub fn start(database_url: &str, config: &str, dir: &Path) -> Server {
+    pub async fn start(database_url: &str, config: &str, dir: &Path) -> Server {
         let path = dir.join("tamas.toml");
         std::fs::write(&path, config).unwrap();
-        let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let host = http.local_addr().unwrap().to_string();
-        drop(http);
-        let log = dir.join("server.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_tamas"))
-            .args(["serve", "--config"])
-            .arg(&path)
-            .args(["--listen", host.as_str()])
-            .env_remove("TAMAS_CONFIG")
-            .env("TAMAS_DATABASE_URL", database_url)
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        Server { child, log, host }
+        let served = Serve::new(database_url)
+            .config(&path)
+            .log_filter("info,sqlx=warn,tower_http=warn")
+            .start()
+            .await;
+        Server {
+            host: served.host.clone(),
+            served,
+        }
     }
 
     /// Its process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.served.pid()
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -262,33 +256,27 @@ impl Server {
 
     /// What it logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.served.log()
     }
 
     /// Waits until it answers `/healthz` and, when `pbx`, has logged in to the PBX.
     pub async fn wait_ready(&self, pbx: bool) {
         let client = reqwest::Client::new();
-        for _ in 0..1200 {
+        let healthz = format!("{}/healthz", self.url());
+        let ready = became_true(Duration::from_secs(30), || async {
             let up = client
-                .get(format!("{}/healthz", self.url()))
+                .get(&healthz)
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
-            if up && (!pbx || self.log().contains("connected to the PBX")) {
-                // The listing follows the login at once.
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+            up && (!pbx || self.log().contains("connected to the PBX"))
+        })
+        .await;
+        assert!(ready, "tamas serve never became ready: {}", self.log());
+        if pbx {
+            // The listing follows the login at once.
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        panic!("tamas serve never became ready: {}", self.log());
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -397,7 +385,8 @@ async fn popups_reach_agents_while_postgres_is_down() {
              secret = \"cti-secret\"\ntrunks = [\"trunk\"]\n{agents}"
         ),
         dir.path(),
-    );
+    )
+    .await;
     server.wait_ready(true).await;
     let mut sockets = Vec::new();
     for token in &tokens {

@@ -15,9 +15,6 @@
 mod fake_pbx;
 /// The `tamas serve` child process (shared with `idle_cpu`).
 pub(crate) mod server;
-/// The repository's test helpers (shared with `idle_cpu`).
-#[path = "../support/mod.rs"]
-pub(crate) mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,9 +23,9 @@ use crm_core::{CallFilter, NewUser, Role, Store, TokenScope, Username};
 use futures_util::StreamExt as _;
 use tokio_tungstenite::tungstenite;
 
+use crate::support::TestDatabase;
 use fake_pbx::FakePbx;
 use server::Server;
-use support::TestDatabase;
 
 /// Calls the flood opens (none ends).
 const FLOOD: u32 = 20_000;
@@ -78,7 +75,8 @@ async fn a_pbx_opening_calls_without_end_keeps_memory_bounded() {
         &format!("max_open_calls = {MAX_OPEN_CALLS}"),
         &format!("[server]\nshutdown_timeout_s = {DRAIN_S}\n"),
         dir,
-    );
+    )
+    .await;
     server.wait_connected().await;
     let socket = agent_socket(&server.host, &token).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -160,7 +158,8 @@ async fn a_pbx_that_stops_answering_is_dropped_and_does_not_hold_the_stop() {
         "ping_interval_s = 1\nping_timeout_s = 1",
         &format!("[server]\nshutdown_timeout_s = {DRAIN_S}\n"),
         dir.path(),
-    );
+    )
+    .await;
     server.wait_connected().await;
     // The first Ping goes out after a second and is not answered within another.
     for _ in 0..300 {
@@ -195,7 +194,8 @@ async fn sigterm_during_a_flood_of_calls_ends_within_the_drain_time() {
         &format!("max_open_calls = {MAX_OPEN_CALLS}"),
         &format!("[server]\nshutdown_timeout_s = {DRAIN_S}\n"),
         dir.path(),
-    );
+    )
+    .await;
     server.wait_connected().await;
     let flood = tokio::spawn({
         let pbx = pbx.clone();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::endless_calls::server::Server;
-use super::endless_calls::support;
+use crate::support;
 use cti::sim::{CallSpec, Scenario, SimHandle, SimSettings, Simulator};
 use futures_util::{SinkExt as _, StreamExt as _};
 use reqwest::cookie::CookieStore as _;
@@ -25,7 +25,7 @@ async fn the_server_is_idle_after_a_wallboard_visit() {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, _store) = support::seeded_database(dir.path()).await;
     let (sim, port) = simulated_pbx().await;
-    let server = Server::start(&database_url, port, "", "", dir.path());
+    let server = Server::start(&database_url, port, "", "", dir.path()).await;
     server.wait_connected().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = cpu_share(&server).await;

@@ -1,5 +1,6 @@
 //! The probes of an adversarial pass, kept so they cannot come back: real `tamas`
-//! processes (or the real application in this process), each bounded in time.
+//! processes where the process is the point (memory, CPU, signals, a database stopped
+//! under it), Tamas built in this process otherwise; each bounded in time.
 //!
 //! - `revocation`: sign-out, token revocation, password and role changes and disabling a
 //!   user close that user's sockets.
@@ -14,6 +15,9 @@
 //! - `idle_cpu`: the process is idle when idle, after a wallboard visit too.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
 
 mod authorization;
 mod database_down;

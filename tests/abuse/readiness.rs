@@ -27,7 +27,7 @@ async fn readyz_is_503_at_once_when_postgres_does_not_answer() {
     store.migrate().await.unwrap();
     drop(store);
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&cluster.url(), "", dir.path());
+    let server = Server::start(&cluster.url(), "", dir.path()).await;
     server.wait_ready(false).await;
     let client = reqwest::Client::builder().timeout(PROMPT).build().unwrap();
     let readyz = format!("{}/readyz", server.url());
@@ -110,7 +110,7 @@ async fn bearer_reads_answer_while_sqlite_is_write_locked() {
         let (id, token) = store.create_token(user, TokenScope::Full).await.unwrap();
         tokens.push((user, id, token.expose().to_owned()));
     }
-    let server = Server::start(&url, "", dir.path());
+    let server = Server::start(&url, "", dir.path()).await;
     server.wait_ready(false).await;
 
     // Another process holds SQLite's write lock (a long import, a backup).

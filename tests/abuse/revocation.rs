@@ -17,31 +17,14 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-// Each probe of this target includes the shared harness itself (main.rs stays as it is).
-#[allow(clippy::duplicate_mod)]
-#[path = "../support/mod.rs"]
-mod support;
-
-use support::{KillOnDrop, TestDatabase, run_tamas, serve, wait_until_up};
+use crate::support::{
+    AppOptions, Backend, TestApp, TestDatabase, on_both_backends, run_tamas, spawn_app_over,
+};
 
 /// The longest a test waits for a socket to close (the promise is one second).
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
-#[tokio::test]
-async fn revocation_closes_sockets_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::sqlite(dir.path()).await;
-    every_revocation_closes_its_sockets(database).await;
-}
-
-#[tokio::test]
-async fn revocation_closes_sockets_on_postgres() {
-    let Some(database) = TestDatabase::postgres("revocation_closes_sockets_on_postgres").await
-    else {
-        return;
-    };
-    every_revocation_closes_its_sockets(database).await;
-}
+on_both_backends!(every_revocation_closes_its_sockets);
 
 /// A signed-in browser: the cookie and the CSRF token of a session made in the store.
 struct Browser {
@@ -55,7 +38,7 @@ struct Server {
     store: Arc<dyn Store>,
     database_url: String,
     client: reqwest::Client,
-    _process: KillOnDrop,
+    _app: TestApp,
 }
 
 impl Server {
@@ -204,20 +187,23 @@ async fn user(store: &Arc<dyn Store>, name: &str, role: Role, extension: Option<
         .unwrap()
 }
 
-async fn start(database: &TestDatabase) -> Server {
-    let (base, process) = serve(&database.url, &[]);
-    let process = KillOnDrop(process);
-    wait_until_up(&base).await;
+/// Tamas in this process over `database` (users made by the test).
+async fn start(database: TestDatabase, dir: tempfile::TempDir) -> Server {
+    let options = AppOptions {
+        people: Vec::new(),
+        ..AppOptions::default()
+    };
+    let app = spawn_app_over(database, dir, options).await;
     Server {
-        host: base.trim_start_matches("http://").to_owned(),
-        base,
-        store: Arc::clone(&database.store),
-        database_url: database.url.clone(),
+        host: app.host.clone(),
+        base: app.base.clone(),
+        store: Arc::clone(&app.store),
+        database_url: app.database_url.clone(),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        _process: process,
+        _app: app,
     }
 }
 
@@ -226,12 +212,15 @@ fn assert_ended(closed: (u16, String), reason: &str) {
     assert_eq!(closed.1, format!("access ended: {reason}"));
 }
 
-async fn every_revocation_closes_its_sockets(database: TestDatabase) {
+async fn every_revocation_closes_its_sockets(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let test = "every_revocation_closes_its_sockets";
+    let database = TestDatabase::on(backend, dir.path(), test).await.unwrap();
     let store = Arc::clone(&database.store);
     let sara = user(&store, "sara", Role::Agent, Some("1001")).await;
     let reza = user(&store, "reza", Role::Agent, Some("1002")).await;
     let root = user(&store, "root", Role::Admin, None).await;
-    let server = start(&database).await;
+    let server = start(database, dir).await;
     let admin = server.browser(&root).await;
     // Another user's sockets, by session and by token: open until the end.
     let mut bystander = server.socket(cookie(&server.browser(&reza).await)).await;

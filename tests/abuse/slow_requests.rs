@@ -37,7 +37,7 @@ async fn start(http: &str) -> (Server, String, tempfile::TempDir) {
         .await
         .unwrap();
     let (_, token) = store.create_token(sara.id, TokenScope::Full).await.unwrap();
-    let server = Server::start(&url, &format!("[http]\n{http}"), dir.path());
+    let server = Server::start(&url, &format!("[http]\n{http}"), dir.path()).await;
     server.wait_ready(false).await;
     (server, token.expose().to_owned(), dir)
 }

@@ -57,7 +57,7 @@ async fn start(extra_config: &str, before_start: impl FnOnce(&Path)) -> UploadAp
         "[recordings]\ndata_dir = \"{}\"\nmax_upload_mb = {MAX_UPLOAD_MB}\n{extra_config}",
         data.display()
     );
-    let server = Server::start(&url, &config, dir.path());
+    let server = Server::start(&url, &config, dir.path()).await;
     server.wait_ready(false).await;
     UploadApp {
         server,

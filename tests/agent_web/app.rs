@@ -1,53 +1,52 @@
-//! `TestApp`: `tamas serve` on a free port over a fresh SQLite database with four users
-//! (agents `sara` on 1001 and `reza` on 1002, supervisor `boss`, admin `root`, all with
-//! [`PASSWORD`]), and `Browser`: a cookie-keeping HTTP client that behaves like a browser
-//! on that server (it sends `Origin` on every POST and does not follow redirects, so that
-//! tests can see them).
+//! `TestApp`: the harness's [`support::spawn_app`] with the standard users (agents `sara`
+//! on 1001 and `reza` on 1002, supervisor `boss`, admin `root`, all with [`PASSWORD`])
+//! on the chosen backend, and `Browser`: a cookie-keeping HTTP client that behaves like a
+//! browser on that server (it sends `Origin` on every POST and does not follow
+//! redirects, so that tests can see them).
 
-use std::process::Child;
-use std::sync::Arc;
+use std::ops::Deref;
 
-use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Contact, NewContact, NewPhone, Store};
+use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Contact, NewContact, NewPhone};
 use reqwest::header::{HeaderMap, ORIGIN};
 use reqwest::redirect::Policy;
 
-use crate::support::{seeded_database, serve, wait_until_up};
+use crate::support::{self, AppOptions, Backend};
 
 pub use crate::support::PASSWORD;
 
-/// A running server and the database it serves.
+/// A running server and the database it serves (the harness's [`support::TestApp`]
+/// underneath: `store`, `base`…).
 pub struct TestApp {
+    app: support::TestApp,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    /// The server's database, opened by the test too.
-    pub store: Arc<dyn Store>,
-    server: Child,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+impl Deref for TestApp {
+    type Target = support::TestApp;
+
+    fn deref(&self) -> &support::TestApp {
+        &self.app
     }
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        Self::spawn_with(&[]).await
+    /// The standard server on `backend`.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, "").await
     }
 
-    /// With these settings in the environment (`TAMAS_<SECTION>__<KEY>`).
-    pub async fn spawn_with(env: &[(&str, &std::ffi::OsStr)]) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let (database_url, store) = seeded_database(dir.path()).await;
-        let (url, server) = serve(&database_url, env);
-        wait_until_up(&url).await;
+    /// With these settings (TOML).
+    pub async fn spawn_with(backend: Backend, settings: &str) -> TestApp {
+        let app = support::spawn_app(AppOptions {
+            backend,
+            settings: settings.to_owned(),
+            ..AppOptions::default()
+        })
+        .await;
         TestApp {
-            url,
-            store,
-            server,
-            _dir: dir,
+            url: app.base.clone(),
+            app,
         }
     }
 

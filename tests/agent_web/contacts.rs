@@ -1,10 +1,12 @@
 //! Contacts through the forms, the wrap-up, and caller-ID text that stays text.
 
 use crate::app::{TestApp, location};
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn a_contact_created_through_the_form_is_found_by_its_number_in_another_format() {
-    let app = TestApp::spawn().await;
+async fn a_contact_created_through_the_form_is_found_by_its_number_in_another_format(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
     // An unknown caller rang Sara; her popup offered to create the contact.
     app.call(
         "1795000000.3",
@@ -82,9 +84,8 @@ async fn a_contact_created_through_the_form_is_found_by_its_number_in_another_fo
     assert!(page.contains("Leila Karimi-Rad") && page.contains("0912 123 4567"));
 }
 
-#[tokio::test]
-async fn what_is_not_a_phone_number_or_e_mail_is_refused_with_a_message() {
-    let app = TestApp::spawn().await;
+async fn what_is_not_a_phone_number_or_e_mail_is_refused_with_a_message(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let sara = app.signed_in("sara").await;
     let csrf = sara.csrf().await;
     let resp = sara
@@ -115,10 +116,9 @@ async fn what_is_not_a_phone_number_or_e_mail_is_refused_with_a_message() {
     );
 }
 
-#[tokio::test]
-async fn hostile_caller_ids_are_shown_as_text_everywhere() {
+async fn hostile_caller_ids_are_shown_as_text_everywhere(backend: Backend) {
     const HOSTILE: &str = "<script>alert(1)</script>";
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(backend).await;
     let contact = app.contact(HOSTILE, &["09351112233"]).await;
     let now = crm_core_now();
     app.call("1700000000.1", "09351112233", HOSTILE, "1001", now)
@@ -143,9 +143,8 @@ async fn hostile_caller_ids_are_shown_as_text_everywhere() {
     }
 }
 
-#[tokio::test]
-async fn a_wrap_up_is_saved_on_the_call_the_contact_and_a_follow_up_task() {
-    let app = TestApp::spawn().await;
+async fn a_wrap_up_is_saved_on_the_call_the_contact_and_a_follow_up_task(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let contact = app.contact("Maryam", &["09127654321"]).await;
     let now = crm_core_now();
     let call = app
@@ -236,3 +235,10 @@ fn crm_core_now() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+on_both_backends!(
+    a_contact_created_through_the_form_is_found_by_its_number_in_another_format,
+    what_is_not_a_phone_number_or_e_mail_is_refused_with_a_message,
+    hostile_caller_ids_are_shown_as_text_everywhere,
+    a_wrap_up_is_saved_on_the_call_the_contact_and_a_follow_up_task,
+);

@@ -1,15 +1,17 @@
 //! English and Persian pages, agents' view of the call log, and what pages may load.
 
 use crate::app::TestApp;
+use crate::support::{Backend, on_both_backends};
 
 /// 22 November 2026 (1 Azar 1405), 14:30 in Tehran.
 const AZAR_FIRST_1405: i64 = 1_795_345_200_000;
 /// 20 November 2026, 09:05 in Tehran.
 const NOV_20_2026: i64 = 1_795_152_900_000;
 
-#[tokio::test]
-async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_the_whole_history() {
-    let app = TestApp::spawn().await;
+async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_the_whole_history(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
     let contact = app.contact("Ali Rezaei", &["09121234567"]).await;
     app.call(
         "1795345200.1",
@@ -61,10 +63,8 @@ async fn persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_the_wh
     );
 }
 
-#[tokio::test]
-async fn with_own_history_agents_see_only_their_calls_on_a_contact() {
-    let own = std::ffi::OsStr::new("own");
-    let app = TestApp::spawn_with(&[("TAMAS_ACCESS__AGENT_CALL_HISTORY", own)]).await;
+async fn with_own_history_agents_see_only_their_calls_on_a_contact(backend: Backend) {
+    let app = TestApp::spawn_with(backend, "[access]\nagent_call_history = \"own\"\n").await;
     let contact = app.contact("Ali Rezaei", &["09121234567"]).await;
     app.call(
         "1795345200.1",
@@ -87,9 +87,8 @@ async fn with_own_history_agents_see_only_their_calls_on_a_contact() {
     );
 }
 
-#[tokio::test]
-async fn pages_load_only_their_own_scripts_under_a_strict_policy() {
-    let app = TestApp::spawn().await;
+async fn pages_load_only_their_own_scripts_under_a_strict_policy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let contact = app.contact("Nima", &["02144556677"]).await;
     let sara = app.signed_in("sara").await;
     let paths = [
@@ -126,3 +125,9 @@ async fn pages_load_only_their_own_scripts_under_a_strict_policy() {
     let source = script.text().await.unwrap();
     assert!(source.contains("textContent") && !source.contains("innerHTML"));
 }
+
+on_both_backends!(
+    persian_pages_are_right_to_left_with_jalali_dates_and_agents_see_the_whole_history,
+    with_own_history_agents_see_only_their_calls_on_a_contact,
+    pages_load_only_their_own_scripts_under_a_strict_policy,
+);

@@ -5,6 +5,7 @@
 use crm_core::{AgentAttemptInput, CallRecordInput};
 
 use crate::app::{Browser, TestApp};
+use crate::support::{Backend, on_both_backends};
 
 /// 22 November 2026 (1 Azar 1405), 14:30 in Tehran.
 const NOV_22_1430: i64 = 1_795_345_200_000;
@@ -177,9 +178,8 @@ fn column(rows: &[Vec<String>], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no {name}: {:?}", rows[0]))
 }
 
-#[tokio::test]
-async fn reports_show_the_period_s_figures_with_charts_and_export_them() {
-    let app = TestApp::spawn().await;
+async fn reports_show_the_period_s_figures_with_charts_and_export_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     seed_three_days(&app).await;
     let boss = app.signed_in("boss").await;
     let console = boss.page("/console").await;
@@ -287,9 +287,8 @@ async fn reports_show_the_period_s_figures_with_charts_and_export_them() {
     assert_eq!(bad.status(), 400);
 }
 
-#[tokio::test]
-async fn persian_reports_take_and_show_jalali_dates_and_bad_dates_are_explained() {
-    let app = TestApp::spawn().await;
+async fn persian_reports_take_and_show_jalali_dates_and_bad_dates_are_explained(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     seed_three_days(&app).await;
     let boss = app.signed_in("boss").await;
     let csrf = boss.csrf().await;
@@ -334,9 +333,8 @@ async fn persian_reports_take_and_show_jalali_dates_and_bad_dates_are_explained(
     assert_eq!(resp.status(), 400);
 }
 
-#[tokio::test]
-async fn requests_closed_count_for_the_agent_of_the_last_call() {
-    let app = TestApp::spawn().await;
+async fn requests_closed_count_for_the_agent_of_the_last_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -372,9 +370,8 @@ async fn requests_closed_count_for_the_agent_of_the_last_call() {
     assert!(html.contains("reza (test) (1002)"), "{html}");
 }
 
-#[tokio::test]
-async fn agents_may_not_see_reports() {
-    let app = TestApp::spawn().await;
+async fn agents_may_not_see_reports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let sara = app.signed_in("sara").await;
     assert_eq!(sara.get("/reports").await.status(), 403);
     assert_eq!(sara.get("/reports.csv?table=hours").await.status(), 403);
@@ -387,10 +384,9 @@ async fn agents_may_not_see_reports() {
     );
 }
 
-#[tokio::test]
-async fn named_periods_are_one_click_choices_in_the_reader_s_calendar() {
+async fn named_periods_are_one_click_choices_in_the_reader_s_calendar(backend: Backend) {
     use crm_core::metrics::periods::{Calendar, NamedPeriod, iso_date, local_day};
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(backend).await;
     let boss = app.signed_in("boss").await;
     let html = boss.page("/reports?queue=support").await;
     for (name, label) in [
@@ -452,3 +448,11 @@ async fn named_periods_are_one_click_choices_in_the_reader_s_calendar() {
         );
     }
 }
+
+on_both_backends!(
+    reports_show_the_period_s_figures_with_charts_and_export_them,
+    persian_reports_take_and_show_jalali_dates_and_bad_dates_are_explained,
+    requests_closed_count_for_the_agent_of_the_last_call,
+    agents_may_not_see_reports,
+    named_periods_are_one_click_choices_in_the_reader_s_calendar,
+);

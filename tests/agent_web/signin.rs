@@ -1,10 +1,10 @@
 //! Signing in and out, the rate limit, CSRF and roles.
 
 use crate::app::{PASSWORD, TestApp, location};
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() {
-    let app = TestApp::spawn().await;
+async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let browser = app.browser();
 
     // Pages send a signed-out browser to sign in and back; the API answers 401.
@@ -46,9 +46,8 @@ async fn signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session() {
     assert_eq!(browser.get("/api/calls").await.status(), 401);
 }
 
-#[tokio::test]
-async fn a_wrong_password_is_refused_and_audited() {
-    let app = TestApp::spawn().await;
+async fn a_wrong_password_is_refused_and_audited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let browser = app.browser();
     let resp = browser.sign_in("sara", "not the password").await;
     assert_eq!(resp.status(), 401);
@@ -70,9 +69,8 @@ async fn a_wrong_password_is_refused_and_audited() {
     );
 }
 
-#[tokio::test]
-async fn five_failures_in_a_minute_lock_the_username_with_429() {
-    let app = TestApp::spawn().await;
+async fn five_failures_in_a_minute_lock_the_username_with_429(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let browser = app.browser();
     for attempt in 0..5 {
         let resp = browser.sign_in("sara", "guess").await;
@@ -94,9 +92,8 @@ async fn five_failures_in_a_minute_lock_the_username_with_429() {
     assert_eq!(browser.sign_in("reza", PASSWORD).await.status(), 303);
 }
 
-#[tokio::test]
-async fn state_changing_requests_need_the_csrf_token_and_this_origin() {
-    let app = TestApp::spawn().await;
+async fn state_changing_requests_need_the_csrf_token_and_this_origin(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let browser = app.signed_in("sara").await;
     let csrf = browser.csrf().await;
     let switch = |token: &str| {
@@ -173,9 +170,8 @@ async fn state_changing_requests_need_the_csrf_token_and_this_origin() {
     assert_eq!(resp.status(), 403);
 }
 
-#[tokio::test]
-async fn an_agent_cannot_open_supervisor_or_admin_routes() {
-    let app = TestApp::spawn().await;
+async fn an_agent_cannot_open_supervisor_or_admin_routes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let agent = app.signed_in("sara").await;
     let resp = agent.get("/admin/audit").await;
     assert_eq!(resp.status(), 403);
@@ -202,3 +198,11 @@ async fn an_agent_cannot_open_supervisor_or_admin_routes() {
         "sign-ins are audited: {audit}"
     );
 }
+
+on_both_backends!(
+    signing_in_sets_a_strict_cookie_and_signing_out_ends_the_session,
+    a_wrong_password_is_refused_and_audited,
+    five_failures_in_a_minute_lock_the_username_with_429,
+    state_changing_requests_need_the_csrf_token_and_this_origin,
+    an_agent_cannot_open_supervisor_or_admin_routes,
+);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crm_core::{CallSegment, NewCallback, TaskStatus};
 
 use crate::app::{TestApp, location};
+use crate::support::{Backend, on_both_backends};
 
 /// Now, in ms since the epoch.
 fn now_ms() -> i64 {
@@ -16,9 +17,10 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-#[tokio::test]
-async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callback() {
-    let app = TestApp::spawn().await;
+async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callback(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
     let ali = app.contact("Ali Rezaei", &["09121234567"]).await;
     let mina = app
         .contact("Mina <b>Rezaei</b>", &["+98 912 123 4567"])
@@ -144,9 +146,8 @@ async fn the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callbac
     );
 }
 
-#[tokio::test]
-async fn each_agent_wraps_up_their_own_part_of_a_transferred_call() {
-    let app = TestApp::spawn().await;
+async fn each_agent_wraps_up_their_own_part_of_a_transferred_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let contact = app.contact("Maryam", &["09127654321"]).await;
     let started = now_ms() - 120_000;
     let call = app
@@ -264,3 +265,8 @@ async fn app_call_input(app: &TestApp, call: crm_core::CallId) -> crm_core::Call
         failure_reason: row.failure_reason,
     }
 }
+
+on_both_backends!(
+    the_wrap_up_form_asks_whose_call_it_was_and_the_pick_closes_her_callback,
+    each_agent_wraps_up_their_own_part_of_a_transferred_call,
+);

@@ -1,4 +1,4 @@
-//! The agent's day in Chromium against the real `tamas serve` and the simulated PBX:
+//! The agent's day in Chromium against Tamas and the simulated PBX:
 //! signing in through the form, a call that rings the agent pops the caller's card
 //! without a reload, an unknown caller becomes a contact from the popup, a number on a
 //! contact page is called with one click, and Persian turns the page right-to-left with
@@ -10,13 +10,13 @@ use fantoccini::Locator;
 
 use crate::harness::{Browser, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn a_ringing_call_pops_the_callers_card_without_a_reload() {
+async fn a_ringing_call_pops_the_callers_card_without_a_reload(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let client = &browser.client;
     sign_in(client, &app.base, "sara").await;
@@ -75,12 +75,11 @@ async fn a_ringing_call_pops_the_callers_card_without_a_reload() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn an_unknown_caller_becomes_a_contact_from_the_popup() {
+async fn an_unknown_caller_becomes_a_contact_from_the_popup(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let client = &browser.client;
     sign_in(client, &app.base, "reza").await;
 
@@ -153,12 +152,11 @@ async fn an_unknown_caller_becomes_a_contact_from_the_popup() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn one_click_on_a_contacts_number_starts_the_call() {
+async fn one_click_on_a_contacts_number_starts_the_call(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let client = &browser.client;
     sign_in(client, &app.base, "sara").await;
@@ -221,12 +219,11 @@ async fn one_click_on_a_contacts_number_starts_the_call() {
     panic!("the call never showed on the contact page");
 }
 
-#[tokio::test]
-async fn persian_is_right_to_left_with_jalali_dates() {
+async fn persian_is_right_to_left_with_jalali_dates(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     app.ring("09127654321", "Ali", "1001");
     // Wait for the call to be logged so the contact page has a date to show.
@@ -277,3 +274,10 @@ async fn persian_is_right_to_left_with_jalali_dates() {
     assert!(!when.contains("20") && !when.contains("۲۰۲"), "{when}");
     browser.close().await;
 }
+
+on_both_backends!(
+    a_ringing_call_pops_the_callers_card_without_a_reload,
+    an_unknown_caller_becomes_a_contact_from_the_popup,
+    one_click_on_a_contacts_number_starts_the_call,
+    persian_is_right_to_left_with_jalali_dates,
+);

@@ -6,13 +6,13 @@ use fantoccini::Locator;
 
 use crate::harness::{Browser, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn a_new_alert_appears_live_and_is_acknowledged_in_one_click() {
+async fn a_new_alert_appears_live_and_is_acknowledged_in_one_click(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let hostile = "<img src=x onerror=window.pwned=1>";
     app.contact(hostile, &["09121110000"]).await;
     let client = &browser.client;
@@ -80,3 +80,5 @@ async fn a_new_alert_appears_live_and_is_acknowledged_in_one_click() {
     .await;
     browser.close().await;
 }
+
+on_both_backends!(a_new_alert_appears_live_and_is_acknowledged_in_one_click,);

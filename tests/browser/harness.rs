@@ -92,7 +92,7 @@ impl Browser {
 }
 
 /// The password of every test user.
-pub const PASSWORD: &str = "a long test password";
+pub use crate::support::PASSWORD;
 
 /// Polls `script` (which returns a boolean) until it is true.
 pub async fn wait_for(client: &Client, script: &str, what: &str) {

@@ -1,5 +1,7 @@
-//! Browser tests: the real `tamas demo` driven through headless Chromium (Debian's
-//! `chromium` and `chromium-driver`) with fantoccini.
+//! Browser tests: the real `tamas demo`, and Tamas built in this process with the
+//! simulated PBX, driven through headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) with fantoccini. The scenarios over a server of their own run on
+//! SQLite and on PostgreSQL (`<file>::sqlite::<test>`, `<file>::postgres::<test>`).
 //!
 //! When `chromedriver` is missing the tests say so loudly and pass, unless
 //! `TAMAS_TEST_REQUIRE_ALL` is set (CI installs Chromium and sets it): then they fail.
@@ -13,8 +15,8 @@ mod harness;
 mod login;
 mod recording_player;
 
-// The screen-pop tests' server (real `tamas serve` + the simulated PBX in this process);
-// not every helper of it is used here.
+// The screen-pop tests' server (Tamas and the simulated PBX in this process); not every
+// helper of it is used here.
 #[allow(dead_code)]
 #[path = "../screen_pop/app.rs"]
 mod pbx_app;

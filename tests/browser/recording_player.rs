@@ -14,14 +14,14 @@ use crate::harness::Browser;
 #[path = "../recordings/app.rs"]
 mod rec_app;
 
+use crate::support::{Backend, on_both_backends};
 use rec_app::{PASSWORD, RecApp};
 
-#[tokio::test]
-async fn a_recording_plays_from_the_contact_page() {
+async fn a_recording_plays_from_the_contact_page(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = RecApp::spawn().await;
+    let app = RecApp::spawn(backend).await;
     let contact = app.contact("Ali Rezaei", "09121234567").await;
     app.call("1795342979.0", "inbound", "1001").await;
     let ingest = app.token("root", TokenScope::Ingest).await;
@@ -139,3 +139,5 @@ async fn a_recording_plays_from_the_contact_page() {
     );
     browser.close().await;
 }
+
+on_both_backends!(a_recording_plays_from_the_contact_page,);

@@ -8,13 +8,13 @@ use cti::sim::{CallSpec, Scenario};
 
 use crate::harness::{Browser, screenshot, sign_in, wait_for};
 use crate::pbx_app::spawn_app;
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn a_supervisor_sees_a_waiting_caller_appear_and_leave() {
+async fn a_supervisor_sees_a_waiting_caller_appear_and_leave(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let client = &browser.client;
     sign_in(client, &app.base, "boss").await;
     client
@@ -137,12 +137,11 @@ async fn a_supervisor_sees_a_waiting_caller_appear_and_leave() {
 /// An agent paused in the PBX while their wrap-up is pending shows "paused" with the
 /// reason, and the pending wrap-up beside it; waiting callers with a withheld number show
 /// as such, and a number two contacts share names neither of them.
-#[tokio::test]
-async fn a_paused_agent_in_wrap_up_shows_the_pause_and_the_wrap_up_beside_it() {
+async fn a_paused_agent_in_wrap_up_shows_the_pause_and_the_wrap_up_beside_it(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     app.contact("Ali Rezaei", &["09121234567"]).await;
     app.contact("Mina Rezaei", &["09121234567"]).await;
     let client = &browser.client;
@@ -242,3 +241,8 @@ async fn a_paused_agent_in_wrap_up_shows_the_pause_and_the_wrap_up_beside_it() {
     shared.finished().await;
     browser.close().await;
 }
+
+on_both_backends!(
+    a_supervisor_sees_a_waiting_caller_appear_and_leave,
+    a_paused_agent_in_wrap_up_shows_the_pause_and_the_wrap_up_beside_it,
+);

@@ -1,20 +1,18 @@
-//! `RecApp`: `tamas serve` on a free port over a fresh SQLite database, with a recordings
-//! data folder and a watched spool folder (scanned every second, files stable after one
-//! second) in a temporary folder, optionally connected to a PBX ([`RecOptions`]). Users:
-//! agents `sara` (1001) and `reza` (1002), supervisor `boss`, admin `root`, with bearer
-//! tokens, and an ingest-only token of `root`.
+//! `RecApp`: the harness's [`support::spawn_app`] on the chosen backend with a
+//! recordings data folder and a watched spool folder (scanned every second, files stable
+//! after one second) in a temporary folder, optionally connected to a PBX ([`RecOptions`]).
+//! Users: agents `sara` (1001) and `reza` (1002), supervisor `boss`, admin `root`; bearer
+//! tokens made on demand ([`RecApp::token`]).
 
-use std::ffi::{OsStr, OsString};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::Child;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Recording, Store, TokenScope};
+use crm_core::{AgentAttemptInput, CallId, CallRecordInput, Recording, TokenScope};
 use reqwest::multipart::{Form, Part};
 
 pub use crate::support::PASSWORD;
-use crate::support::{seeded_database, serve, wait_until_up};
+use crate::support::{self, AppOptions, Backend, wait_for};
 
 /// The fixture recordings.
 pub fn fixtures() -> PathBuf {
@@ -38,46 +36,58 @@ pub fn fixture_ids() -> Vec<String> {
     ids
 }
 
-/// A running server, its database and folders.
+/// A running server, its database and folders (the harness's [`support::TestApp`]
+/// underneath: `store`, `database_url`, `server_log()`…).
 pub struct RecApp {
+    app: support::TestApp,
+    /// `http://127.0.0.1:PORT` (a new port after [`RecApp::restart`]).
     pub url: String,
-    pub store: Arc<dyn Store>,
+    /// The recordings' data folder.
     pub data: PathBuf,
+    /// The watched spool folder.
     pub spool: PathBuf,
+    /// An HTTP client that does not reuse connections.
     pub client: reqwest::Client,
-    server: Child,
-    pub database_url: String,
-    settle_s: u64,
-    env: Vec<(String, OsString)>,
     _dir: tempfile::TempDir,
+}
+
+impl Deref for RecApp {
+    type Target = support::TestApp;
+
+    fn deref(&self) -> &support::TestApp {
+        &self.app
+    }
+}
+
+impl DerefMut for RecApp {
+    fn deref_mut(&mut self) -> &mut support::TestApp {
+        &mut self.app
+    }
 }
 
 /// How [`RecApp::spawn_with`] starts the server.
 #[derive(Default)]
 pub struct RecOptions {
+    /// The database engine (SQLite by default).
+    pub backend: Backend,
     /// Spool files are stable after this many seconds (`stable_size_s`); 1 when 0.
     pub settle_s: u64,
     /// The spool folder to watch (the simulated PBX's, say); a fresh one when `None`.
     pub spool: Option<PathBuf>,
-    /// More `TAMAS_…` variables (`[pbx]`, say).
-    pub env: Vec<(String, OsString)>,
-}
-
-impl Drop for RecApp {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
+    /// More settings (TOML: `[pbx]`, say).
+    pub settings: String,
 }
 
 impl RecApp {
-    pub async fn spawn() -> RecApp {
-        Self::spawn_with_settle(1).await
+    /// The standard server on `backend`.
+    pub async fn spawn(backend: Backend) -> RecApp {
+        Self::spawn_with_settle(backend, 1).await
     }
 
     /// A server whose spool files are stable after `settle_s` seconds.
-    pub async fn spawn_with_settle(settle_s: u64) -> RecApp {
+    pub async fn spawn_with_settle(backend: Backend, settle_s: u64) -> RecApp {
         Self::spawn_with(RecOptions {
+            backend,
             settle_s,
             ..RecOptions::default()
         })
@@ -88,15 +98,25 @@ impl RecApp {
     pub async fn spawn_with(options: RecOptions) -> RecApp {
         let settle_s = options.settle_s.max(1);
         let dir = tempfile::tempdir().unwrap();
-        let (database_url, store) = seeded_database(dir.path()).await;
         let data = dir.path().join("recordings");
         let spool = options.spool.unwrap_or_else(|| dir.path().join("spool"));
         std::fs::create_dir_all(&spool).unwrap();
-        let env = options.env;
-        let server = start_server(&database_url, &data, &spool, settle_s, &env);
-        let app = RecApp {
-            url: server.0,
-            store,
+        let settings = format!(
+            "{}\n[recordings]\ndata_dir = {:?}\nspool_dirs = [{:?}]\nscan_interval_s = 1\n\
+             stable_size_s = {settle_s}\n",
+            options.settings,
+            data.display().to_string(),
+            spool.display().to_string(),
+        );
+        let app = support::spawn_app(AppOptions {
+            backend: options.backend,
+            settings,
+            ..AppOptions::default()
+        })
+        .await;
+        RecApp {
+            url: app.base.clone(),
+            app,
             data,
             spool,
             // No pooled connections: a refused upload whose body the server did not read
@@ -105,34 +125,14 @@ impl RecApp {
                 .pool_max_idle_per_host(0)
                 .build()
                 .unwrap(),
-            server: server.1,
-            database_url,
-            settle_s,
-            env,
             _dir: dir,
-        };
-        app.wait_until_up().await;
-        app
+        }
     }
 
     /// Stops the server and starts a new one on the same database and folders.
     pub async fn restart(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-        let (url, server) = start_server(
-            &self.database_url,
-            &self.data,
-            &self.spool,
-            self.settle_s,
-            &self.env,
-        );
-        self.url = url;
-        self.server = server;
-        self.wait_until_up().await;
-    }
-
-    async fn wait_until_up(&self) {
-        wait_until_up(&self.url).await;
+        self.app.restart().await;
+        self.url = self.app.base.clone();
     }
 
     /// A new bearer token of `username` with `scope`.
@@ -212,16 +212,17 @@ impl RecApp {
         request.send().await.unwrap()
     }
 
-    /// Waits until the call `call` has `count` recordings.
+    /// Waits until the call `call` has `count` recordings (30 s at most).
     pub async fn recordings_of(&self, call: CallId, count: usize) -> Vec<Recording> {
-        for _ in 0..600 {
-            let found = self.store.recordings_of_call(call).await.unwrap();
-            if found.len() >= count {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("call {call} never got {count} recordings");
+        wait_for(
+            &format!("call {call} to have {count} recordings"),
+            Duration::from_secs(30),
+            || async {
+                let found = self.store.recordings_of_call(call).await.unwrap();
+                (found.len() >= count).then_some(found)
+            },
+        )
+        .await
     }
 
     /// Files in the content-addressed store (quarantine excluded).
@@ -338,24 +339,6 @@ impl RecApp {
             .await
             .unwrap()
     }
-}
-
-fn start_server(
-    database_url: &str,
-    data: &Path,
-    spool: &Path,
-    settle_s: u64,
-    more: &[(String, OsString)],
-) -> (String, Child) {
-    let settle = settle_s.to_string();
-    let mut env = vec![
-        ("TAMAS_RECORDINGS__DATA_DIR", data.as_os_str()),
-        ("TAMAS_RECORDINGS__SPOOL_DIRS", spool.as_os_str()),
-        ("TAMAS_RECORDINGS__SCAN_INTERVAL_S", OsStr::new("1")),
-        ("TAMAS_RECORDINGS__STABLE_SIZE_S", OsStr::new(&settle)),
-    ];
-    env.extend(more.iter().map(|(k, v)| (k.as_str(), v.as_os_str())));
-    serve(database_url, &env)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

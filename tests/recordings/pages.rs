@@ -4,6 +4,7 @@ use crm_core::TokenScope;
 use serde_json::Value;
 
 use crate::app::RecApp;
+use crate::support::{Backend, on_both_backends};
 
 /// The CSRF token a signed-in page carries.
 fn csrf(html: &str) -> String {
@@ -12,9 +13,8 @@ fn csrf(html: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
-#[tokio::test]
-async fn the_contact_page_and_the_call_page_play_the_recording() {
-    let app = RecApp::spawn().await;
+async fn the_contact_page_and_the_call_page_play_the_recording(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let contact = app.contact("Ali Rezaei", "09121234567").await;
     let answered = app.call("1795342979.0", "inbound", "1001").await;
     let abandoned = app.call("1795343000.2", "inbound", "1001").await;
@@ -131,3 +131,5 @@ async fn the_contact_page_and_the_call_page_play_the_recording() {
             .any(|e| e.action == "call.keep" && e.subject == format!("call:{answered}"))
     );
 }
+
+on_both_backends!(the_contact_page_and_the_call_page_play_the_recording,);

@@ -1,23 +1,24 @@
 //! Recordings of the simulated PBX's calls: `tamas simulate-pbx --spool DIR` replays real
 //! captures and writes their MixMonitor files into DIR as Asterisk does with option `b`
 //! (a 44-byte header while the caller waits, audio once bridged, sizes at hang-up), and
-//! `tamas serve`, connected to it over AMI, watches DIR with `stable_size_s` = 1 s. Each
+//! Tamas, connected to it over AMI, watches DIR with `stable_size_s` = 1 s. Each
 //! call gets exactly one recording: never the header of a caller still waiting.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crm_core::Recording;
 
 use crate::app::{RecApp, RecOptions};
+use crate::support::{Backend, on_both_backends};
 use crate::support::{KillOnDrop, simulate_pbx};
 
 const CAPTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/asterisk");
 
 /// The simulated PBX replaying `capture`, writing its recordings into `spool`, and a
 /// server connected to it watching `spool`.
-async fn pbx_and_server(capture: &Path, spool: &Path) -> (KillOnDrop, RecApp) {
+async fn pbx_and_server(backend: Backend, capture: &Path, spool: &Path) -> (KillOnDrop, RecApp) {
     let (sim, address) = simulate_pbx(&[
         OsStr::new("--secret"),
         OsStr::new("lab-secret"),
@@ -27,19 +28,13 @@ async fn pbx_and_server(capture: &Path, spool: &Path) -> (KillOnDrop, RecApp) {
         capture.as_os_str(),
     ]);
     let (host, port) = address.rsplit_once(':').unwrap();
-    let env = [
-        ("TAMAS_PBX__HOST", host),
-        ("TAMAS_PBX__PORT", port),
-        ("TAMAS_PBX__USERNAME", "cti"),
-        ("TAMAS_PBX__SECRET", "lab-secret"),
-    ];
     let app = RecApp::spawn_with(RecOptions {
+        backend,
         settle_s: 1,
         spool: Some(spool.to_owned()),
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
-            .collect(),
+        settings: format!(
+            "[pbx]\nhost = \"{host}\"\nport = {port}\nusername = \"cti\"\nsecret = \"lab-secret\"\n"
+        ),
     })
     .await;
     (sim, app)
@@ -96,12 +91,11 @@ async fn logged(app: &RecApp, linkedid: &str, limit: Duration) -> crm_core::Call
     panic!("the call {linkedid} never reached the call log");
 }
 
-#[tokio::test]
-async fn a_caller_who_waits_long_in_the_queue_gets_one_recording_the_real_one() {
+async fn a_caller_who_waits_long_in_the_queue_gets_one_recording_the_real_one(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("monitor");
     let capture = longer_wait(Duration::from_secs(25), dir.path());
-    let (_pbx, app) = pbx_and_server(&capture, &spool).await;
+    let (_pbx, app) = pbx_and_server(backend, &capture, &spool).await;
     let mixed = spool.join("1795342979.0.wav");
 
     // The caller waits 30 s; MixMonitor has written its header and nothing else.
@@ -143,12 +137,11 @@ async fn a_caller_who_waits_long_in_the_queue_gets_one_recording_the_real_one() 
     );
 }
 
-#[tokio::test]
-async fn an_abandoned_call_becomes_one_empty_recording_once_it_ended() {
+async fn an_abandoned_call_becomes_one_empty_recording_once_it_ended(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("monitor");
     let capture = Path::new(CAPTURES).join("02-inbound-abandoned.ami");
-    let (_pbx, mut app) = pbx_and_server(&capture, &spool).await;
+    let (_pbx, mut app) = pbx_and_server(backend, &capture, &spool).await;
     let call = logged(&app, "1795343000.2", Duration::from_secs(30)).await;
     assert_eq!(call.disposition.as_str(), "abandoned");
     let recording = app.recordings_of(call.id, 1).await.remove(0);
@@ -164,3 +157,8 @@ async fn an_abandoned_call_becomes_one_empty_recording_once_it_ended() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(all_recordings(&app).await.len(), 1);
 }
+
+on_both_backends!(
+    a_caller_who_waits_long_in_the_queue_gets_one_recording_the_real_one,
+    an_abandoned_call_becomes_one_empty_recording_once_it_ended,
+);

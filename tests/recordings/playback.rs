@@ -4,6 +4,7 @@ use crm_core::TokenScope;
 use serde_json::Value;
 
 use crate::app::RecApp;
+use crate::support::{Backend, on_both_backends};
 
 async fn one_recording(app: &RecApp) -> (i64, Vec<u8>) {
     let ingest = app.token("root", TokenScope::Ingest).await;
@@ -24,9 +25,8 @@ async fn one_recording(app: &RecApp) -> (i64, Vec<u8>) {
     (id, bytes)
 }
 
-#[tokio::test]
-async fn ranges_let_the_player_seek() {
-    let app = RecApp::spawn().await;
+async fn ranges_let_the_player_seek(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let (id, whole) = one_recording(&app).await;
     let len = whole.len();
     let boss = app.token("boss", TokenScope::Full).await;
@@ -67,9 +67,8 @@ async fn ranges_let_the_player_seek() {
     );
 }
 
-#[tokio::test]
-async fn only_agents_on_the_call_may_listen_and_every_listen_is_audited() {
-    let app = RecApp::spawn().await;
+async fn only_agents_on_the_call_may_listen_and_every_listen_is_audited(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let (id, _) = one_recording(&app).await;
     let path = format!("/api/recordings/{id}");
     let sara = app.token("sara", TokenScope::Full).await;
@@ -144,3 +143,8 @@ async fn only_agents_on_the_call_may_listen_and_every_listen_is_audited() {
         "refused: not played"
     );
 }
+
+on_both_backends!(
+    ranges_let_the_player_seek,
+    only_agents_on_the_call_may_listen_and_every_listen_is_audited,
+);

@@ -6,10 +6,10 @@ use app::recording_desk::RecordingDesk;
 use crm_core::TokenScope;
 
 use crate::app::RecApp;
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn old_recordings_are_deleted_except_kept_calls() {
-    let app = RecApp::spawn().await;
+async fn old_recordings_are_deleted_except_kept_calls(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let ingest = app.token("root", TokenScope::Ingest).await;
     let kept = app.call("1795342979.0", "inbound", "1001").await;
     let gone = app.call("1795343013.12", "inbound", "1001").await;
@@ -48,3 +48,5 @@ async fn old_recordings_are_deleted_except_kept_calls() {
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "recording.delete"));
 }
+
+on_both_backends!(old_recordings_are_deleted_except_kept_calls,);

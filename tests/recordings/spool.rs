@@ -8,10 +8,10 @@ use crm_core::TokenScope;
 
 use crate::app::{RecApp, fixture_ids, fixtures};
 use crate::expect::{assert_stereo, duration_ms, fixture_samples};
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn every_fixture_recording_is_taken_from_the_spool_once() {
-    let mut app = RecApp::spawn().await;
+async fn every_fixture_recording_is_taken_from_the_spool_once(backend: Backend) {
+    let mut app = RecApp::spawn(backend).await;
     let ids = fixture_ids();
     // Every call but one is known and ended: its files are taken at the next scan. The
     // last one's call arrives later: its files are taken once their sizes are stable, and
@@ -76,9 +76,8 @@ async fn every_fixture_recording_is_taken_from_the_spool_once() {
     assert!(app.quarantine_reasons().is_empty());
 }
 
-#[tokio::test]
-async fn a_bad_spool_file_is_quarantined_once() {
-    let app = RecApp::spawn().await;
+async fn a_bad_spool_file_is_quarantined_once(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let call = app.call("1795349999.1", "inbound", "1001").await;
     std::fs::write(app.spool.join("1795349999.1.wav"), b"not audio at all").unwrap();
     for _ in 0..200 {
@@ -95,10 +94,9 @@ async fn a_bad_spool_file_is_quarantined_once() {
     assert!(app.spool.join("1795349999.1.wav").exists());
 }
 
-#[tokio::test]
-async fn a_file_still_growing_is_not_taken() {
+async fn a_file_still_growing_is_not_taken(backend: Backend) {
     // Files are stable after 5 s without change; this one grows every 300 ms.
-    let app = RecApp::spawn_with_settle(5).await;
+    let app = RecApp::spawn_with_settle(backend, 5).await;
     // MixMonitor writes a header with size fields 0, then audio as the call goes on.
     let full = crate::app::fixture("1795342979.0.wav");
     let mut header = full[..44].to_vec();
@@ -133,9 +131,8 @@ async fn a_file_still_growing_is_not_taken() {
     assert_eq!(recording.channels, Some(1));
 }
 
-#[tokio::test]
-async fn a_recording_arriving_after_a_restart_links_to_its_call() {
-    let mut app = RecApp::spawn().await;
+async fn a_recording_arriving_after_a_restart_links_to_its_call(backend: Backend) {
+    let mut app = RecApp::spawn(backend).await;
     // Recorded on the agent's channel 1795342979.5 (the MixMonitor file the tracker saw),
     // not the call's first channel; the call ended before the restart.
     let call = app
@@ -159,3 +156,10 @@ async fn a_recording_arriving_after_a_restart_links_to_its_call() {
     assert_eq!(recording.uniqueid.as_deref(), Some("1795342979.5"));
     assert_eq!(recording.duration_ms, Some(8280));
 }
+
+on_both_backends!(
+    every_fixture_recording_is_taken_from_the_spool_once,
+    a_bad_spool_file_is_quarantined_once,
+    a_file_still_growing_is_not_taken,
+    a_recording_arriving_after_a_restart_links_to_its_call,
+);

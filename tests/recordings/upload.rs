@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use crate::app::{RecApp, fixture, fixture_ids};
 use crate::expect::{assert_stereo, duration_ms, fixture_samples};
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn every_fixture_recording_uploads_with_its_facts() {
-    let app = RecApp::spawn().await;
+async fn every_fixture_recording_uploads_with_its_facts(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let token = app.token("root", TokenScope::Ingest).await;
     // The click-to-call and the outbound call are recorded on the agent's channel: the
     // customer is `-tx`. Their calls are known before the upload.
@@ -65,9 +65,8 @@ async fn token_of(app: &RecApp, username: &str) -> String {
     app.token(username, TokenScope::Full).await
 }
 
-#[tokio::test]
-async fn the_mixed_file_alone_is_stored_as_it_is() {
-    let app = RecApp::spawn().await;
+async fn the_mixed_file_alone_is_stored_as_it_is(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let token = app.token("root", TokenScope::Ingest).await;
     let resp = app.upload_fixture(&token, "1795343347.0", false).await;
     assert_eq!(resp.status(), 201);
@@ -98,9 +97,8 @@ fn header(format_tag: u16, riff_size: u32, data_size: u32) -> Vec<u8> {
     h
 }
 
-#[tokio::test]
-async fn bad_files_are_refused_clearly_and_quarantined() {
-    let app = RecApp::spawn().await;
+async fn bad_files_are_refused_clearly_and_quarantined(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let token = app.token("root", TokenScope::Ingest).await;
     let good = fixture("1795342979.0.wav");
     let mut absurd = good.clone();
@@ -163,9 +161,8 @@ async fn bad_files_are_refused_clearly_and_quarantined() {
     );
 }
 
-#[tokio::test]
-async fn a_duplicate_upload_is_stored_once() {
-    let app = RecApp::spawn().await;
+async fn a_duplicate_upload_is_stored_once(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let token = app.token("root", TokenScope::Ingest).await;
     let first: Value = app
         .upload_fixture(&token, "1795342979.0", true)
@@ -186,9 +183,8 @@ async fn a_duplicate_upload_is_stored_once() {
     assert_eq!(app.stored_files(), 1);
 }
 
-#[tokio::test]
-async fn a_recording_before_its_call_is_linked_when_the_call_arrives() {
-    let app = RecApp::spawn().await;
+async fn a_recording_before_its_call_is_linked_when_the_call_arrives(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     let token = app.token("root", TokenScope::Ingest).await;
     let body: Value = app
         .upload_fixture(&token, "1795343013.12", true)
@@ -214,9 +210,8 @@ async fn a_recording_before_its_call_is_linked_when_the_call_arrives() {
     );
 }
 
-#[tokio::test]
-async fn who_may_upload() {
-    let app = RecApp::spawn().await;
+async fn who_may_upload(backend: Backend) {
+    let app = RecApp::spawn(backend).await;
     // The ingest token as an admin makes it for a PBX.
     let made = crate::support::run_tamas(
         &app.database_url,
@@ -259,3 +254,12 @@ async fn who_may_upload() {
         403
     );
 }
+
+on_both_backends!(
+    every_fixture_recording_uploads_with_its_facts,
+    the_mixed_file_alone_is_stored_as_it_is,
+    bad_files_are_refused_clearly_and_quarantined,
+    a_duplicate_upload_is_stored_once,
+    a_recording_before_its_call_is_linked_when_the_call_arrives,
+    who_may_upload,
+);

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::app::{TestApp, spawn_app};
 use crate::socket::Socket;
+use crate::support::{Backend, on_both_backends};
 
 /// A hostile contact name: must stay text on the page and in the socket messages.
 const EVIL: &str = "<img src=x onerror=alert(1)> & Co";
@@ -50,9 +51,8 @@ async fn browser(app: &TestApp, username: &str) -> reqwest::Client {
     client
 }
 
-#[tokio::test]
-async fn an_abandoned_call_becomes_a_callback_that_calling_back_closes() {
-    let app = spawn_app().await;
+async fn an_abandoned_call_becomes_a_callback_that_calling_back_closes(backend: Backend) {
+    let app = spawn_app(backend).await;
     let contact = app.contact(EVIL, &[NUMBER]).await;
     let (mut boss, _) = app.socket("boss").await;
     let mut agents = Vec::new();
@@ -223,9 +223,8 @@ async fn an_abandoned_call_becomes_a_callback_that_calling_back_closes() {
     );
 }
 
-#[tokio::test]
-async fn a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents() {
-    let app = spawn_app().await;
+async fn a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut boss, _) = app.socket("boss").await;
     // Sara, Reza and Maryam are available in `sales`; each abandon's callback goes to the
     // one with the fewest open callbacks, so six abandons give each of them two.
@@ -264,3 +263,8 @@ async fn a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents() {
         "two callbacks each"
     );
 }
+
+on_both_backends!(
+    an_abandoned_call_becomes_a_callback_that_calling_back_closes,
+    a_burst_of_abandons_spreads_its_callbacks_over_the_available_agents,
+);

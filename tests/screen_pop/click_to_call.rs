@@ -6,6 +6,7 @@ use cti::sim::ReceivedAction;
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, spawn_app};
+use crate::support::{Backend, on_both_backends};
 
 /// Waits until the simulator received an action named `name` matching `matches`.
 async fn action(
@@ -30,9 +31,8 @@ async fn action(
     );
 }
 
-#[tokio::test]
-async fn click_to_call_rings_the_agents_own_phone_then_the_contact() {
-    let app = spawn_app().await;
+async fn click_to_call_rings_the_agents_own_phone_then_the_contact(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let (mut sara, _) = app.socket("sara").await;
 
@@ -102,9 +102,8 @@ async fn click_to_call_rings_the_agents_own_phone_then_the_contact() {
     assert_eq!(entry.detail["click_id"], click_id.as_str());
 }
 
-#[tokio::test]
-async fn a_failed_click_to_call_says_why_and_requests_are_limited() {
-    let app = spawn_app().await;
+async fn a_failed_click_to_call_says_why_and_requests_are_limited(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut reza, _) = app.socket("reza").await;
     // Reza is on a call: his phone is busy.
     let busy = app.ring("09121234567", "Ali Rezaei", "1002");
@@ -177,9 +176,8 @@ async fn a_failed_click_to_call_says_why_and_requests_are_limited() {
     assert_eq!(limited_entry.detail["error"], "too many calls");
 }
 
-#[tokio::test]
-async fn pausing_reaches_the_pbx_and_comes_back_as_agent_state() {
-    let app = spawn_app().await;
+async fn pausing_reaches_the_pbx_and_comes_back_as_agent_state(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut sara, _) = app.socket("sara").await;
     let response = app
         .post(
@@ -231,9 +229,10 @@ async fn calls_of(app: &TestApp, user: &str, contact: impl std::fmt::Display, n:
     calls
 }
 
-#[tokio::test]
-async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_timeline() {
-    let app = spawn_app().await;
+async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_timeline(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let normalizer = app.store.normalizer().clone();
     let lead = app
         .store
@@ -358,9 +357,10 @@ async fn a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_tim
     assert!(ended["click_id"].is_null());
 }
 
-#[tokio::test]
-async fn a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_wrap_up() {
-    let app = spawn_app().await;
+async fn a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_wrap_up(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 765 4321"]).await;
     let (mut maryam, _) = app.socket("maryam").await;
     app.sim.set_phone_answers("1003", false);
@@ -404,3 +404,11 @@ async fn a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_w
     seen.extend(maryam.drain(Duration::from_millis(500)).await);
     assert!(seen.iter().all(|m| m["type"] != "call.ended"), "{seen:?}");
 }
+
+on_both_backends!(
+    click_to_call_rings_the_agents_own_phone_then_the_contact,
+    a_failed_click_to_call_says_why_and_requests_are_limited,
+    pausing_reaches_the_pbx_and_comes_back_as_agent_state,
+    a_click_to_call_to_a_busy_phone_is_a_failed_attempt_on_the_contacts_timeline,
+    a_click_to_call_the_agent_does_not_answer_is_a_failed_attempt_without_wrap_up,
+);

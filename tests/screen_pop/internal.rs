@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::app::{AGENTS, Options, TestApp, spawn_app_with};
 use crate::socket::Socket;
+use crate::support::{Backend, on_both_backends};
 
 /// Every message `socket` gets until the `call.ended` of `call`, then the agent states
 /// that follow it.
@@ -45,8 +46,12 @@ fn frames(messages: &[Value], call: &str, extension: &str) -> Vec<String> {
 
 /// Sara (1001) calls a colleague; returns the app, the call's id, the callee's extension
 /// and what each of the two agents received.
-async fn internal_call(extra_config: &str) -> (TestApp, Vec<Value>, Vec<Value>, String, String) {
+async fn internal_call(
+    backend: Backend,
+    extra_config: &str,
+) -> (TestApp, Vec<Value>, Vec<Value>, String, String) {
     let app = spawn_app_with(Options {
+        backend,
         extra_config: extra_config.to_owned(),
         ..Options::default()
     })
@@ -92,9 +97,8 @@ fn ended(messages: &[Value], call: &str) -> Value {
         .expect("call.ended")
 }
 
-#[tokio::test]
-async fn both_agents_follow_an_internal_call_without_a_wrap_up_by_default() {
-    let (app, caller, callee, call, callee_ext) = internal_call("").await;
+async fn both_agents_follow_an_internal_call_without_a_wrap_up_by_default(backend: Backend) {
+    let (app, caller, callee, call, callee_ext) = internal_call(backend, "").await;
     let expected = [
         "call.ringing",
         "agent.state:ringing",
@@ -125,10 +129,15 @@ async fn both_agents_follow_an_internal_call_without_a_wrap_up_by_default() {
     drop(app);
 }
 
-#[tokio::test]
-async fn internal_calls_ask_for_a_wrap_up_when_configured() {
-    let (app, caller, callee, call, _) = internal_call("[console]\nwrapup_internal = true\n").await;
+async fn internal_calls_ask_for_a_wrap_up_when_configured(backend: Backend) {
+    let (app, caller, callee, call, _) =
+        internal_call(backend, "[console]\nwrapup_internal = true\n").await;
     assert_eq!(ended(&caller, &call)["wrapup"], true);
     assert_eq!(ended(&callee, &call)["wrapup"], true);
     drop(app);
 }
+
+on_both_backends!(
+    both_agents_follow_an_internal_call_without_a_wrap_up_by_default,
+    internal_calls_ask_for_a_wrap_up_when_configured,
+);

@@ -1,6 +1,8 @@
-//! End to end, as users would use it: the real `tamas serve` against the simulated PBX
-//! (in this process, so tests can ring agents and read the actions it received), with
-//! agents and supervisors on `/ws`.
+//! End to end, as users would use it: Tamas (built in this process on a bound listener;
+//! the real `tamas serve` where a test kills it) against the simulated PBX (in this
+//! process too, so tests can ring agents and read the actions it received), with agents
+//! and supervisors on `/ws`. Every scenario runs on SQLite and on PostgreSQL
+//! (`TAMAS_TEST_DATABASE_URL`): `<file>::sqlite::<test>` and `<file>::postgres::<test>`.
 //!
 //! - `alerts`: an abandoned call becomes a callback for an available agent; calling the
 //!   customer back closes it; agents get 403 on the alerts.
@@ -18,6 +20,9 @@
 //! - `socket_rules`: Origin, credentials, client messages, a client that stops reading.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
 
 mod alerts;
 mod app;

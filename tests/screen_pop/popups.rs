@@ -7,14 +7,14 @@ use crm_core::{NewTask, TaskKind};
 use serde_json::{Value, json};
 
 use crate::app::{Options, spawn_app, spawn_app_with};
+use crate::support::{Backend, on_both_backends};
 
 fn seq(message: &Value) -> u64 {
     message["seq"].as_u64().unwrap()
 }
 
-#[tokio::test]
-async fn the_popup_reaches_the_ringing_agent_only_with_their_contact() {
-    let app = spawn_app().await;
+async fn the_popup_reaches_the_ringing_agent_only_with_their_contact(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["+98 912 123 4567"]).await;
     app.store
         .create_task(&NewTask {
@@ -105,9 +105,8 @@ async fn the_popup_reaches_the_ringing_agent_only_with_their_contact() {
     assert_eq!(last_calls[0]["agent_extension"], "1001");
 }
 
-#[tokio::test]
-async fn a_call_dialled_from_the_desk_phone_pops_the_contact_being_called() {
-    let app = spawn_app().await;
+async fn a_call_dialled_from_the_desk_phone_pops_the_contact_being_called(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["0912 123 4567"]).await;
     let (mut reza, _) = app.socket("reza").await;
     let (mut sara, _) = app.socket("sara").await;
@@ -137,8 +136,9 @@ async fn a_call_dialled_from_the_desk_phone_pops_the_contact_being_called() {
 /// Sara's popup card for Ali after Reza took a call from him, with tasks for both of them,
 /// under the given extra configuration; and Ali's calls as `GET /api/calls?contact=` gives
 /// them to Sara.
-async fn card_after_another_agents_call(extra_config: &str) -> (Value, Value) {
+async fn card_after_another_agents_call(backend: Backend, extra_config: &str) -> (Value, Value) {
     let app = spawn_app_with(Options {
+        backend,
         extra_config: extra_config.to_owned(),
         ..Options::default()
     })
@@ -187,9 +187,8 @@ fn titles(card: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_card_shows_the_whole_history_by_default_and_only_ones_own_with_own() {
-    let (card, api) = card_after_another_agents_call("").await;
+async fn the_card_shows_the_whole_history_by_default_and_only_ones_own_with_own(backend: Backend) {
+    let (card, api) = card_after_another_agents_call(backend, "").await;
     assert_eq!(api.as_array().unwrap().len(), 1, "the API agrees: {api}");
     let calls = card["last_calls"].as_array().unwrap();
     assert_eq!(calls.len(), 1, "{card}");
@@ -199,8 +198,14 @@ async fn the_card_shows_the_whole_history_by_default_and_only_ones_own_with_own(
     assert_eq!(all, ["for reza", "for sara"]);
 
     let (card, api) =
-        card_after_another_agents_call("[access]\nagent_call_history = \"own\"\n").await;
+        card_after_another_agents_call(backend, "[access]\nagent_call_history = \"own\"\n").await;
     assert_eq!(api, json!([]), "the API agrees");
     assert_eq!(card["last_calls"], json!([]), "not Reza's call: {card}");
     assert_eq!(titles(&card), ["for sara"]);
 }
+
+on_both_backends!(
+    the_popup_reaches_the_ringing_agent_only_with_their_contact,
+    a_call_dialled_from_the_desk_phone_pops_the_contact_being_called,
+    the_card_shows_the_whole_history_by_default_and_only_ones_own_with_own,
+);

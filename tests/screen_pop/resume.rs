@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::app::spawn_app;
 use crate::socket::Socket;
+use crate::support::{Backend, on_both_backends};
 
 /// Reads until both `call`'s `call.ended` and a `resumed` came: the messages up to that
 /// `call.ended`, and the `resumed`.
@@ -27,9 +28,8 @@ fn types(messages: &[Value]) -> Vec<&str> {
     messages.iter().filter_map(|m| m["type"].as_str()).collect()
 }
 
-#[tokio::test]
-async fn resume_after_a_dropped_socket_misses_nothing() {
-    let app = spawn_app().await;
+async fn resume_after_a_dropped_socket_misses_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (sara, hello) = app.socket("sara").await;
     let seen = hello["seq"].as_u64().unwrap();
     sara.close().await;
@@ -73,3 +73,5 @@ async fn resume_after_a_dropped_socket_misses_nothing() {
     let resumed = third.next_of("resumed").await;
     assert_eq!(resumed["complete"], false);
 }
+
+on_both_backends!(resume_after_a_dropped_socket_misses_nothing,);

@@ -8,6 +8,7 @@ use cti::sim::{CallSpec, Scenario};
 use serde_json::{Value, json};
 
 use crate::app::{Options, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Backend, on_both_backends};
 
 /// The call log's row for `linkedid` as `user` sees it, once it is written.
 async fn logged_call(app: &TestApp, user: &str, linkedid: &str) -> Value {
@@ -24,9 +25,8 @@ async fn logged_call(app: &TestApp, user: &str, linkedid: &str) -> Value {
     panic!("call {linkedid} never logged: {}", app.server_log());
 }
 
-#[tokio::test]
-async fn a_withheld_caller_pops_as_withheld_without_contacts() {
-    let app = spawn_app().await;
+async fn a_withheld_caller_pops_as_withheld_without_contacts(backend: Backend) {
+    let app = spawn_app(backend).await;
     // A contact whose name looks like the caller's "number" must not be matched.
     app.contact("Anonymous", &["09121234567"]).await;
     let (mut maryam, _) = app.socket("maryam").await;
@@ -55,9 +55,8 @@ async fn a_withheld_caller_pops_as_withheld_without_contacts() {
     assert_eq!(popup["contacts"].as_array().unwrap().len(), 1, "{popup}");
 }
 
-#[tokio::test]
-async fn a_shared_numbers_call_waits_for_the_agent_to_pick_the_contact() {
-    let app = spawn_app().await;
+async fn a_shared_numbers_call_waits_for_the_agent_to_pick_the_contact(backend: Backend) {
+    let app = spawn_app(backend).await;
     let ali = app.contact("Ali Rezaei", &["09121234567"]).await;
     let mina = app.contact("Mina Rezaei", &["+98 912 123 4567"]).await;
     let reza_contact = app.contact("Reza Karimi", &["09350000000"]).await;
@@ -194,10 +193,12 @@ async fn callback_for(app: &TestApp, contact: crm_core::ContactId) -> crm_core::
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_shared_numbers_answered_call_closes_a_callback_only_once_its_contact_is_picked() {
+async fn a_shared_numbers_answered_call_closes_a_callback_only_once_its_contact_is_picked(
+    backend: Backend,
+) {
     // The periodic callback check is an hour away: only the pick can close it.
     let app = spawn_app_with(Options {
+        backend,
         extra_config: "[alerts]\ncheck_interval_s = 3600\n".into(),
         ..Options::default()
     })
@@ -251,10 +252,14 @@ async fn a_shared_numbers_answered_call_closes_a_callback_only_once_its_contact_
     );
 }
 
-#[tokio::test]
-async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_restart() {
+async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_restart(
+    backend: Backend,
+) {
     let mut app = spawn_app_with(Options {
+        backend,
         extra_config: "[alerts]\ncheck_interval_s = 3600\n".into(),
+        // Killed: the real binary.
+        real_binary: true,
         ..Options::default()
     })
     .await;
@@ -323,3 +328,10 @@ async fn a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_r
     let row = linked_row(&app, &call.linkedid).await;
     assert_eq!(row.contact, Some(mina.id), "the pick survived the restart");
 }
+
+on_both_backends!(
+    a_withheld_caller_pops_as_withheld_without_contacts,
+    a_shared_numbers_call_waits_for_the_agent_to_pick_the_contact,
+    a_shared_numbers_answered_call_closes_a_callback_only_once_its_contact_is_picked,
+    a_contact_picked_during_the_call_is_linked_when_it_ends_even_across_a_restart,
+);

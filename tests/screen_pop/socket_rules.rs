@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::app::{Options, spawn_app, spawn_app_with};
 use crate::socket::{Ending, Socket};
+use crate::support::{Backend, on_both_backends};
 
 fn refused_with(result: Result<Socket, WsError>) -> u16 {
     match result {
@@ -19,9 +20,8 @@ fn refused_with(result: Result<Socket, WsError>) -> u16 {
     }
 }
 
-#[tokio::test]
-async fn only_signed_in_users_from_this_origin_get_a_socket() {
-    let app = spawn_app().await;
+async fn only_signed_in_users_from_this_origin_get_a_socket(backend: Backend) {
+    let app = spawn_app(backend).await;
     let token = app.tokens["sara"].as_str();
     let evil = Socket::connect(&app.host, Some(token), &[("origin", "http://evil.example")]).await;
     assert_eq!(refused_with(evil), 403);
@@ -51,10 +51,10 @@ async fn only_signed_in_users_from_this_origin_get_a_socket() {
     assert_eq!(script.next().await["type"], "error");
 }
 
-#[tokio::test]
-async fn a_client_that_stops_reading_is_disconnected() {
+async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
     let extra: Vec<String> = (2001..=2060).map(|e| e.to_string()).collect();
     let app = spawn_app_with(Options {
+        backend,
         extra_agents: extra.clone(),
         ..Options::default()
     })
@@ -122,3 +122,8 @@ async fn a_client_that_stops_reading_is_disconnected() {
     reader.send(json!({"type": "ping"})).await;
     assert_eq!(reader.next_of("pong").await["type"], "pong");
 }
+
+on_both_backends!(
+    only_signed_in_users_from_this_origin_get_a_socket,
+    a_client_that_stops_reading_is_disconnected,
+);

@@ -1,10 +1,10 @@
 //! Callers Tamas does not know, and callers with hostile names.
 
 use crate::app::spawn_app;
+use crate::support::{Backend, on_both_backends};
 
-#[tokio::test]
-async fn an_unknown_number_offers_to_create_a_contact_and_names_stay_text() {
-    let app = spawn_app().await;
+async fn an_unknown_number_offers_to_create_a_contact_and_names_stay_text(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut maryam, _) = app.socket("maryam").await;
     let hostile = "<script>alert(1)</script>";
     let call = app.ring("09350001122", hostile, "1003");
@@ -23,9 +23,8 @@ async fn an_unknown_number_offers_to_create_a_contact_and_names_stay_text() {
     );
 }
 
-#[tokio::test]
-async fn escaped_caller_id_names_reach_the_popup_unescaped() {
-    let app = spawn_app().await;
+async fn escaped_caller_id_names_reach_the_popup_unescaped(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut maryam, _) = app.socket("maryam").await;
     // The simulated PBX escapes it as Asterisk does: `Tose\'e \"Boss\" \\ \nLine 2`.
     let name = "Tose'e \"Boss\" \\ \nLine 2";
@@ -33,3 +32,8 @@ async fn escaped_caller_id_names_reach_the_popup_unescaped() {
     let popup = maryam.next_for_call("call.ringing", &call.linkedid).await;
     assert_eq!(popup["caller_name"], name, "{popup}");
 }
+
+on_both_backends!(
+    an_unknown_number_offers_to_create_a_contact_and_names_stay_text,
+    escaped_caller_id_names_reach_the_popup_unescaped,
+);

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::app::spawn_app;
 use crate::socket::Socket;
+use crate::support::{Backend, on_both_backends};
 
 /// The next `queue.snapshot` for which `check` holds.
 async fn snapshot_where(socket: &mut Socket, what: &str, check: impl Fn(&Value) -> bool) -> Value {
@@ -35,9 +36,8 @@ fn agent<'a>(snapshot: &'a Value, extension: &str) -> &'a Value {
         .unwrap_or(&Value::Null)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wallboard_follows_a_call_and_agrees_with_the_report() {
-    let app = spawn_app().await;
+async fn the_wallboard_follows_a_call_and_agrees_with_the_report(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.contact("Ali Rezaei", &["+989121234567"]).await;
     let (mut boss, _) = app.socket("boss").await;
     boss.send(json!({"type": "subscribe", "queues": true}))
@@ -139,9 +139,8 @@ async fn the_wallboard_follows_a_call_and_agrees_with_the_report() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not() {
-    let app = spawn_app().await;
+async fn a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut boss, _) = app.socket("boss").await;
     boss.send(json!({"type": "subscribe", "queues": true}))
         .await;
@@ -195,9 +194,8 @@ async fn a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_phone_shows_its_agent_unavailable_until_it_is_back() {
-    let app = spawn_app().await;
+async fn an_unreachable_phone_shows_its_agent_unavailable_until_it_is_back(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (mut boss, _) = app.socket("boss").await;
     boss.send(json!({"type": "subscribe", "queues": true}))
         .await;
@@ -227,3 +225,10 @@ async fn an_unreachable_phone_shows_its_agent_unavailable_until_it_is_back() {
     })
     .await;
 }
+
+on_both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    the_wallboard_follows_a_call_and_agrees_with_the_report,
+    a_supervisor_pauses_an_agent_from_the_wallboard_and_agents_may_not,
+    an_unreachable_phone_shows_its_agent_unavailable_until_it_is_back,
+);

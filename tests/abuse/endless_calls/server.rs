@@ -1,19 +1,20 @@
-//! A real `tamas serve` child process for the PBX-side probes: started with a config file
-//! naming the PBX, its standard error in a file, and what `/proc` says of it (resident
-//! memory, CPU time).
+//! A real `tamas serve` child process for the PBX-side probes (started through the
+//! harness's launcher): a config file naming the PBX, its log kept, and what `/proc` says
+//! of it (resident memory, CPU time).
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
+
+use crate::support::{Serve, Served, became_true};
 
 /// The running server, killed when dropped.
 pub struct Server {
-    child: Child,
+    served: Served,
     /// `127.0.0.1:port` of its HTTP listener.
     pub host: String,
-    log: PathBuf,
     /// When it was started.
     pub started: Instant,
 }
@@ -22,17 +23,13 @@ impl Server {
     /// Starts `tamas serve` over `database_url` with the PBX at `127.0.0.1:pbx_port`
     /// (agents 1001–1003 on trunk `trunk`), `[pbx]` keys `pbx_extra` and the sections
     /// `more` added to the config.
-    pub fn start(
+    pub async fn start(
         database_url: &str,
         pbx_port: u16,
         pbx_extra: &str,
         more: &str,
         dir: &Path,
     ) -> Server {
-        let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let host = http.local_addr().unwrap().to_string();
-        drop(http);
-        let log = dir.join("server.log");
         let config = dir.join("tamas.toml");
         let agents: String = ["1001", "1002", "1003"]
             .iter()
@@ -49,61 +46,56 @@ impl Server {
         )
         .unwrap();
         let started = Instant::now();
-        let child = Command::new(env!("CARGO_BIN_EXE_tamas"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .args(["--listen", host.as_str()])
-            .env_remove("TAMAS_CONFIG")
-            .env("TAMAS_DATABASE_URL", database_url)
-            .env("RUST_LOG", "info,sqlx=warn,tower_http=warn")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+        let served = Serve::new(database_url)
+            .config(&config)
+            .log_filter("info,sqlx=warn,tower_http=warn")
+            .start()
+            .await;
         Server {
-            child,
-            host,
-            log,
+            host: served.host.clone(),
+            served,
             started,
         }
     }
 
     /// Everything it logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.served.log()
     }
 
     /// Waits until it answers HTTP and says it is connected to the PBX (a minute at most).
     pub async fn wait_connected(&self) {
         let client = reqwest::Client::new();
-        for _ in 0..2400 {
+        let healthz = format!("http://{}/healthz", self.host);
+        let connected = became_true(Duration::from_secs(60), || async {
             let up = client
-                .get(format!("http://{}/healthz", self.host))
+                .get(&healthz)
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success());
-            if up && self.log().contains("connected to the PBX") {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("tamas never connected to the PBX: {}", self.log());
+            up && self.log().contains("connected to the PBX")
+        })
+        .await;
+        assert!(
+            connected,
+            "tamas never connected to the PBX: {}",
+            self.log()
+        );
     }
 
     /// Its process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.served.pid()
     }
 
     /// Its resident memory (`VmRSS`), in kB.
     pub fn rss_kb(&self) -> u64 {
-        rss_kb(self.child.id())
+        rss_kb(self.served.pid())
     }
 
     /// CPU time used so far (user + system), from `/proc/PID/stat`.
     pub fn cpu_time(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.served.pid())).unwrap();
         // Fields after the command name (which may hold spaces) in parentheses.
         let rest = &stat[stat.rfind(')').unwrap() + 2..];
         let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -114,33 +106,19 @@ impl Server {
 
     /// Sends SIGTERM.
     pub fn sigterm(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        self.served.sigterm();
     }
 
     /// Waits for the process to exit (at most `within`); its status and how long it took.
     pub async fn exited(&mut self, within: Duration) -> (ExitStatus, Duration) {
         let started = Instant::now();
-        while started.elapsed() < within {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, started.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        match self.served.exited(within).await {
+            Some(status) => (status, started.elapsed()),
+            None => panic!(
+                "tamas did not exit within {within:?} of SIGTERM: {}",
+                self.log()
+            ),
         }
-        panic!(
-            "tamas did not exit within {within:?} of SIGTERM: {}",
-            self.log()
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
